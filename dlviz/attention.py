@@ -1,0 +1,211 @@
+"""Self-attention, step by step, in the column convention of the by-hand sheet.
+
+Every vector is a column. With X of shape (d_model, n_tokens)::
+
+    Q = WQ·X    K = WK·X    V = WV·X          step 2    (d_k, n), (d_k, n), (d_v, n)
+    S = Kᵀ·Q                                  step 4    (n_keys, n_queries)
+    A = softmax(S / √d_k), down each column   steps 5-8 (n_keys, n_queries)
+    Z = V·A                                   step 9    (d_v, n_queries)
+
+Column j of A says how much query j takes from each key, so it sums to 1, and
+column j of Z is the new feature vector of token j.
+
+Papers and PyTorch write tokens as rows instead: with Q_r = Qᵀ, K_r = Kᵀ, V_r = Vᵀ,
+softmax(Q_r·K_rᵀ / √d_k)·V_r (softmax along each row) is exactly Zᵀ.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlviz._checks import as_matrix, as_positive, choice, frozen, shape_text
+
+MODES = ("hand", "exact")
+
+# 3**33 is the largest power of three below 2**53, the last whole number a float
+# holds exactly: beyond it "3ˣ rounded to a whole number" stops being what it says.
+HAND_MAX_EXPONENT = 33
+
+
+@dataclass(frozen=True)
+class AttentionResult:
+    """Every intermediate matrix of one self-attention computation (all read-only).
+
+    Shapes, with n tokens: X (d_model, n); WQ, WK (d_k, d_model); WV (d_v, d_model);
+    Q, K (d_k, n); V (d_v, n); scores, scaled, exp, weights, mask (n_keys, n_queries);
+    sums, shift (n_queries,); output (d_v, n_queries).
+
+    `mask[i, j]` is True where query j may look at key i (all True unless causal);
+    where it is False, `exp` and `weights` are 0. `shift` is what the exact path
+    subtracts from each column before exponentiating (its maximum, for stability:
+    softmax does not change when a column is shifted), so there
+    ``exp = e^(scaled - shift)``; the by-hand path never shifts (shift = 0).
+    """
+
+    X: np.ndarray
+    WQ: np.ndarray
+    WK: np.ndarray
+    WV: np.ndarray
+    Q: np.ndarray
+    K: np.ndarray
+    V: np.ndarray
+    scores: np.ndarray
+    scaled: np.ndarray
+    exp: np.ndarray
+    sums: np.ndarray
+    weights: np.ndarray
+    output: np.ndarray
+    mask: np.ndarray
+    shift: np.ndarray
+    mode: str
+    causal: bool
+    temperature: float
+    divisor: float
+
+    @property
+    def d_k(self) -> int:
+        """The size of a key (and query) vector."""
+        return self.Q.shape[0]
+
+    @property
+    def n_tokens(self) -> int:
+        return self.X.shape[1]
+
+
+def self_attention(
+    X, WQ, WK, WV, *, mode: str = "exact", causal: bool = False, temperature: float = 1.0
+) -> AttentionResult:
+    """Self-attention of the tokens in the columns of X, returning every step.
+
+    Implements steps 2 to 9 of the by-hand exercise; step 1 is X itself.
+
+    Parameters
+    ----------
+    X : (d_model, n_tokens) the feature vectors, one per column.
+    WQ, WK : (d_k, d_model) the query and key weights.
+    WV : (d_v, d_model) the value weights.
+    mode : "exact" is the formula: scaled = S / √d_k / temperature, then a softmax
+        down each column (stable for any finite scores). "hand" follows the sheet's
+        rules, chosen so a pencil suffices:
+
+        - step 5: divide by round(√d_k) (2 for d_k = 3), truncating toward zero;
+        - step 6: e^x ≈ 3^x, rounded to a whole number (so 3⁻¹ ≈ 0);
+        - step 7: sum each column;
+        - step 8: divide each column by its sum, rounded to one decimal (half up),
+          which is why a column can add up to 1.1 or 0.9.
+    causal : if True, query j sees only keys i ≤ j (the others get weight 0).
+    temperature : divides the scaled scores in the exact path (above 1 flattens
+        the weights, below 1 sharpens them). The by-hand rules have none: it must
+        be 1 there.
+
+    Raises
+    ------
+    TypeError
+        a matrix holds text or booleans, or `causal` is not a bool.
+    ValueError
+        shapes that do not fit, NaN or inf, an unknown mode, a temperature other
+        than 1 by hand, a by-hand exponent above 33 (3ˣ no longer a whole number a
+        float holds), or a by-hand column whose rounded exponentials are all 0.
+
+    Notes
+    -----
+    With `examples.attention_exercise()` and mode="hand" this reproduces the
+    sheet's numbers exactly: sums [16, 10, 7, 12] and Z = [[8, 12, 16, 4],
+    [3, 4, 4, 2], [6, 3, 1, 8]] (shared/exercises.md, exercise 1).
+    """
+    mode = choice("mode", mode, MODES)
+    if not isinstance(causal, (bool, np.bool_)):
+        raise TypeError(f"causal must be True or False, got {causal!r}")
+    temperature = as_positive("temperature", temperature)
+    if mode == "hand" and temperature != 1.0:
+        raise ValueError(
+            f"the by-hand rules have no temperature: it must be 1 with mode='hand', "
+            f"got {temperature:g} (use mode='exact' to explore temperature)"
+        )
+    X = as_matrix("X", X)
+    WQ, WK, WV = as_matrix("WQ", WQ), as_matrix("WK", WK), as_matrix("WV", WV)
+    d_model, n = X.shape
+    for name, W in (("WQ", WQ), ("WK", WK), ("WV", WV)):
+        if W.shape[1] != d_model:
+            raise ValueError(
+                f"{name} is {shape_text(W.shape)} but X is {shape_text(X.shape)}: {name} needs "
+                f"one column per feature of X, so it must be ({W.shape[0]}×{d_model})"
+            )
+    if WQ.shape[0] != WK.shape[0]:
+        raise ValueError(
+            f"WQ is {shape_text(WQ.shape)} and WK is {shape_text(WK.shape)}: queries and "
+            "keys must have the same size d_k to be compared, so both need the same rows"
+        )
+
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
+        return _steps(X, WQ, WK, WV, mode=mode, causal=bool(causal), temperature=temperature)
+
+
+def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
+    """Steps 2-9 on checked inputs (see `self_attention`)."""
+    n = X.shape[1]
+    Q = WQ @ X  # (d_k, n)
+    K = WK @ X  # (d_k, n)
+    V = WV @ X  # (d_v, n)
+    scores = K.T @ Q  # (n_keys, n_queries): scores[i, j] = k_i · q_j
+    mask = np.ones((n, n), dtype=bool)
+    if causal:
+        mask = np.tril(mask).T  # keys i ≤ query j: the upper triangle, diagonal included
+    d_k = Q.shape[0]
+
+    if mode == "hand":
+        divisor = float(round(math.sqrt(d_k)))
+        scaled = np.trunc(scores / divisor) + 0.0  # toward zero: -1/2 → 0, not -1 (+0.0: no -0)
+        too_big = (scaled > HAND_MAX_EXPONENT) & mask
+        if too_big.any():
+            i, j = np.argwhere(too_big)[0]
+            raise ValueError(
+                f"by hand, scaled score {scaled[i, j]:g} (key {i + 1}, query {j + 1}) is too "
+                f"large: 3^{scaled[i, j]:g} has more digits than a float holds exactly "
+                f"(the limit is 3^{HAND_MAX_EXPONENT}); use mode='exact' for scores this large"
+            )
+        exp = np.where(mask, np.round(3.0 ** np.minimum(scaled, HAND_MAX_EXPONENT)), 0.0)
+        shift = np.zeros(n)
+        sums = exp.sum(axis=0)  # (n_queries,)
+        empty = np.flatnonzero(sums == 0)
+        if empty.size:
+            j = int(empty[0])
+            shown = ", ".join(f"{v:g}" for v in scaled[mask[:, j], j])
+            raise ValueError(
+                f"by hand, every rounded 3ˣ in column q{j + 1} is 0 (its scaled scores are "
+                f"{shown}), so there is nothing to divide by; use mode='exact', which "
+                "never rounds"
+            )
+        # Half up, as a person rounds: exp*10 and sums are whole numbers, so a true
+        # tie like 7.5 is computed exactly and floor(x + 0.5) decides it correctly.
+        weights = np.floor(exp * 10 / sums + 0.5) / 10
+    else:
+        divisor = math.sqrt(d_k)
+        scaled = scores / divisor / temperature
+        shift = np.where(mask, scaled, -np.inf).max(axis=0)  # (n_queries,)
+        exp = np.where(mask, np.exp(np.where(mask, scaled - shift, 0.0)), 0.0)
+        sums = exp.sum(axis=0)  # ≥ 1: the column's maximum contributes e⁰
+        weights = exp / sums
+
+    output = V @ weights  # (d_v, n_queries)
+    arrays = dict(
+        X=X, WQ=WQ, WK=WK, WV=WV, Q=Q, K=K, V=V, scores=scores, scaled=scaled, exp=exp,
+        sums=sums, weights=weights, output=output, mask=mask, shift=shift,
+    )  # fmt: skip
+    for name, arr in arrays.items():
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
+            raise ValueError(
+                f"{name} overflowed (entries beyond ±1.8e308): the inputs are too large; "
+                f"largest |entry| of X is {np.abs(X).max():g}"
+            )
+    return AttentionResult(
+        **{k: frozen(v) for k, v in arrays.items()},
+        mode=mode,
+        causal=causal,
+        temperature=temperature,
+        divisor=divisor,
+    )

@@ -1,0 +1,1 @@
+"""The explorers: one per exercise, on the small shared base of `dlviz.widgets.base`."""

@@ -1,0 +1,190 @@
+"""The small shared base of the explorers, and the input and picture widgets they use.
+
+An explorer is an `ipywidgets.VBox` with
+
+- `controls`: its input widgets by name; setting `controls[name].value` from Python
+  recomputes everything at once, exactly as moving the widget does;
+- `result`: the current computation result (a dataclass of the numpy layer);
+- `message`: an area where bad input is explained in words. The last good result
+  stays on screen and every control keeps working; the next good input clears it.
+
+A subclass says how to compute (`compute`) and how to show a result (`show`).
+"""
+
+from __future__ import annotations
+
+import html
+from contextlib import contextmanager
+
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+
+
+class Explorer(widgets.VBox):
+    """Base class: recompute on every control change; explain bad input on screen."""
+
+    def __init__(self, controls: dict[str, widgets.Widget], **kwargs):
+        super().__init__(**kwargs)
+        self.controls = controls
+        self.result = None
+        self.error: str = ""
+        self.message = widgets.HTML(layout=widgets.Layout(display="none"))
+        self._held = 0
+        for control in controls.values():
+            if "value" in control.trait_names():
+                control.observe(self._on_change, names="value")
+
+    # -- what a subclass provides ----------------------------------------------------
+
+    def compute(self):
+        """Build the result from the controls' values (may raise ValueError/TypeError)."""
+        raise NotImplementedError
+
+    def show(self, result) -> None:
+        """Update every view in place to show `result`."""
+        raise NotImplementedError
+
+    # -- the machinery ---------------------------------------------------------------
+
+    def _on_change(self, change) -> None:
+        if not self._held:
+            self.refresh()
+
+    @contextmanager
+    def hold(self):
+        """Change several controls, then recompute once, on leaving the block."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+        if not self._held:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute from the controls and show the result, or explain what is wrong."""
+        try:
+            result = self.compute()
+        except (ValueError, TypeError) as exc:
+            self.show_error(str(exc))
+            return
+        self.show_error("")
+        self.result = result
+        self.show(result)
+
+    def show_error(self, text: str) -> None:
+        """Explain bad input above the views (an empty text hides the message)."""
+        self.error = text
+        if not text:
+            self.message.layout.display = "none"
+            self.message.value = ""
+            return
+        self.message.value = (
+            '<div role="alert" style="border-left: 4px solid #b35806; background: #fff4e5; '
+            'color: #3d2100; padding: 6px 10px; margin: 4px 0">'
+            f"<b>⚠ Not recomputed:</b> {html.escape(text)}<br>"
+            "<small>The views below still show the last good input; fix the value above "
+            "and they update at once.</small></div>"
+        )
+        self.message.layout.display = None
+
+    def _summary(self) -> dict:
+        """Control values to show in the text form of the explorer."""
+        return {
+            name: control.value
+            for name, control in self.controls.items()
+            if isinstance(getattr(control, "value", None), (bool, int, float, str))
+        }
+
+    def __repr__(self) -> str:
+        # The widget's own repr lists every child (PNG bytes included), and the
+        # notebooks' text outputs are compared by nbval: keep it short and stable.
+        shown = ", ".join(f"{k}={v!r}" for k, v in self._summary().items())
+        return f"{type(self).__name__}({shown})"
+
+
+class MatrixInput(widgets.GridBox):
+    """A matrix of number boxes with row and column labels, as one control.
+
+    `value` is the whole matrix as a tuple of row tuples; setting it fills the
+    boxes, and typing in a box changes it. Python-side only: each box syncs itself.
+    """
+
+    value = traitlets.Any()
+
+    def __init__(self, values, *, rows, cols, title: str = "", step: float = 1.0):
+        values = np.asarray(values, dtype=float)
+        self.shape = values.shape
+        self._syncing = False
+        self.boxes = [
+            [
+                widgets.FloatText(
+                    value=float(values[i, j]),
+                    step=step,
+                    description_allow_html=False,
+                    layout=widgets.Layout(width="4.3em"),
+                    tooltip=f"{title}[{rows[i]}, {cols[j]}]",
+                )
+                for j in range(self.shape[1])
+            ]
+            for i in range(self.shape[0])
+        ]
+        for row in self.boxes:
+            for box in row:
+                box.observe(self._from_boxes, names="value")
+        label = widgets.Layout(justify_content="center")
+        cells = [widgets.HTML(f"<b>{html.escape(title)}</b>", layout=label)]
+        cells += [widgets.HTML(html.escape(c), layout=label) for c in cols]
+        for i in range(self.shape[0]):
+            cells.append(widgets.HTML(html.escape(rows[i]), layout=label))
+            cells.extend(self.boxes[i])
+        super().__init__(
+            cells,
+            layout=widgets.Layout(
+                grid_template_columns=f"auto repeat({self.shape[1]}, 4.5em)",
+                grid_gap="2px 2px",
+                align_items="center",
+                margin="0 18px 8px 0",
+            ),
+        )
+        self.value = self._read()
+
+    def _read(self) -> tuple:
+        return tuple(tuple(box.value for box in row) for row in self.boxes)
+
+    def _from_boxes(self, change) -> None:
+        if not self._syncing:
+            self.value = self._read()
+
+    @traitlets.validate("value")
+    def _check(self, proposal):
+        value = proposal["value"]
+        shape = np.shape(value)
+        if shape != self.shape:
+            raise ValueError(
+                f"this input is a {self.shape[0]}×{self.shape[1]} matrix; got shape {shape}"
+            )
+        return tuple(tuple(float(v) for v in row) for row in value)
+
+    @traitlets.observe("value")
+    def _to_boxes(self, change) -> None:
+        self._syncing = True  # one change of `value`, not one per box
+        try:
+            for row_boxes, row in zip(self.boxes, change["new"], strict=True):
+                for box, v in zip(row_boxes, row, strict=True):
+                    box.value = v
+        finally:
+            self._syncing = False
+
+    @property
+    def array(self) -> np.ndarray:
+        return np.array(self.value, dtype=float)
+
+
+def figure_image(live_figure, width: int | None = None) -> widgets.Image:
+    """An `ipywidgets.Image` showing a `dlviz.plots.LiveFigure` (update with `.value`)."""
+    px = width or int(live_figure.figure.get_figwidth() * live_figure.dpi)
+    return widgets.Image(
+        value=live_figure.png(), format="png", layout=widgets.Layout(width=f"{px}px")
+    )
