@@ -20,6 +20,7 @@ _PUBLIC = {
     "VectorDatabase": "dlviz.vectordb",
     "VectorIndex": "dlviz.vectordb",
     "MixtureOfExperts": "dlviz.moe",
+    "MoEResult": "dlviz.moe",
     "AttentionExplorer": "dlviz.widgets.attention",
     "VectorDBExplorer": "dlviz.widgets.vectordb",
     "MoEExplorer": "dlviz.widgets.moe",

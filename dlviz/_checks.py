@@ -31,9 +31,10 @@ def as_array(name: str, value, *, ndim: int) -> np.ndarray:
         arr = np.asarray(value)
     except ValueError as exc:  # numpy refuses ragged nested lists
         raise ValueError(f"{name} has rows of different lengths: {value!r}") from exc
-    if arr.dtype == object:
-        # A list holding a string or None somewhere: find it so the message can show it.
-        for item in arr.ravel():
+    if arr.dtype.kind in "USO":
+        # Text or None somewhere in a list (numpy turns [1, "a"] into an array of
+        # strings): find the first item that is not a number so the message can show it.
+        for item in np.asarray(value, dtype=object).ravel():
             if not isinstance(item, numbers.Real) or isinstance(item, bool):
                 raise TypeError(f"{name} must hold numbers only, found {item!r}")
         arr = arr.astype(np.float64)
@@ -43,9 +44,7 @@ def as_array(name: str, value, *, ndim: int) -> np.ndarray:
         raise TypeError(f"{name} must hold real numbers, got values of type {arr.dtype}")
     if arr.ndim != ndim:
         what = {1: "a vector (one index)", 2: "a matrix (rows × columns)"}.get(ndim, f"{ndim}-D")
-        raise ValueError(
-            f"{name} must be {what}, got shape {shape_text(arr.shape)} ({arr.ndim}-D)"
-        )
+        raise ValueError(f"{name} must be {what}, got shape {shape_text(arr.shape)} ({arr.ndim}-D)")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {shape_text(arr.shape)}): give it some numbers")
     arr = arr.astype(np.float64)  # always a copy: callers may keep it in a frozen result
@@ -73,7 +72,9 @@ def as_vector(name: str, value) -> np.ndarray:
 
 def as_int(name: str, value, *, low: int, high: int | None = None) -> int:
     """A whole number in [low, high], or raise naming the range."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a whole number, got {value!r}")
+    if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
         else:

@@ -278,8 +278,12 @@ class Product:
         return f"{self.label}\n{self.result!r}" if self.label else repr(self.result)
 
 
-def product(left: Grid, right: Grid, result: Grid, label: str = "") -> Product:
-    """Lay out `left · right = result` the by-hand way (checks that the shapes fit)."""
+def product(left, right, result, label: str = "") -> Product:
+    """Lay out `left · right = result` the by-hand way (checks that the shapes fit).
+
+    Each factor is a `Grid`, or a plain matrix shown without labels.
+    """
+    left, right, result = (m if isinstance(m, Grid) else grid(m) for m in (left, right, result))
     (a, b), (c, d), (e, f) = left.values.shape, right.values.shape, result.values.shape
     if b != c or (a, d) != (e, f):
         raise ValueError(

@@ -1,0 +1,278 @@
+"""A mixture of experts, the by-hand way: a gate scores the experts, each token goes to the best.
+
+Exercise 3 of `shared/exercises.md`. Tokens are **columns**, as on the sheet: X is
+(in_dim × n_tokens), the gate's logits are (n_experts × n_tokens), and softmax runs
+down each column. Numpy only: no plotting, no widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlviz._checks import as_int, as_matrix, as_vector, frozen, shape_text
+
+__all__ = ["MixtureOfExperts", "MoEResult"]
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: == on arrays has no single truth value
+class MoEResult:
+    """Every step of routing tokens through a mixture of experts, the sheet's table as arrays.
+
+    All arrays are read-only. Shapes (k = top_k, E = n_experts):
+
+    - `X` (in_dim, n_tokens): the tokens, one per column.
+    - `gate_logits` (E, n_tokens): step 1, gate_W·X + gate_b.
+    - `gate_probs` (E, n_tokens): step 2, softmax down each column.
+    - `chosen` (k, n_tokens) int: step 3, the 0-based experts each token goes to, best
+      first; equal logits go to the lower index. The sheet's "expert 2" is index 1.
+    - `gate_weights` (k, n_tokens): softmax over the chosen experts' logits only, so
+      with top-1 every weight is exactly 1.
+    - `expert_linear` (k, out_dim, n_tokens): step 4, W·x + b of each chosen expert.
+    - `expert_outputs` (k, out_dim, n_tokens): step 5, ReLU of `expert_linear`.
+    - `output` (out_dim, n_tokens): Σ over the k chosen experts of weight · output.
+    - `tokens_per_expert` (E,) int: how many (token, choice) slots each expert got.
+      With top-k every token counts once for each of its k experts, so the counts add
+      up to k · n_tokens.
+    - `top_k`: how many experts each token went to.
+    """
+
+    X: np.ndarray
+    gate_logits: np.ndarray
+    gate_probs: np.ndarray
+    chosen: np.ndarray
+    gate_weights: np.ndarray
+    expert_linear: np.ndarray
+    expert_outputs: np.ndarray
+    output: np.ndarray
+    tokens_per_expert: np.ndarray
+    top_k: int
+
+
+class MixtureOfExperts:
+    r"""A gate and a list of experts: route each token to its top-k experts, mix their outputs.
+
+    Exercise 3, all steps: gate logits, softmax, the choice, the chosen expert's linear
+    layer, ReLU. With top-k routing, for a token x (a column):
+
+    .. math::
+
+        \text{output} = \sum_{i \in \text{topk}} g_i \,\mathrm{ReLU}(W_i x + b_i),
+        \qquad g = \mathrm{softmax}\big((\text{gate\_W}\,x + \text{gate\_b})_{\text{topk}}\big)
+
+    where g is the softmax of the chosen experts' logits, renormalised over those k.
+    With top_k=1 (the sheet's hard max) g is exactly 1 and the output is the chosen
+    expert's ReLU(W·x + b). With top_k = n_experts it is the dense mixture
+    Σ over all experts of softmax(logits)ᵢ · ReLU(Wᵢ·x + bᵢ).
+
+    Shapes: `gate_W` (n_experts, in_dim), `gate_b` (n_experts,), each expert a pair
+    `(W, b)` with W (out_dim, in_dim) and b (out_dim,), all experts the same shape.
+    `top_k` is from 1 to n_experts.
+
+    The object does not change once built: its arrays are read-only copies of what was
+    passed in, and `with_top_k(k)` gives a new one with another k.
+    """
+
+    def __init__(self, gate_W, gate_b, experts, *, top_k: int = 1):
+        gate_W = as_matrix("gate_W", gate_W)
+        gate_b = as_vector("gate_b", gate_b)
+        pairs = _expert_pairs(experts)
+        n_experts = len(pairs)
+        out_dim, in_dim = pairs[0][0].shape
+
+        if gate_W.shape[0] != n_experts:
+            raise ValueError(
+                f"gate_W has {gate_W.shape[0]} rows (shape {shape_text(gate_W.shape)}) but "
+                f"there are {n_experts} experts: the gate needs one row per expert, so "
+                f"gate_W should be {n_experts}×{gate_W.shape[1]}"
+            )
+        if gate_b.shape[0] != n_experts:
+            raise ValueError(
+                f"gate_b has {gate_b.shape[0]} numbers but there are {n_experts} experts "
+                f"(gate_W is {shape_text(gate_W.shape)}): gate_b needs one per expert"
+            )
+        if gate_W.shape[1] != in_dim:
+            raise ValueError(
+                f"gate_W takes tokens of {gate_W.shape[1]} numbers (shape "
+                f"{shape_text(gate_W.shape)}) but the experts take tokens of {in_dim} "
+                f"(experts[0].W is {shape_text(pairs[0][0].shape)}): gate and experts must "
+                "read the same tokens, so their numbers of columns must match"
+            )
+        if isinstance(top_k, bool):  # as_int would read True as 1
+            raise TypeError(f"top_k must be a whole number, got {top_k!r}")
+        try:
+            top_k = as_int("top_k", top_k, low=1, high=n_experts)
+        except ValueError as exc:
+            raise ValueError(f"{exc}: there are {n_experts} experts to choose from") from exc
+
+        # Instance attributes are set once, here; __setattr__ refuses later changes.
+        set_ = object.__setattr__
+        set_(self, "gate_W", frozen(gate_W))  # (n_experts, in_dim)
+        set_(self, "gate_b", frozen(gate_b))  # (n_experts,)
+        set_(self, "experts", tuple((frozen(W), frozen(b)) for W, b in pairs))
+        set_(self, "top_k", top_k)
+        set_(self, "n_experts", n_experts)
+        set_(self, "in_dim", in_dim)
+        set_(self, "out_dim", out_dim)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(
+            f"a MixtureOfExperts cannot be changed (tried to set {name!r}): use "
+            "with_top_k(k) or build a new one"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"MixtureOfExperts({self.n_experts} experts, {self.in_dim} → {self.out_dim}, "
+            f"top_k={self.top_k})"
+        )
+
+    def with_top_k(self, k: int) -> MixtureOfExperts:
+        """The same gate and experts, routing each token to its best `k` experts instead."""
+        return MixtureOfExperts(self.gate_W, self.gate_b, self.experts, top_k=k)
+
+    def __call__(self, X) -> MoEResult:
+        """Route the tokens X through the gate and the chosen experts; return every step.
+
+        Exercise 3, steps 1-5: gate logits, softmax, choice, the chosen experts' linear
+        layer, ReLU, and the gate-weighted sum of the chosen experts' outputs.
+
+        X is (in_dim, n_tokens), one token per column. A single token may also be given
+        as a plain vector of in_dim numbers: it is treated as one column, so the result
+        has n_tokens = 1. Returns an `MoEResult`.
+        """
+        X = self._tokens(X)  # (in_dim, n_tokens)
+        n_tokens = X.shape[1]
+        k = self.top_k
+
+        # Step 1: gate logits.
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+            gate_logits = self.gate_W @ X + self.gate_b[:, None]  # (n_experts, n_tokens)
+        _refuse_overflow("the gate logits gate_W·X + gate_b", gate_logits, "gate_W, gate_b, X")
+
+        # Step 2: softmax down each column.
+        gate_probs = _softmax_columns(gate_logits)  # (n_experts, n_tokens)
+
+        # Step 3: the choice. A stable sort of -logits keeps equal logits in index order,
+        # so ties go to the lower index exactly (argmax-like, but for any k).
+        chosen = np.argsort(-gate_logits, axis=0, kind="stable")[:k]  # (top_k, n_tokens)
+        chosen_logits = np.take_along_axis(gate_logits, chosen, axis=0)  # (top_k, n_tokens)
+        # Renormalise over the chosen k only: row 0 is the best, so top-1 gives exp(0)/1 = 1.
+        gate_weights = _softmax_columns(chosen_logits)  # (top_k, n_tokens)
+
+        # Step 4: each chosen expert's linear layer, only on the tokens sent to it. The loop
+        # runs over experts (a handful), never over tokens, and skips work an unchosen
+        # expert would do for nothing.
+        expert_linear = np.empty((k, self.out_dim, n_tokens))  # (top_k, out_dim, n_tokens)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+            for e, (W, b) in enumerate(self.experts):
+                slot, token = np.nonzero(chosen == e)  # (m,), (m,): the slots routed to e
+                if slot.size:
+                    # (out_dim, m) -> (m, out_dim), the order that fancy indexing fills
+                    expert_linear[slot, :, token] = (W @ X[:, token]).T + b
+        _refuse_overflow("a chosen expert's W·x + b", expert_linear, "the experts' W, b, X")
+
+        # Step 5: ReLU, then mix the k outputs with the gate weights.
+        expert_outputs = np.maximum(expert_linear, 0.0)  # (top_k, out_dim, n_tokens)
+        output = np.einsum("kn,kon->on", gate_weights, expert_outputs)  # (out_dim, n_tokens)
+        _refuse_overflow("the mixed output", output, "the experts' W, b, X")
+
+        tokens_per_expert = np.bincount(chosen.ravel(), minlength=self.n_experts)  # (E,)
+
+        return MoEResult(
+            X=frozen(X),
+            gate_logits=frozen(gate_logits),
+            gate_probs=frozen(gate_probs),
+            chosen=frozen(chosen),
+            gate_weights=frozen(gate_weights),
+            expert_linear=frozen(expert_linear),
+            expert_outputs=frozen(expert_outputs),
+            output=frozen(output),
+            tokens_per_expert=frozen(tokens_per_expert),
+            top_k=k,
+        )
+
+    def _tokens(self, X) -> np.ndarray:
+        """X as a checked (in_dim, n_tokens) float array; a plain vector is one token."""
+        try:
+            one_token = np.ndim(X) == 1
+        except ValueError:  # ragged nested lists: as_matrix says so in words
+            one_token = False
+        if one_token:
+            X = as_vector("X", X)[:, None]  # (in_dim, 1)
+        else:
+            X = as_matrix("X", X)  # refuses no tokens (in_dim × 0), NaN, inf and text
+        if X.shape[0] != self.in_dim:
+            hint = ""
+            if X.shape[1] == self.in_dim:
+                hint = " (tokens are columns here: did you mean X.T?)"
+            if one_token:
+                what = f"a token of {X.shape[0]} numbers"
+            else:
+                what = f"X of shape {shape_text(X.shape)}, tokens of {X.shape[0]} numbers"
+            raise ValueError(
+                f"got {what}, but the gate takes tokens of {self.in_dim} numbers "
+                f"(gate_W is {shape_text(self.gate_W.shape)}), so X must be "
+                f"{self.in_dim}×n_tokens{hint}"
+            )
+        return X
+
+
+def _expert_pairs(experts) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The experts as checked (W, b) float pairs, all the same shape, or raise."""
+    if isinstance(experts, (str, bytes, np.ndarray)) or not hasattr(experts, "__len__"):
+        raise TypeError(f"experts must be a list of (W, b) pairs, got {type(experts).__name__}")
+    if len(experts) == 0:
+        raise ValueError("experts is empty: a mixture needs at least one expert (W, b)")
+    pairs = []
+    for i, pair in enumerate(experts):
+        if not isinstance(pair, (tuple, list)):
+            got = (
+                f"an array of shape {shape_text(pair.shape)}"
+                if isinstance(pair, np.ndarray)
+                else type(pair).__name__
+            )
+            raise TypeError(f"experts[{i}] must be a (W, b) pair, got {got}")
+        if len(pair) != 2:
+            raise ValueError(
+                f"experts[{i}] must be a (W, b) pair, got {len(pair)} items instead of 2"
+            )
+        W = as_matrix(f"experts[{i}].W", pair[0])
+        b = as_vector(f"experts[{i}].b", pair[1])
+        if b.shape[0] != W.shape[0]:
+            raise ValueError(
+                f"experts[{i}].b has {b.shape[0]} numbers but experts[{i}].W has "
+                f"{W.shape[0]} rows (shape {shape_text(W.shape)}): b needs one per row of W"
+            )
+        if pairs and W.shape != pairs[0][0].shape:
+            raise ValueError(
+                f"experts[{i}].W is {shape_text(W.shape)} but experts[0].W is "
+                f"{shape_text(pairs[0][0].shape)}: all experts must have the same shape"
+            )
+        pairs.append((W, b))
+    return pairs
+
+
+def _softmax_columns(logits: np.ndarray) -> np.ndarray:
+    """Softmax down each column, finite for any finite logits."""
+    # Subtracting the column max keeps exp() at most 1, so nothing overflows to inf, and
+    # the max term is exp(0) = 1, so the sum is at least 1. A gap wider than float64 can
+    # hold becomes -inf, and exp(-inf) = 0 is the right answer for it.
+    with np.errstate(over="ignore"):
+        shifted = logits - logits.max(axis=0, keepdims=True)  # (rows, n_tokens), all <= 0
+    exp = np.exp(shifted)  # (rows, n_tokens)
+    return exp / exp.sum(axis=0, keepdims=True)
+
+
+def _refuse_overflow(what: str, values: np.ndarray, inputs: str) -> None:
+    """Raise if finite inputs produced inf or NaN: numbers too large for float64."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        where = tuple(int(i) for i in np.argwhere(~finite)[0])
+        token = where[-1]
+        raise ValueError(
+            f"{what} overflowed at index [{', '.join(map(str, where))}] (token {token}): "
+            f"the numbers in {inputs} are too large to multiply in float64 (largest "
+            f"about 1.8e308); scale them down"
+        )
