@@ -27,7 +27,7 @@ import numpy as np
 _SEQUENTIAL = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 _DIVERGING = ("#b35806", "#fdb863", "#f7f7f7", "#b2abd2", "#542788")
 MASKED_COLOUR = "#d9d9d9"
-FONT = "font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px"
+FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px"
 
 
 def labels(prefix: str, n: int) -> list[str]:
@@ -133,46 +133,45 @@ class Grid:
         visible = values if self.mask is None else np.where(self.mask, values, 0.0)
         signed = bool((visible < 0).any())
         scale = float(np.abs(visible).max()) if visible.size else 0.0
-        cell = (
-            f"{FONT}; padding: 3px 7px; min-width: 2.4em; text-align: center; "
-            "border: 1px solid #bdbdbd"
-        )
-        head = "font-size: 12px; color: #555; padding: 2px 6px; text-align: center; border: 0"
+        # Front ends style td and th directly (padding, borders, alignment), so those
+        # are set on every cell; font and colour are inherited from the table.
+        cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd"
+        head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
         parts = [
-            f'<table data-name="{html.escape(self.name)}" style="border-collapse: collapse; '
-            'margin: 2px 0; background: transparent">'
+            f'<table data-name="{html.escape(self.name)}" style="border-collapse:collapse;'
+            f'margin:2px 0;{FONT}">'
         ]
         if self.title:
             parts.append(
-                f'<caption style="caption-side: top; text-align: center; font-size: 13px; '
-                f'padding-bottom: 2px; color: inherit">{html.escape(self.title)}</caption>'
+                '<caption style="caption-side:top;text-align:left;white-space:nowrap;'
+                f'padding-bottom:2px;font-family:inherit">{html.escape(self.title)}</caption>'
             )
         if self.cols is not None:
-            corner = '<th style="border: 0"></th>' if self.rows is not None else ""
-            heads = "".join(f'<th style="{head}">{html.escape(c)}</th>' for c in self.cols)
+            corner = f'<th style="{head}"></th>' if self.rows is not None else ""
+            heads = "".join(
+                f'<th style="{head};text-align:center">{html.escape(c)}</th>' for c in self.cols
+            )
             parts.append(f"<tr>{corner}{heads}</tr>")
         for i in range(n_rows):
             parts.append("<tr>")
             if self.rows is not None:
                 parts.append(
-                    f'<th style="{head}; text-align: right">{html.escape(self.rows[i])}</th>'
+                    f'<th style="{head};text-align:right">{html.escape(self.rows[i])}</th>'
                 )
             for j in range(n_cols):
                 extra = ""
                 if self.outline is not None and self.outline[i, j]:
-                    extra = "; outline: 3px solid #000; outline-offset: -3px; font-weight: bold"
+                    extra = ";outline:3px solid #000;outline-offset:-3px;font-weight:bold"
                 if self.mask is not None and not self.mask[i, j]:
-                    style = f"{cell}; background: {MASKED_COLOUR}; color: #000{extra}"
+                    colours = f"background:{MASKED_COLOUR};color:#000"
                     text = "–"  # masked: this query may not look at this key
                 else:
                     text = format_number(values[i, j], self.fmt)
-                    if self.tinted:
-                        bg = tint(values[i, j], scale, signed)
-                        style = f"{cell}; background: {_css(bg)}; color: {text_colour(bg)}{extra}"
-                    else:
-                        style = f"{cell}; background: #ffffff; color: #000{extra}"
+                    bg = tint(values[i, j], scale, signed) if self.tinted else (1.0, 1.0, 1.0)
+                    colours = f"background:{_css(bg)};color:{text_colour(bg)}"
                 parts.append(
-                    f'<td data-row="{i}" data-col="{j}" style="{style}">{html.escape(text)}</td>'
+                    f'<td data-row="{i}" data-col="{j}" style="{cell};{colours}{extra}">'
+                    f"{html.escape(text)}</td>"
                 )
             parts.append("</tr>")
         parts.append("</table>")
@@ -258,7 +257,7 @@ class Product:
 
     @property
     def html(self) -> str:
-        cell = "vertical-align: bottom; padding: 4px; border: 0; background: transparent"
+        cell = "vertical-align:bottom;padding:4px;border:0;background:transparent"
         label = (
             f'<div style="{FONT}; color: #555; text-align: center">{html.escape(self.label)}</div>'
             if self.label
@@ -267,8 +266,8 @@ class Product:
         return (
             '<table style="border-collapse: collapse; background: transparent">'
             f'<tr><td style="{cell}">{label}</td><td style="{cell}">{self.right.html}</td></tr>'
-            f'<tr><td style="{cell}; vertical-align: top">{self.left.html}</td>'
-            f'<td style="{cell}; vertical-align: top">{self.result.html}</td></tr></table>'
+            f'<tr><td style="{cell};vertical-align:top">{self.left.html}</td>'
+            f'<td style="{cell};vertical-align:top">{self.result.html}</td></tr></table>'
         )
 
     def _repr_html_(self) -> str:

@@ -184,7 +184,7 @@ class AttentionExplorer(Explorer):
     def _mode_changed(self, change=None) -> None:
         hand = self.controls["mode"].value == "hand"
         self.controls["temperature"].disabled = hand
-        self.controls["temperature"].description_tooltip = (
+        self.controls["temperature"].tooltip = (
             "the by-hand rules have no temperature: switch to exact" if hand else ""
         )
 

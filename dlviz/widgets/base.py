@@ -19,6 +19,8 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 import numpy as np
 import traitlets
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 
 class Explorer(widgets.VBox):
@@ -117,13 +119,17 @@ class MatrixInput(widgets.GridBox):
         values = np.asarray(values, dtype=float)
         self.shape = values.shape
         self._syncing = False
+        # One layout and one style shared by every box: a model each would be
+        # hundreds of widget models, all saved in the notebook.
+        box_layout = widgets.Layout(width="4.3em")
+        box_style = DescriptionStyle()
         self.boxes = [
             [
                 widgets.FloatText(
                     value=float(values[i, j]),
                     step=step,
-                    description_allow_html=False,
-                    layout=widgets.Layout(width="4.3em"),
+                    layout=box_layout,
+                    style=box_style,
                     tooltip=f"{title}[{rows[i]}, {cols[j]}]",
                 )
                 for j in range(self.shape[1])
@@ -134,10 +140,11 @@ class MatrixInput(widgets.GridBox):
             for box in row:
                 box.observe(self._from_boxes, names="value")
         label = widgets.Layout(justify_content="center")
-        cells = [widgets.HTML(f"<b>{html.escape(title)}</b>", layout=label)]
-        cells += [widgets.HTML(html.escape(c), layout=label) for c in cols]
+        label_style = HTMLStyle()
+        cells = [widgets.HTML(f"<b>{html.escape(title)}</b>", layout=label, style=label_style)]
+        cells += [widgets.HTML(html.escape(c), layout=label, style=label_style) for c in cols]
         for i in range(self.shape[0]):
-            cells.append(widgets.HTML(html.escape(rows[i]), layout=label))
+            cells.append(widgets.HTML(html.escape(rows[i]), layout=label, style=label_style))
             cells.extend(self.boxes[i])
         super().__init__(
             cells,
