@@ -206,3 +206,9 @@ class AttentionHeatmap(Heatmap):
         """Update to another result with the same number of tokens."""
         self.fmt = ".1f" if result.mode == "hand" else ".2f"
         self.update(result.weights, mask=result.mask, title=attention_title(result))
+
+
+# --- vector database: embedding projection and scores --------------------------------
+
+
+# --- mixture of experts: gate choices and load ----------------------------------------

@@ -264,3 +264,129 @@ class JupyterLab:
             self._log.close()
             self._log = None
         self.process = None
+
+
+# --- in-page timing -------------------------------------------------------------
+
+# Installed before the page's own scripts: note when each kernel message leaves or
+# arrives on a WebSocket, with its channel and type (JupyterLab 4 speaks the binary
+# v1 kernel protocol: a count, offsets, then channel, header, parent, metadata,
+# content as JSON). Only while `window.__dlvizWs.on` is set, so memory stays small.
+WEBSOCKET_SPY_JS = r"""
+(() => {
+  const log = { on: false, events: [] };
+  window.__dlvizWs = log;
+  const text = new TextDecoder();
+  function describe(data) {
+    try {
+      if (typeof data === 'string') {
+        const m = JSON.parse(data);
+        return { channel: m.channel || '', type: (m.header || {}).msg_type || '',
+                 method: ((m.content || {}).data || {}).method || '',
+                 state: Object.keys((((m.content || {}).data || {}).state) || {}).join(','),
+                 status: (m.content || {}).execution_state || '' };
+      }
+      const buffer = data instanceof ArrayBuffer ? data : data.buffer;
+      const view = new DataView(buffer);
+      const n = Number(view.getBigUint64(0, true));
+      const offsets = [];
+      for (let i = 0; i < n; i++) offsets.push(Number(view.getBigUint64(8 * (i + 1), true)));
+      offsets.push(buffer.byteLength);
+      const part = (i) => text.decode(new Uint8Array(buffer, offsets[i], offsets[i + 1] - offsets[i]));
+      const header = JSON.parse(part(1));
+      const out = { channel: part(0), type: header.msg_type || '', method: '', state: '', status: '' };
+      if (out.type === 'comm_msg' || out.type === 'status') {
+        const content = JSON.parse(part(5));
+        out.method = (content.data || {}).method || '';
+        out.state = Object.keys((content.data || {}).state || {}).join(',');
+        out.status = content.execution_state || '';
+      }
+      return out;
+    } catch (e) {
+      return { channel: '?', type: '?', method: '', state: '', status: '' };
+    }
+  }
+  const Native = window.WebSocket;
+  class SpiedWebSocket extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (log.on) log.events.push({ t: performance.now(), dir: 'in', ...describe(event.data) });
+      });
+    }
+    send(data) {
+      if (log.on) log.events.push({ t: performance.now(), dir: 'out', ...describe(data) });
+      return super.send(data);
+    }
+  }
+  window.WebSocket = SpiedWebSocket;
+})();
+"""
+
+# Arm a measurement of the next key press (called on the explorer's element):
+# resolves `window.__dlvizLatency` with times in ms after the keydown event.
+ARM_LATENCY_JS = r"""
+(root, { grid, image, timeout }) => {
+  const tableSelector = `table[data-name="${grid}"]`;
+  const table = root.querySelector(tableSelector);
+  if (!table) throw new Error(`no ${tableSelector} in the explorer`);
+  const img = image ? root.querySelector(image) : null;
+  if (image && !img) throw new Error(`no ${image} in the explorer`);
+  const gridBefore = table.textContent;
+  const srcBefore = img ? img.src : null;
+  const ws = window.__dlvizWs || { on: false, events: [] };
+  ws.events = [];
+  const r = { t0: null, grid: null, paint: null, src: null, load: null, timedOut: false,
+              gridText: null };
+  window.__dlvizLatency = new Promise((resolve) => {
+    let observer = null;
+    let timer = null;
+    const now = () => performance.now();
+    const finish = () => {
+      observer.disconnect();
+      clearTimeout(timer);
+      ws.on = false;
+      const rel = (t) => (t === null || r.t0 === null ? null : t - r.t0);
+      const events = ws.events.map((e) => ({ ...e, t: rel(e.t) }));
+      resolve({ grid: rel(r.grid), paint: rel(r.paint), src: rel(r.src), load: rel(r.load),
+                timedOut: r.timedOut, gridText: r.gridText, events });
+    };
+    const done = () =>
+      r.t0 !== null && r.paint !== null && (!img || r.load !== null) && kernelIdle();
+    // The kernel has gone idle after handling this change (or no message was seen).
+    const kernelIdle = () => {
+      const out = ws.events.findIndex((e) => e.dir === 'out' && e.type === 'comm_msg');
+      if (out < 0) return !window.__dlvizWs;
+      return ws.events.slice(out).some((e) => e.dir === 'in' && e.type === 'status'
+                                             && e.status === 'idle');
+    };
+    const check = () => {
+      if (r.t0 === null) return;
+      const current = root.querySelector(tableSelector);
+      if (r.grid === null && current && current.textContent !== gridBefore) {
+        r.grid = now();
+        r.gridText = current.textContent;
+        // The frame that shows it: after the next animation frame has been painted.
+        requestAnimationFrame(() => setTimeout(() => { r.paint = now(); if (done()) finish(); }, 0));
+      }
+      if (img && r.src === null && img.src !== srcBefore) {
+        r.src = now();
+        const loaded = () => { r.load = now(); if (done()) finish(); };
+        if (img.complete && img.naturalWidth > 0 && img.currentSrc === img.src) loaded();
+        else img.addEventListener('load', loaded, { once: true });
+      }
+      if (done()) finish();
+    };
+    observer = new MutationObserver(check);
+    observer.observe(root, { subtree: true, childList: true, characterData: true,
+                             attributes: true, attributeFilter: ['src'] });
+    document.addEventListener('keydown', () => { r.t0 = now(); ws.on = true; ws.events = []; },
+                              { capture: true, once: true });
+    // Idle messages arrive after the last update: look again while waiting for them.
+    const poll = () => { check(); if (window.__dlvizLatency) timer = setTimeout(poll, 5); };
+    timer = setTimeout(poll, 5);
+    setTimeout(() => { r.timedOut = true; finish(); }, timeout);
+  });
+  return true;
+}
+"""

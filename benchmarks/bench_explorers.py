@@ -1,0 +1,115 @@
+"""Time an explorer update for each control (kernel side) and each notebook's full run.
+
+    python benchmarks/bench_explorers.py            # all explorers and notebooks
+    python benchmarks/bench_explorers.py --quick    # fewer repeats
+
+An update is what happens in the kernel when a learner moves one control: recompute,
+rebuild the HTML grids, redraw the figure and encode its PNG. Each control is set
+alternately to two values, so every repeat really changes the numbers. Reported:
+median and 95th percentile over the repeats. Results go to
+benchmarks/results/explorers.json and are printed as a Markdown table (the README
+quotes it). The budget is an update well under 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _attention():
+    from dlviz import AttentionExplorer
+
+    explorer = AttentionExplorer()
+    x_box = explorer.controls["X"].boxes[5][3]
+
+    def exact_mode():
+        explorer.controls["mode"].value = "exact"
+
+    return explorer, [
+        ("mode", None, [("mode", "exact"), ("mode", "hand")]),
+        ("causal", None, [("causal", True), ("causal", False)]),
+        ("step", None, [("step", 8), ("step", 9)]),
+        ("temperature", exact_mode, [("temperature", 1.5), ("temperature", 0.7)]),
+        ("X entry (number box)", None, [(x_box, -2.0), (x_box, 1.0)]),
+    ]
+
+
+# One entry per explorer: a function returning (explorer, [(label, setup, moves)]), where
+# each move is (control name or widget, value).
+EXPLORERS = {"AttentionExplorer": _attention}
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def time_explorer(make, repeats: int) -> list[dict]:
+    explorer, cases = make()
+    rows = []
+    for label, setup, moves in cases:
+        if setup is not None:
+            setup()
+        timings = []
+        for i in range(repeats):
+            target, value = moves[i % len(moves)]
+            widget = explorer.controls[target] if isinstance(target, str) else target
+            start = time.perf_counter()
+            widget.value = value
+            timings.append((time.perf_counter() - start) * 1000)
+            if explorer.error:
+                raise RuntimeError(f"{label}: the explorer refused {value!r}: {explorer.error}")
+        rows.append(
+            {
+                "control": label,
+                "median_ms": round(statistics.median(timings), 2),
+                "p95_ms": round(float(np.percentile(timings, 95)), 2),
+                "repeats": repeats,
+            }
+        )
+    return rows
+
+
+def time_notebook(path: Path) -> float:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 repeats instead of 100")
+    args = parser.parse_args()
+    repeats = 20 if args.quick else 100
+
+    machine = platform.processor() or platform.machine()
+    report = {"machine": f"{machine}, Python {platform.python_version()}"}
+    report["explorers"] = {name: time_explorer(make, repeats) for name, make in EXPLORERS.items()}
+    report["notebooks"] = {p.name: round(time_notebook(p), 2) for p in NOTEBOOKS}
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "explorers.json").write_text(json.dumps(report, indent=2) + "\n")
+    print("| explorer | control | median (ms) | p95 (ms) |\n|---|---|---|---|")
+    for name, rows in report["explorers"].items():
+        for r in rows:
+            print(f"| {name} | {r['control']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} |")
+    print("\n| notebook | run all, fresh kernel (s) |\n|---|---|")
+    for name, seconds in report["notebooks"].items():
+        print(f"| {name} | {seconds:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
