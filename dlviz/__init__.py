@@ -24,8 +24,9 @@ _PUBLIC = {
     "AttentionExplorer": "dlviz.widgets.attention",
     "VectorDBExplorer": "dlviz.widgets.vectordb",
     "MoEExplorer": "dlviz.widgets.moe",
+    "HandCheck": "dlviz.widgets.handcheck",
 }
-_SUBMODULES = ("attention", "vectordb", "moe", "examples", "sheet", "plots", "widgets")
+_SUBMODULES = ("attention", "vectordb", "moe", "examples", "checking", "sheet", "plots", "widgets")
 
 __all__ = sorted(_PUBLIC) + list(_SUBMODULES)
 

@@ -30,7 +30,7 @@ MODES = ("hand", "exact")
 HAND_MAX_EXPONENT = 33
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays have no single truth value: compare by identity
 class AttentionResult:
     """Every intermediate matrix of one self-attention computation (all read-only).
 

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from dlviz import examples
 from dlviz.attention import AttentionResult, self_attention
+from dlviz.checking import attention_checks
 from dlviz.plots import AttentionHeatmap
 from dlviz.sheet import grid, labels, product, row
 from dlviz.widgets.base import Explorer, MatrixInput, figure_image
@@ -208,6 +209,10 @@ class AttentionExplorer(Explorer):
         if step >= 8:
             self.heatmap.show(result)
             self.image.value = self.heatmap.png()
+
+    def checks(self) -> dict:
+        """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
+        return attention_checks(self.result)
 
     def reset(self) -> None:
         """Back to the exercise's numbers (mode and step stay as they are)."""

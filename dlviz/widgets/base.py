@@ -26,6 +26,9 @@ from ipywidgets.widgets.widget_string import HTMLStyle
 class Explorer(widgets.VBox):
     """Base class: recompute on every control change; explain bad input on screen."""
 
+    # Observable (Python side only), so a HandCheck grid can follow the numbers shown.
+    result = traitlets.Any(allow_none=True)
+
     def __init__(self, controls: dict[str, widgets.Widget], **kwargs):
         super().__init__(**kwargs)
         self.controls = controls
