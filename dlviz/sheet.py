@@ -125,6 +125,7 @@ class Grid:
     mask: np.ndarray | None
     outline: np.ndarray | None
     name: str
+    scale: float | None = None
 
     @cached_property
     def html(self) -> str:
@@ -132,7 +133,7 @@ class Grid:
         n_rows, n_cols = values.shape
         visible = values if self.mask is None else np.where(self.mask, values, 0.0)
         signed = bool((visible < 0).any())
-        scale = float(np.abs(visible).max()) if visible.size else 0.0
+        scale = self.scale if self.scale is not None else float(np.abs(visible).max())
         # Front ends style td and th directly (padding, borders, alignment), so those
         # are set on every cell; font and colour are inherited from the table.
         cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd"
@@ -214,13 +215,16 @@ def grid(
     mask=None,
     outline=None,
     name: str = "",
+    scale: float | None = None,
 ) -> Grid:
     """A matrix (or a vector, shown as one row) as a labelled, tinted HTML grid.
 
     rows, cols: labels, e.g. `labels("k", 4)`; title: shown above; fmt: see
     `format_number`; mask: False where a cell does not take part (shown as "–");
     outline: True where a cell is marked with a bold outline (not colour alone);
-    name: a `data-name` attribute, so tests and the browser can find the grid.
+    name: a `data-name` attribute, so tests and the browser can find the grid;
+    scale: the magnitude drawn at full colour (default: the largest in the matrix),
+    e.g. 1 for weights, so that their tints match a heatmap on a fixed 0-1 scale.
     """
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
@@ -243,6 +247,7 @@ def grid(
         mask=None if mask is None else np.asarray(mask, dtype=bool),
         outline=None if outline is None else np.asarray(outline, dtype=bool),
         name=name or title,
+        scale=scale,
     )
 
 

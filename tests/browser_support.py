@@ -35,10 +35,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-INSTALL_ADVICE = (
-    "install it with `sudo apt-get install -y chromium` (Debian/Ubuntu) and "
-    "`pip install playwright` (do not run `playwright install`: the browser used is "
-    "the system's chromium, at /usr/bin/chromium)"
+NO_CHROMIUM = (
+    "Chromium not found: install it with `sudo apt-get install -y chromium` (Debian, "
+    "Ubuntu: `chromium-browser`). Playwright drives that browser; do not run "
+    "`playwright install`."
+)
+NO_PLAYWRIGHT = (
+    "Playwright not found: `pip install playwright` (the Python package only; do not run "
+    "`playwright install`: the browser is the system's Chromium, "
+    "`sudo apt-get install -y chromium`)."
 )
 
 # JupyterLab settings, by plugin: no news or update toast, no "Select Kernel" dialog
@@ -170,6 +175,17 @@ class JupyterLab:
             IPYTHONDIR=str(self.work / "ipython"),
             PYTHONUNBUFFERED="1",
         )
+        for attempt in range(3):  # another program may take the free port first
+            try:
+                self._launch(settings, env, timeout)
+                return
+            except RuntimeError:
+                in_use = "already in use" in self.log_tail().lower()
+                self.stop()
+                if not in_use or attempt == 2:
+                    raise
+
+    def _launch(self, settings: Path, env: dict, timeout: float) -> None:
         self.port = free_port()
         command = [
             sys.executable,
@@ -186,10 +202,11 @@ class JupyterLab:
             "--MappingKernelManager.default_kernel_name=python3",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop)
+        self._log = open(self.log_path, "ab")  # closed by stop()
         self.process = subprocess.Popen(
             command,
             cwd=self.root,
@@ -231,7 +248,7 @@ class JupyterLab:
             try:  # a clean shutdown also shuts the kernels down
                 self.api("/api/shutdown", method="POST", timeout=5)
                 process.wait(timeout=10)
-            except Exception:  # noqa: BLE001 (fall through to signals)
+            except Exception:  # fall through to signals
                 pass
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
             if process.poll() is not None:
@@ -269,12 +286,12 @@ class JupyterLab:
 # --- in-page timing -------------------------------------------------------------
 
 # Installed before the page's own scripts: note when each kernel message leaves or
-# arrives on a WebSocket, with its channel and type (JupyterLab 4 speaks the binary
+# arrives on a kernel's WebSocket, with its channel and type (JupyterLab 4 speaks the binary
 # v1 kernel protocol: a count, offsets, then channel, header, parent, metadata,
 # content as JSON). Only while `window.__dlvizWs.on` is set, so memory stays small.
 WEBSOCKET_SPY_JS = r"""
 (() => {
-  const log = { on: false, events: [] };
+  const log = { on: false, events: [], onEvent: null };
   window.__dlvizWs = log;
   const text = new TextDecoder();
   function describe(data) {
@@ -283,7 +300,6 @@ WEBSOCKET_SPY_JS = r"""
         const m = JSON.parse(data);
         return { channel: m.channel || '', type: (m.header || {}).msg_type || '',
                  method: ((m.content || {}).data || {}).method || '',
-                 state: Object.keys((((m.content || {}).data || {}).state) || {}).join(','),
                  status: (m.content || {}).execution_state || '' };
       }
       const buffer = data instanceof ArrayBuffer ? data : data.buffer;
@@ -292,30 +308,35 @@ WEBSOCKET_SPY_JS = r"""
       const offsets = [];
       for (let i = 0; i < n; i++) offsets.push(Number(view.getBigUint64(8 * (i + 1), true)));
       offsets.push(buffer.byteLength);
-      const part = (i) => text.decode(new Uint8Array(buffer, offsets[i], offsets[i + 1] - offsets[i]));
+      const part = (i) =>
+        text.decode(new Uint8Array(buffer, offsets[i], offsets[i + 1] - offsets[i]));
       const header = JSON.parse(part(1));
-      const out = { channel: part(0), type: header.msg_type || '', method: '', state: '', status: '' };
+      const out = { channel: part(0), type: header.msg_type || '', method: '', status: '' };
       if (out.type === 'comm_msg' || out.type === 'status') {
-        const content = JSON.parse(part(5));
+        const content = JSON.parse(part(4));
         out.method = (content.data || {}).method || '';
-        out.state = Object.keys((content.data || {}).state || {}).join(',');
         out.status = content.execution_state || '';
       }
       return out;
     } catch (e) {
-      return { channel: '?', type: '?', method: '', state: '', status: '' };
+      return { channel: '?', type: '?', method: '', status: '' };
     }
   }
   const Native = window.WebSocket;
   class SpiedWebSocket extends Native {
     constructor(...args) {
       super(...args);
+      this.__dlvizKernel = String(args[0]).includes('/api/kernels/');
       this.addEventListener('message', (event) => {
-        if (log.on) log.events.push({ t: performance.now(), dir: 'in', ...describe(event.data) });
+        if (!log.on || !this.__dlvizKernel) return;
+        log.events.push({ t: performance.now(), dir: 'in', ...describe(event.data) });
+        if (log.onEvent) log.onEvent();
       });
     }
     send(data) {
-      if (log.on) log.events.push({ t: performance.now(), dir: 'out', ...describe(data) });
+      if (log.on && this.__dlvizKernel) {
+        log.events.push({ t: performance.now(), dir: 'out', ...describe(data) });
+      }
       return super.send(data);
     }
   }
@@ -324,7 +345,11 @@ WEBSOCKET_SPY_JS = r"""
 """
 
 # Arm a measurement of the next key press (called on the explorer's element):
-# resolves `window.__dlvizLatency` with times in ms after the keydown event.
+# `window.__dlvizLatency` resolves with times in ms after the keydown event (seen in
+# the capture phase, before any handler): `grid` when the table's text changed,
+# `paint` after the next frame, `src` when the picture's source changed, `load` when
+# the new picture had loaded, and the kernel messages in between. It resolves once
+# all of these happened and the kernel went idle, or after `timeout` ms.
 ARM_LATENCY_JS = r"""
 (root, { grid, image, timeout }) => {
   const tableSelector = `table[data-name="${grid}"]`;
@@ -334,58 +359,55 @@ ARM_LATENCY_JS = r"""
   if (image && !img) throw new Error(`no ${image} in the explorer`);
   const gridBefore = table.textContent;
   const srcBefore = img ? img.src : null;
-  const ws = window.__dlvizWs || { on: false, events: [] };
-  ws.events = [];
-  const r = { t0: null, grid: null, paint: null, src: null, load: null, timedOut: false,
-              gridText: null };
+  const ws = window.__dlvizWs || null;
+  const r = { t0: null, grid: null, paint: null, src: null, load: null };
+  let finished = false;
   window.__dlvizLatency = new Promise((resolve) => {
-    let observer = null;
-    let timer = null;
     const now = () => performance.now();
-    const finish = () => {
+    const kernelIdle = () => {
+      if (!ws) return true;
+      const out = ws.events.findIndex((e) => e.dir === 'out' && e.type === 'comm_msg');
+      return out >= 0 && ws.events.slice(out).some(
+        (e) => e.dir === 'in' && e.type === 'status' && e.status === 'idle');
+    };
+    const finish = (timedOut) => {
+      if (finished) return;
+      finished = true;
       observer.disconnect();
       clearTimeout(timer);
-      ws.on = false;
       const rel = (t) => (t === null || r.t0 === null ? null : t - r.t0);
-      const events = ws.events.map((e) => ({ ...e, t: rel(e.t) }));
+      let events = [];
+      if (ws) {
+        ws.on = false;
+        ws.onEvent = null;
+        events = ws.events.map((e) => ({ ...e, t: rel(e.t) }));
+      }
+      const current = root.querySelector(tableSelector);
       resolve({ grid: rel(r.grid), paint: rel(r.paint), src: rel(r.src), load: rel(r.load),
-                timedOut: r.timedOut, gridText: r.gridText, events });
-    };
-    const done = () =>
-      r.t0 !== null && r.paint !== null && (!img || r.load !== null) && kernelIdle();
-    // The kernel has gone idle after handling this change (or no message was seen).
-    const kernelIdle = () => {
-      const out = ws.events.findIndex((e) => e.dir === 'out' && e.type === 'comm_msg');
-      if (out < 0) return !window.__dlvizWs;
-      return ws.events.slice(out).some((e) => e.dir === 'in' && e.type === 'status'
-                                             && e.status === 'idle');
+                timedOut, gridText: current ? current.textContent : null, events });
     };
     const check = () => {
-      if (r.t0 === null) return;
+      if (finished || r.t0 === null) return;
       const current = root.querySelector(tableSelector);
       if (r.grid === null && current && current.textContent !== gridBefore) {
         r.grid = now();
-        r.gridText = current.textContent;
-        // The frame that shows it: after the next animation frame has been painted.
-        requestAnimationFrame(() => setTimeout(() => { r.paint = now(); if (done()) finish(); }, 0));
+        // The frame that shows it: once the next animation frame has been painted.
+        requestAnimationFrame(() => setTimeout(() => { r.paint = now(); check(); }, 0));
       }
       if (img && r.src === null && img.src !== srcBefore) {
         r.src = now();
-        const loaded = () => { r.load = now(); if (done()) finish(); };
-        if (img.complete && img.naturalWidth > 0 && img.currentSrc === img.src) loaded();
-        else img.addEventListener('load', loaded, { once: true });
+        img.decode().catch(() => null).then(() => { r.load = now(); check(); });
       }
-      if (done()) finish();
+      if (r.paint !== null && (!img || r.load !== null) && kernelIdle()) finish(false);
     };
-    observer = new MutationObserver(check);
+    const observer = new MutationObserver(check);
     observer.observe(root, { subtree: true, childList: true, characterData: true,
                              attributes: true, attributeFilter: ['src'] });
-    document.addEventListener('keydown', () => { r.t0 = now(); ws.on = true; ws.events = []; },
-                              { capture: true, once: true });
-    // Idle messages arrive after the last update: look again while waiting for them.
-    const poll = () => { check(); if (window.__dlvizLatency) timer = setTimeout(poll, 5); };
-    timer = setTimeout(poll, 5);
-    setTimeout(() => { r.timedOut = true; finish(); }, timeout);
+    document.addEventListener('keydown', () => {
+      r.t0 = now();
+      if (ws) { ws.events = []; ws.on = true; ws.onEvent = check; }
+    }, { capture: true, once: true });
+    const timer = setTimeout(() => finish(true), timeout);
   });
   return true;
 }

@@ -10,7 +10,7 @@ from dlviz import examples
 from dlviz.attention import AttentionResult, self_attention
 from dlviz.checking import attention_checks
 from dlviz.plots import AttentionHeatmap
-from dlviz.sheet import grid, labels, product, row
+from dlviz.sheet import grid, labels, row
 from dlviz.widgets.base import Explorer, MatrixInput, figure_image
 
 STEP_NAMES = {
@@ -35,23 +35,12 @@ def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
     fmt = "auto" if hand else ".2f"
     X = grid(r.X, rows=feats, cols=labels("x", n), title="X", name="X")
 
-    def weights_for(M, title, name):
-        return grid(M, rows=None, cols=feats, title=title, name=name)
-
+    # The notebook lays each product out by hand; the explorer keeps to the results,
+    # so that all nine steps fit on a screen or two.
     qkv = row(
-        *(
-            product(
-                weights_for(W, wname, wname),
-                X,
-                grid(M, cols=labels(m.lower(), n), title=m, name=m),
-                f"{m} = {wname}·X",
-            )
-            for W, wname, M, m in (
-                (r.WQ, "WQ", r.Q, "Q"),
-                (r.WK, "WK", r.K, "K"),
-                (r.WV, "WV", r.V, "V"),
-            )
-        )
+        grid(r.Q, cols=queries, title="Q = WQ·X", name="Q"),
+        grid(r.K, cols=keys, title="K = WK·X", name="K"),
+        grid(r.V, cols=labels("v", n), title="V = WV·X", name="V"),
     )
     KT = grid(r.K.T, rows=keys, title="Kᵀ", name="KT")
     Q = grid(r.Q, cols=queries, title="Q", name="Q")
@@ -79,20 +68,20 @@ def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
     sums = grid(r.sums, rows=["Σ"], cols=queries, title="column sums", fmt=fmt, name="sums")
     A = grid(
         r.weights, rows=keys, cols=queries, title="A",
-        fmt=".1f" if hand else ".2f", mask=mask, name="weights",
+        fmt=".1f" if hand else ".2f", mask=mask, name="weights", scale=1.0,
     )  # fmt: skip
     V = grid(r.V, cols=labels("v", n), title="V", name="V")
-    Z = grid(r.output, cols=labels("z", n), title="Z", fmt=fmt, name="output")
+    Z = grid(r.output, cols=labels("z", n), title="Z = V·A", fmt=fmt, name="output")
     return {
         1: ("Step 1 · the features: one column per token", X),
-        2: ("Step 2 · queries, keys and values: Q = WQ·X, K = WK·X, V = WV·X", qkv),
+        2: ("Step 2 · queries, keys and values", qkv),
         3: ("Step 3 · get ready to multiply: transpose K, keep Q", row(KT, Q)),
-        4: ("Step 4 · scores S = Kᵀ·Q: a row per key, a column per query", product(KT, Q, S)),
+        4: ("Step 4 · scores S = Kᵀ·Q: a row per key, a column per query", S),
         5: (scale_title + causal, scaled),
         6: (exp_title, exp),
-        7: ("Step 7 · sum each column", row(exp, sums)),
+        7: ("Step 7 · sum each column", sums),
         8: (weights_title, A),
-        9: ("Step 9 · weighted values: Z = V·A, a new feature vector per token", product(V, A, Z)),
+        9: ("Step 9 · weighted values: Z = V·A (A is step 8)", row(V, Z)),
     }
 
 
@@ -126,13 +115,15 @@ class AttentionExplorer(Explorer):
             "WK": MatrixInput(start["WK"], rows=labels("", first.d_k), cols=feats, title="WK"),
             "WV": MatrixInput(start["WV"], rows=labels("", d_v), cols=feats, title="WV"),
         }
-        wide = {"description_width": "initial"}
+        # Same label width for every control, so the slider tracks line up.
+        label = {"description_width": "9em"}
+        slider = widgets.Layout(width="34em")
         controls = {
             "mode": widgets.ToggleButtons(
                 options=[("by hand", "hand"), ("exact", "exact")],
                 value=mode,
-                description="mode",
-                style={"button_width": "6em", **wide},
+                tooltip="the sheet's pencil rules, or the real formula",
+                style={"button_width": "7em", **label},
                 tooltips=["the sheet's pencil rules", "the real formula"],
             ),
             "causal": widgets.Checkbox(
@@ -145,11 +136,17 @@ class AttentionExplorer(Explorer):
                 step=0.1,
                 description="temperature",
                 readout_format=".1f",
-                style=wide,
+                style=label,
+                layout=slider,
             ),
             "step": widgets.IntSlider(
-                value=step, min=1, max=9, description="show up to step", style=wide
-            ),
+                value=step,
+                min=1,
+                max=9,
+                description="show up to step",
+                style=label,
+                layout=slider,
+            ),  # fmt: skip
             **matrices,
             "reset": widgets.Button(description="back to the exercise", icon="undo"),
         }
@@ -161,10 +158,16 @@ class AttentionExplorer(Explorer):
         self.panels = {k: widgets.HTML() for k in STEP_NAMES}
         self.heatmap = AttentionHeatmap(first)
         self.image = figure_image(self.heatmap)
-        self.panels[8].layout.margin = "0 24px 0 0"
-        self.step_boxes = {k: widgets.Box([p]) for k, p in self.panels.items()}
+        self.panels[8].layout.margin = "0 16px 0 0"
+        # Steps flow side by side and wrap, so most of the walk-through fits on a screen.
+        # (a Layout each: a step is hidden through its own layout's `display`)
+        self.step_boxes = {
+            k: widgets.Box([p], layout=widgets.Layout(margin="0 28px 6px 0"))
+            for k, p in self.panels.items()
+        }
         self.step_boxes[8] = widgets.HBox(
-            [self.panels[8], self.image], layout=widgets.Layout(align_items="flex-end")
+            [self.panels[8], self.image],
+            layout=widgets.Layout(align_items="flex-start", margin="0 28px 6px 0"),
         )
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         inputs = widgets.Accordion(
@@ -172,18 +175,34 @@ class AttentionExplorer(Explorer):
             titles=("edit the inputs X, WQ, WK, WV",),
         )
         self.children = [
-            widgets.HBox([controls["mode"], controls["causal"]], layout=wrap),
+            widgets.HBox(
+                [
+                    # A label of the sliders' label width, so every control lines up.
+                    widgets.HTML(
+                        '<div style="text-align:right;padding-right:8px">mode</div>',
+                        layout=widgets.Layout(width="9em"),
+                    ),
+                    controls["mode"],
+                    controls["causal"],
+                ],
+                layout=widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="0 2em"),
+            ),
             controls["temperature"],
             widgets.HBox([controls["step"], self.step_name], layout=wrap),
             inputs,
             self.message,
-            *self.step_boxes.values(),
+            widgets.Box(
+                list(self.step_boxes.values()),
+                layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
+            ),
         ]
         self._mode_changed()
         self.refresh()
 
     def _mode_changed(self, change=None) -> None:
         hand = self.controls["mode"].value == "hand"
+        # A tick on the chosen button: the selected state is not left to a shade of grey.
+        self.controls["mode"].icons = ["check", ""] if hand else ["", "check"]
         self.controls["temperature"].disabled = hand
         self.controls["temperature"].tooltip = (
             "the by-hand rules have no temperature: switch to exact" if hand else ""
