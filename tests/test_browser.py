@@ -49,8 +49,8 @@ KERNEL_TIMEOUT = 60.0  # s: a kernel start on a slow machine
 RUN_ALL_TIMEOUT = 120.0  # s: every cell of one notebook
 STEP_TIMEOUT = 30_000  # ms: one expectation on the page
 
-# The last widget output of the notebook: the live explorer, after "Run All".
-EXPLORER = ".jp-OutputArea-output > .jupyter-widgets"
+# The live explorer, after "Run All" (dlviz's explorers carry this class).
+EXPLORER = ".dlviz-explorer"
 
 
 # --- what each notebook is checked for ------------------------------------------
@@ -70,6 +70,39 @@ class Probe:
 class NotebookCase:
     name: str  # file in notebooks/
     check: Callable[[Page, Locator], Probe]  # drive the explorer and assert; say what to time
+    hand_check: Callable[[Page], None] | None = None  # answer a "try it by hand" grid
+
+
+def answer_hand_check(page: Page, key: str, answers: list[list[str]]) -> Locator:
+    """Type answers into the HandCheck grid of step `key`, press Check; returns the verdict."""
+    checker = page.locator(".dlviz-handcheck").filter(has=page.locator(f'[data-key="{key}"]')).first
+    checker.scroll_into_view_if_needed()
+    boxes = checker.locator("input[type=text]")
+    flat = [a for row in answers for a in row]
+    assert boxes.count() == len(flat), (boxes.count(), flat)
+    for i, text in enumerate(flat):
+        boxes.nth(i).fill(text)
+        boxes.nth(i).press("Tab")  # the box sends its value when it loses focus
+    checker.get_by_role("button", name="Check").click()
+    verdict = checker.locator(f'table[data-name="verdict-{key}"]')
+    verdict.wait_for()
+    return checker
+
+
+def hand_check_attention(page: Page) -> None:
+    """Notebook 1: column sums with the sheet's classic slip in the first cell."""
+    from playwright.sync_api import expect
+
+    checker = answer_hand_check(page, "sums", [["15 1/3", "10", "7", "12"]])
+    cell = checker.locator('table[data-name="verdict-sums"] td[data-row="0"][data-col="0"]')
+    expect(cell).to_have_attribute("data-status", "wrong", timeout=STEP_TIMEOUT)
+    expect(cell).to_contain_text("✗ 15 1/3")
+    right = checker.locator('table[data-name="verdict-sums"] td[data-row="0"][data-col="1"]')
+    expect(right).to_have_attribute("data-status", "right")
+    expect(checker.locator('[data-name="summary-sums"]')).to_have_text("3 of 4 right, 1 wrong (✗).")
+    expect(checker.locator('[data-name="hints-sums"]')).to_contain_text(
+        "−½ was rounded down to −1 instead of toward zero"
+    )
 
 
 def formatted(matrix, fmt: str) -> list[list[str]]:
@@ -128,7 +161,7 @@ def check_attention(page: Page, explorer: Locator) -> Probe:
 # (compute the expected numbers with dlviz, read them from the page) and return the
 # Probe (slider, keys, grid, picture) to time.
 NOTEBOOKS = [
-    NotebookCase("01_self_attention.ipynb", check_attention),
+    NotebookCase("01_self_attention.ipynb", check_attention, hand_check_attention),
 ]
 
 
@@ -586,6 +619,8 @@ def test_notebook_in_jupyterlab(case: NotebookCase, page, lab, latency_results, 
         seconds = run_all(page, lab, case.name, sources)
         print(f"\n[browser] {case.name}: all {len(sources)} code cells ran in {seconds:.1f} s")
 
+        if case.hand_check is not None:  # before the explorer changes the numbers it follows
+            case.hand_check(page)
         explorer = page.locator(EXPLORER).last
         expect(explorer.locator("table[data-name]").first).to_be_visible()
         probe = case.check(page, explorer)

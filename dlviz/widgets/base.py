@@ -31,6 +31,7 @@ class Explorer(widgets.VBox):
 
     def __init__(self, controls: dict[str, widgets.Widget], **kwargs):
         super().__init__(**kwargs)
+        self.add_class("dlviz-explorer")  # so a page (and the browser test) can find it
         self.controls = controls
         self.result = None
         self.error: str = ""

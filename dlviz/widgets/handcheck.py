@@ -145,6 +145,7 @@ class HandCheck(widgets.VBox):
             ],
             layout=widgets.Layout(border="1px dashed #999", padding="6px 10px", margin="6px 0"),
         )
+        self.add_class("dlviz-handcheck")  # so a page (and the browser test) can find it
         self.set_step(step)
 
     @classmethod
@@ -176,7 +177,10 @@ class HandCheck(widgets.VBox):
                 f"{np.atleast_2d(step.expected).shape}"
             )
         self.step = step
-        self.title.value = f"<b>✎ Try it by hand first:</b> {html.escape(step.title)}"
+        self.title.value = (
+            f'<b data-key="{html.escape(step.key)}">✎ Try it by hand first:</b> '
+            f"{html.escape(step.title)}"
+        )
         self.answer_area.value = grid(
             step.expected,
             rows=step.rows,
