@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlviz._checks import as_int
+
 
 def attention_exercise() -> dict[str, np.ndarray]:
     """Exercise 1, self-attention: `X` (6 features × 4 tokens) and `WQ`, `WK`, `WV` (3×6)."""
@@ -72,3 +74,44 @@ def moe_exercise() -> dict:
             (np.array([[0, 1, 1], [1, 1, 0], [1, -1, 0], [1, 0, 1]]), np.zeros(4, dtype=int)),
         ],
     }
+
+
+def random_moe(n_experts: int = 2, n_tokens: int = 2, seed: int = 0) -> dict:
+    """Exercise 3 made bigger: the sheet's experts and tokens first, then random ones.
+
+    Returns the same keys as `moe_exercise()`: `X` (3 × n_tokens), `gate_W`
+    (n_experts × 3), `gate_b` (n_experts) and `experts` (n_experts pairs `(W, b)`,
+    W 4×3 and b of 4), so that load and imbalance show on more than two tokens.
+
+    - Tokens X1, X2 and experts 1, 2 (with their gate rows) are the sheet's, so
+      `random_moe(2, 2)` holds exactly the numbers of `moe_exercise()`.
+    - Tokens 3, 4, … are whole numbers from -3 to 3.
+    - Experts 3, 4, … have whole-number W from -1 to 1 and b = 0, as on the sheet; their
+      gate rows are numbers with one decimal (about -2 to 2). Decimals, because with
+      whole-number gate rows many tokens would tie, and ties go to the lower index,
+      which would load the first experts for a reason that has nothing to do with the
+      tokens. Every gate_b is 0, as on the sheet.
+    - Tokens, expert weights and gate rows each come from their own stream of
+      `numpy.random.default_rng([seed, …])`, drawn in order, so more tokens or experts
+      only add to the end: `random_moe(4, 10)["X"][:, :5]` equals `random_moe(4, 5)["X"]`.
+      The same `seed` gives the same numbers on every machine and every call.
+
+    n_experts and n_tokens are at least 2 (the sheet's part is always there).
+    """
+    n_experts = as_int("n_experts", n_experts, low=2)
+    n_tokens = as_int("n_tokens", n_tokens, low=2)
+    seed = as_int("seed", seed, low=0)
+    sheet = moe_exercise()
+    n_more_tokens, n_more_experts = n_tokens - 2, n_experts - 2
+
+    tokens = np.random.default_rng([seed, 1]).integers(-3, 4, size=(n_more_tokens, 3))
+    X = np.concatenate([sheet["X"], tokens.T], axis=1)  # (3, n_tokens)
+
+    gate_rows = np.random.default_rng([seed, 2]).normal(0.0, 1.0, size=(n_more_experts, 3))
+    gate_rows = gate_rows.round(1) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
+    gate_W = np.concatenate([sheet["gate_W"], gate_rows], axis=0)  # (n_experts, 3)
+    gate_b = np.zeros(n_experts, dtype=int)
+
+    weights = np.random.default_rng([seed, 3]).integers(-1, 2, size=(n_more_experts, 4, 3))
+    experts = sheet["experts"] + [(W, np.zeros(4, dtype=int)) for W in weights]
+    return {"X": X, "gate_W": gate_W, "gate_b": gate_b, "experts": experts}

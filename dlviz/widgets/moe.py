@@ -1,0 +1,407 @@
+"""The mixture-of-experts explorer: the gate's choices, the experts' work and the load, live.
+
+It routes the sheet's tokens X1 and X2 (a slider for each of their numbers) through
+the sheet's two experts; two more sliders add random tokens and random experts
+(`examples.random_moe`, fixed seeds), so that the load and its imbalance show. Every
+change recomputes the routing and updates the gate picture, the load bars and the
+by-hand grids in place.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+
+from dlviz import examples
+from dlviz._checks import as_int
+from dlviz.moe import MixtureOfExperts, MoEResult
+from dlviz.plots import GATE_MAX_TOKENS, GateHeatmap, LoadBars
+from dlviz.sheet import grid, labels, product, row
+from dlviz.widgets.base import Explorer, figure_image
+
+# The grids show the same first tokens as the gate picture: wider grids would not fit
+# a screen, and the load bars count every token.
+SHOWN_TOKENS = GATE_MAX_TOKENS
+MAX_EXPERTS = 8
+MAX_RANDOM_TOKENS = 64
+X_RANGE = (-5.0, 5.0)  # the sliders of X1 and X2, in steps of 0.5
+
+
+def _fmt(values) -> str:
+    """How to print a grid: whole numbers as they are, one decimal if that says it all.
+
+    One decimal covers the sliders' steps of 0.5 and the random gate rows; anything
+    else (a softmax, a mix) gets two.
+    """
+    values = np.asarray(values, dtype=float)
+    if np.allclose(values, np.round(values), rtol=0, atol=1e-9):
+        return "auto"
+    if np.allclose(values * 10, np.round(values * 10), rtol=0, atol=1e-8):
+        return ".1f"
+    return ".2f"
+
+
+def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str, object]]:
+    """Each step of routing tokens through the experts as (title, by-hand layout).
+
+    The steps of exercise 3 for all tokens at once, the matrix way: 1 the tokens, 2 the
+    gate logits gate_W·X + gate_b, 3 the softmax down each column, 4 the routing (the
+    sheet's max ≈ one-hot; top-k: the k best, weights renormalised over them), 5 each
+    chosen expert's W·x + b on the tokens sent to it, 6 ReLU and the output. `moe` is
+    the MixtureOfExperts that gave `result` (the result holds no weights).
+
+    At most `SHOWN_TOKENS` tokens are shown, the first ones; titles say when.
+    """
+    n_tokens = result.X.shape[1]
+    t = min(n_tokens, SHOWN_TOKENS)
+    k = result.top_k
+    tokens = labels("X", t)
+    experts = labels("e", moe.n_experts)
+    feats = labels("f", moe.in_dim)
+    outs = labels("o", moe.out_dim)
+    part = f" (the first {t} of {n_tokens} tokens)" if t < n_tokens else ""
+    X = result.X[:, :t]  # (in_dim, t)
+    chosen = result.chosen[:, :t]  # (k, t)
+
+    X_grid = grid(X, rows=feats, cols=tokens, title="X", fmt=_fmt(X), name="X")
+    gate_W = grid(
+        moe.gate_W, rows=experts, cols=feats, title="gate_W", fmt=_fmt(moe.gate_W), name="gate_W"
+    )
+    WX = moe.gate_W @ X  # (n_experts, t)
+    logits = result.gate_logits[:, :t]  # (n_experts, t)
+    gate_view = row(
+        product(
+            gate_W,
+            X_grid,
+            grid(WX, rows=experts, cols=tokens, title="gate_W·X", fmt=_fmt(WX)),
+            "gate_W·X",
+        ),
+        grid(
+            moe.gate_b[:, None], rows=experts, cols=["b"], title="+ gate_b",
+            fmt=_fmt(moe.gate_b), name="gate_b",
+        ),
+        grid(
+            logits, rows=experts, cols=tokens, title="= logits", fmt=_fmt(logits),
+            name="gate_logits",
+        ),
+    )  # fmt: skip
+    probs = grid(
+        result.gate_probs[:, :t], rows=experts, cols=tokens, title="gate probabilities",
+        fmt=".3f", name="gate_probs",
+    )  # fmt: skip
+    column_sums = grid(
+        result.gate_probs[:, :t].sum(axis=0), rows=["Σ"], cols=tokens, title="column sums",
+        fmt=".3f", tinted=False, name="prob_sums",
+    )  # fmt: skip
+
+    # Routing: the gate weight in each chosen cell, 0 elsewhere. With top-1 every weight
+    # is exactly 1, so this is the sheet's one-hot "max".
+    route = np.zeros((moe.n_experts, t))  # (n_experts, t)
+    np.put_along_axis(route, chosen, result.gate_weights[:, :t], axis=0)
+    picked = np.zeros(route.shape, bool)
+    np.put_along_axis(picked, chosen, True, axis=0)
+    ranks = ["best", "2nd", "3rd"] + [f"{r}th" for r in range(4, k + 1)]
+    routing = row(
+        grid(
+            route, rows=experts, cols=tokens, title="routing (chosen outlined)",
+            fmt="auto" if k == 1 else ".3f", tinted=False, outline=picked, name="routing",
+        ),
+        grid(
+            chosen + 1, rows=ranks[:k], cols=tokens, title="expert", tinted=False,
+            name="chosen",
+        ),
+    )  # fmt: skip
+    if k == 1:
+        routing_title = (
+            "Routing: the sheet's max ≈ one-hot. Each token goes to the expert with the "
+            "largest logit (ties to the lower number); its weight is 1"
+        )
+    else:
+        routing_title = (
+            f"Routing: each token goes to its top {k} experts; their weights g are the "
+            f"softmax of their {k} logits only, so they add up to 1"
+        )
+
+    # Each expert works on the tokens sent to it, all at once: W·[those columns] + b.
+    work, idle = [], []
+    for e, (W, b) in enumerate(moe.experts):
+        slot, token = np.nonzero(chosen == e)  # the (rank, token) pairs routed to e
+        if token.size == 0:
+            idle.append(experts[e])
+            continue
+        order = np.argsort(token, kind="stable")
+        slot, token = slot[order], token[order]
+        cols = [tokens[j] for j in token]
+        X_e = X[:, token]  # (in_dim, m): the tokens sent to expert e
+        lin = result.expert_linear[slot, :, token].T  # (out_dim, m): W·x + b
+        W_grid = grid(W, rows=outs, cols=feats, title=f"W of e{e + 1}", fmt=_fmt(W))
+        X_grid_e = grid(X_e, rows=feats, cols=cols, title="its tokens", fmt=_fmt(X_e))
+        name = f"expert{e + 1}_linear"
+        if b.any():  # the bias gets its own grid; the sheet's are all 0
+            WX_e = W @ X_e
+            work.append(
+                row(
+                    product(W_grid, X_grid_e, grid(WX_e, title="W·x", fmt=_fmt(WX_e)),
+                            f"expert {e + 1}: W·x"),
+                    grid(b[:, None], rows=outs, cols=["b"], title="+ b", fmt=_fmt(b)),
+                    grid(lin, rows=outs, cols=cols, title="= W·x + b", fmt=_fmt(lin), name=name),
+                )
+            )  # fmt: skip
+        else:
+            lin_grid = grid(lin, rows=outs, cols=cols, title="W·x + b", fmt=_fmt(lin), name=name)
+            work.append(product(W_grid, X_grid_e, lin_grid, f"expert {e + 1}: W·x (b = 0)"))
+    work_title = "The chosen experts: each computes W·x + b for the tokens sent to it"
+    if idle:
+        work_title += f" (idle, no tokens: {', '.join(idle)})"
+
+    to = [f"{tokens[j]}→e{chosen[0, j] + 1}" for j in range(t)]
+    if k == 1:
+        lin, out = result.expert_linear[0, :, :t], result.output[:, :t]  # (out_dim, t) each
+        output_view = row(
+            grid(lin, rows=outs, cols=to, title="W·x + b", fmt=_fmt(lin), name="expert_linear"),
+            grid(out, rows=outs, cols=tokens, title="output", fmt=_fmt(out), name="output"),
+        )
+        output_title = "ReLU: negative numbers become 0, and that is the output"
+    else:
+        per_rank = [
+            grid(
+                result.expert_outputs[r, :, :t], rows=outs,
+                cols=[f"{tokens[j]}→e{chosen[r, j] + 1}" for j in range(t)],
+                title=f"ReLU(W·x + b), {ranks[r]}", fmt=_fmt(result.expert_outputs[r, :, :t]),
+                name=f"relu_{r + 1}",
+            )
+            for r in range(k)
+        ]  # fmt: skip
+        output_view = row(
+            *per_rank,
+            grid(
+                result.gate_weights[:, :t], rows=labels("g", k), cols=tokens, title="weights g",
+                fmt=".3f", name="gate_weights",
+            ),
+            grid(
+                result.output[:, :t], rows=outs, cols=tokens, title="output = Σ g·ReLU",
+                fmt="auto", name="output",
+            ),
+        )  # fmt: skip
+        terms = [f"g{r + 1}·ReLU({ranks[r]})" for r in range(k)]
+        if k > 3:
+            terms = [terms[0], "…", terms[-1]]
+        output_title = "ReLU, then mix the experts: output = " + " + ".join(terms)
+    return {
+        1: ("The tokens: one column each" + part, X_grid),
+        2: ("Gate logits = gate_W·X + gate_b: a row per expert, a column per token", gate_view),
+        3: ("Softmax down each column: the gate's probabilities", row(probs, column_sums)),
+        4: (routing_title, routing),
+        5: (work_title, row(*work)),
+        6: (output_title, output_view),
+    }
+
+
+def _panel(title: str, body) -> str:
+    return (
+        f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
+        f"{body.html}"
+    )
+
+
+class _Refusing:
+    """A slider that refuses a value outside min…max set from Python, instead of capping it.
+
+    ipywidgets caps such a value without a word (top_k = 5 with 2 experts would quietly
+    become 2). Here the slider keeps its value and calls `on_refused(slider, value)`,
+    so that the explorer can say why. NaN is refused too.
+    """
+
+    on_refused = None
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        value = proposal["value"]
+        if self.min <= value <= self.max:  # False for NaN
+            return value
+        if self.on_refused is not None:
+            self.on_refused(self, value)
+        return self.value
+
+
+class _IntSlider(_Refusing, widgets.IntSlider):
+    pass
+
+
+class _FloatSlider(_Refusing, widgets.FloatSlider):
+    pass
+
+
+class MoEExplorer(Explorer):
+    """A mixture of experts with live controls: the sheet's tokens, top_k, more tokens and experts.
+
+    controls: "X1[0]", "X1[1]", "X1[2]", "X2[0]", "X2[1]", "X2[2]" (sliders from -5 to 5,
+    step 0.5: the numbers of the sheet's two tokens), "top_k" (1 to the number of
+    experts), "n_experts" (2 = the sheet's experts; up to 8, the extra ones random),
+    "random_tokens" (0 = just X1 and X2; up to 64 more, random) and "reset" (a button
+    back to the exercise). Random parts come from `examples.random_moe(…, seed)`.
+
+    `result` is the current `MoEResult`, `moe` the `MixtureOfExperts` that gave it.
+    A value set from Python outside a slider's range is refused and explained in the
+    message area; the views keep the last good numbers.
+    """
+
+    def __init__(
+        self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0, seed: int = 0
+    ):
+        # Refuse bad starting values loudly, before any widget exists.
+        as_int("n_experts", n_experts, low=2, high=MAX_EXPERTS)
+        as_int("random_tokens", random_tokens, low=0, high=MAX_RANDOM_TOKENS)
+        self.seed = as_int("seed", seed, low=0)
+        first, moe = self._route(examples.moe_exercise()["X"], top_k, n_experts, random_tokens)
+        wide = {"description_width": "initial"}
+        sheet_X = examples.moe_exercise()["X"]  # (3, 2): X1 and X2 as columns
+        token_sliders = {
+            f"X{j + 1}[{i}]": _FloatSlider(
+                value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
+                description=f"X{j + 1}[{i}]", readout_format=".1f",
+                layout=widgets.Layout(width="340px"),  # 20 steps: room for each
+            )
+            for j in range(2)
+            for i in range(3)
+        }  # fmt: skip
+        controls = {
+            **token_sliders,
+            "top_k": _IntSlider(
+                value=top_k, min=1, max=n_experts, description="top_k", style=wide,
+                tooltip="how many experts each token goes to",
+            ),
+            "n_experts": _IntSlider(
+                value=n_experts, min=2, max=MAX_EXPERTS, description="experts", style=wide,
+                tooltip="2 = the sheet's experts; more are random (fixed seed)",
+            ),
+            "random_tokens": _IntSlider(
+                value=random_tokens, min=0, max=MAX_RANDOM_TOKENS,
+                description="random tokens", style=wide,
+                tooltip="0 = just X1 and X2; more are random (fixed seed)",
+            ),
+            "reset": widgets.Button(
+                description="back to the exercise",
+                icon="undo",
+                layout=widgets.Layout(width="auto", align_self="flex-start"),  # its own width
+            ),
+        }  # fmt: skip
+        super().__init__(controls)
+        for control in controls.values():
+            if isinstance(control, _Refusing):
+                control.on_refused = self._refused
+        controls["reset"].on_click(lambda _: self.reset())
+
+        self.moe = moe
+        self.gate = GateHeatmap(
+            first, max_experts=MAX_EXPERTS, max_tokens=SHOWN_TOKENS, figsize=(5.2, 3.4)
+        )
+        self.load = LoadBars(first, max_experts=MAX_EXPERTS, figsize=(3.8, 3.4))
+        self.gate_image = figure_image(self.gate)
+        self.load_image = figure_image(self.load)
+        self._shown_keys: dict[str, bytes] = {}
+        self.panels = {k: widgets.HTML() for k in range(1, 7)}  # the keys of step_views
+
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
+        tokens = widgets.HBox(
+            [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in range(3)]) for j in (1, 2)],
+            layout=wrap,
+        )
+        self.children = [
+            widgets.HBox(
+                [controls["top_k"], controls["n_experts"], controls["random_tokens"]],
+                layout=wrap,
+            ),
+            tokens,
+            controls["reset"],
+            self.message,
+            widgets.HBox([self.gate_image, self.load_image], layout=wrap),
+            *self.panels.values(),
+        ]
+        self.refresh()
+
+    # -- computing -----------------------------------------------------------------------
+
+    def _route(self, X_sheet, top_k, n_experts, random_tokens):
+        """The sheet's tokens (columns of X_sheet) and the random setting, routed."""
+        setting = examples.random_moe(n_experts, 2 + random_tokens, seed=self.seed)
+        X = np.array(setting["X"], dtype=float)  # (3, 2 + random_tokens)
+        X[:, :2] = X_sheet
+        moe = MixtureOfExperts(
+            setting["gate_W"], setting["gate_b"], setting["experts"], top_k=top_k
+        )
+        return moe(X), moe
+
+    def compute(self) -> MoEResult:
+        c = self.controls
+        X_sheet = [[c[f"X{j}[{i}]"].value for j in (1, 2)] for i in range(3)]  # (3, 2)
+        result, moe = self._route(
+            X_sheet, c["top_k"].value, c["n_experts"].value, c["random_tokens"].value
+        )
+        self.moe = moe  # `show` follows at once; the pair stays consistent
+        return result
+
+    def _on_change(self, change) -> None:
+        if change["owner"] is self.controls["n_experts"]:
+            # top_k's maximum follows the number of experts; lowering it may lower top_k
+            # too, and all of that is one recompute.
+            with self.hold():
+                self.controls["top_k"].max = change["new"]
+        else:
+            super()._on_change(change)
+
+    def _refused(self, slider, value) -> None:
+        name = next(n for n, c in self.controls.items() if c is slider)
+        if name == "top_k" and value == value and value > slider.max:
+            text = (
+                f"top_k = {value}, but there are only {slider.max} experts: a token can go "
+                f"to at most {slider.max} of them (raise 'experts' first)"
+            )
+        elif value != value:
+            text = f"{name} = nan is not a number: give one from {slider.min:g} to {slider.max:g}"
+        else:
+            text = f"{name} = {value:g} is outside its range, {slider.min:g} to {slider.max:g}"
+            if name == "top_k":
+                text += ": every token goes to at least one expert"
+            elif name == "n_experts":
+                text += ": the sheet's two experts are always there"
+        self.show_error(text)
+
+    # -- showing -------------------------------------------------------------------------
+
+    def _changed(self, name: str, *parts) -> bool:
+        """True if the numbers behind picture `name` differ from the ones it shows."""
+        arrays = [np.ascontiguousarray(p) for p in parts]
+        key = b"|".join(repr(a.shape).encode() + a.tobytes() for a in arrays)
+        if self._shown_keys.get(name) == key:
+            return False
+        self._shown_keys[name] = key
+        return True
+
+    def show(self, result: MoEResult) -> None:
+        for k, (title, body) in step_views(result, self.moe).items():
+            self.panels[k].value = _panel(title, body)
+        # Redraw a picture only when its numbers changed: X1[1] moves both of the sheet's
+        # logits alike, for instance, and most moves of one token leave the load as it is.
+        t = min(result.X.shape[1], SHOWN_TOKENS)
+        n = np.array([result.X.shape[1]])
+        if self._changed("gate", result.gate_probs[:, :t], result.chosen[:, :t], n):
+            self.gate.show(result)
+            self.gate_image.value = self.gate.png()
+        if self._changed("load", result.tokens_per_expert, result.chosen.shape):
+            self.load.show(result)
+            self.load_image.value = self.load.png()
+
+    def reset(self) -> None:
+        """Back to the exercise: the sheet's X1 and X2, its two experts, top-1, no extra tokens."""
+        sheet_X = examples.moe_exercise()["X"]
+        with self.hold():
+            for j in range(2):
+                for i in range(3):
+                    self.controls[f"X{j + 1}[{i}]"].value = float(sheet_X[i, j])
+            self.controls["n_experts"].value = 2
+            self.controls["top_k"].value = 1
+            self.controls["random_tokens"].value = 0
