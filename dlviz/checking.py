@@ -297,21 +297,32 @@ def vectordb_checks(
     }  # fmt: skip
 
 
-def moe_checks(moe, result) -> dict[str, Step]:
-    """Gate logits, the choice (top-1, as a one-hot grid) and the outputs, with slips."""
-    n_tokens = result.X.shape[1]
+def moe_checks(moe, result, n_tokens: int = 2) -> dict[str, Step]:
+    """Gate logits, the choice (top-1, as a one-hot grid) and the outputs, with slips.
+
+    Only the first `n_tokens` tokens (the sheet's X1 and X2) are asked for: an
+    explorer may route dozens of random tokens, which nobody should do by pencil.
+    """
+    n_tokens = min(n_tokens, result.X.shape[1])
+    X = result.X[:, :n_tokens]
     tokens = tuple(labels("X", n_tokens))
     experts = tuple(f"expert {e + 1}" for e in range(moe.n_experts))
-    logits = result.gate_logits
+    logits = result.gate_logits[:, :n_tokens]
+    probs = result.gate_probs[:, :n_tokens]
+    top1 = result.chosen[0, :n_tokens]
     onehot = np.zeros_like(logits)
-    onehot[result.chosen[0], np.arange(n_tokens)] = 1.0
+    onehot[top1, np.arange(n_tokens)] = 1.0
     worst = np.zeros_like(logits)
     worst[np.argmin(logits, axis=0), np.arange(n_tokens)] = 1.0
     # Each token sent to its worst expert, or with ReLU forgotten, or to every expert.
-    linear_all = np.stack([W @ result.X + b[:, None] for W, b in moe.experts])  # (E, out, n)
+    linear_all = np.stack([W @ X + b[:, None] for W, b in moe.experts])  # (E, out, n)
     other = linear_all[np.argmin(logits, axis=0), :, np.arange(n_tokens)].T  # (out, n)
-    chosen_linear = linear_all[result.chosen[0], :, np.arange(n_tokens)].T
-    dense = np.einsum("en,eon->on", result.gate_probs, np.maximum(linear_all, 0.0))
+    chosen_linear = linear_all[top1, :, np.arange(n_tokens)].T
+    dense = np.einsum("en,eon->on", probs, np.maximum(linear_all, 0.0))
+    if result.top_k == 1:
+        output_title = "the output ReLU(W·x + b) of each token's chosen expert"
+    else:
+        output_title = f"the output Σ g·ReLU(W·x + b) over each token's top {result.top_k}"
     return {
         "logits": Step("logits", "gate logits W·x + b (row = expert, column = token)",
                        logits, experts, tokens,
@@ -320,9 +331,9 @@ def moe_checks(moe, result) -> dict[str, Step]:
         "choice": Step("choice", "the choice: 1 for the chosen expert, 0 elsewhere", onehot,
                        experts, tokens,
                        slips=(Slip(worst, "The gate picks the expert with the LARGEST logit."),)),
-        "output": Step("output", "the outputs ReLU(W·x + b) of the chosen experts",
-                       result.output, tuple(labels("y", result.output.shape[0])), tokens,
-                       tolerance=0.005,
+        "output": Step("output", output_title,
+                       result.output[:, :n_tokens], tuple(labels("y", result.output.shape[0])),
+                       tokens, tolerance=0.005,
                        slips=(
                            Slip(chosen_linear, "A negative number survived: the expert's "
                                 "output goes through ReLU, which turns it into 0."),

@@ -181,5 +181,103 @@ def test_widget_follows_the_explorer_and_rechecks():
 def test_widget_text_form_is_short():
     checker = HandCheck(STEP)
     assert repr(checker) == "HandCheck('s': a step)"
-    with pytest.raises(ValueError, match=r"this grid is \(1, 2\); the new step is \(1, 3\)"):
-        checker.set_step(Step("s", "x", np.zeros((1, 3))))
+
+
+def test_widget_reshapes_when_the_step_changes_shape_and_keeps_what_fits():
+    checker = HandCheck(STEP)
+    checker.type([["44/9", "0.2"]])
+    checker.set_step(Step("s", "three now", np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])))
+    assert checker.answers == [["44/9", "0.2", ""], ["", "", ""]]
+    assert checker.grid.layout.grid_template_columns == "auto repeat(3, 6.2em)"
+    checker.type([["1", "2", "3"], ["4", "5", "x"]])
+    assert checker.check().counts == {"right": 5, "wrong": 0, "empty": 0, "unreadable": 1}
+
+
+# --- vector database and mixture of experts: values of the by-hand sheets, exercises.md --
+
+
+@pytest.fixture
+def vectordb_steps():
+    from dlviz.checking import vectordb_checks
+    from dlviz.vectordb import SentenceEncoder, Vocabulary
+
+    ex = examples.vectordb_exercise()
+    encoder = SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"])
+    return vectordb_checks(encoder, ex["database"], ex["query"])
+
+
+def test_vectordb_right_answers_as_fractions(vectordb_steps):
+    assert check(vectordb_steps["scores"], [["44/9", "42/9", "62/9"]]).all_right
+    pooled = [["1", "1", "5/3", "5/3"], ["2/3", "2/3", "2/3", "1"],
+              ["1/3", "0", "1/3", "1/3"], ["1/3", "1/3", "2/3", "1/3"]]  # fmt: skip
+    assert check(vectordb_steps["pooled"], pooled).all_right
+    index = [["5/3", "5/3", "7/3", "8/3"], ["2/3", "1/3", "1", "2/3"]]
+    assert check(vectordb_steps["index"], index).all_right
+
+
+def test_vectordb_hint_who_lost_its_last_row(vectordb_steps):
+    verdict = check(vectordb_steps["scores"], [["44/9", "40/9", "62/9"]])
+    assert verdict.status.tolist() == [["right", "wrong", "right"]]
+    assert "'who' lost the last entry" in _hint(verdict) and "40/9" in _hint(verdict)
+
+
+def test_vectordb_hint_sum_instead_of_mean(vectordb_steps):
+    wrong = vectordb_steps["pooled"].slips[0].values
+    verdict = check(vectordb_steps["pooled"], [[f"{v:g}" for v in row] for row in wrong])
+    assert "mean pooling divides the sum" in _hint(verdict)
+
+
+def test_vectordb_hint_no_projection(vectordb_steps):
+    wrong = vectordb_steps["scores"].slips[1].values
+    verdict = check(vectordb_steps["scores"], [[f"{v:.4f}" for v in wrong]])
+    assert "project both with P" in _hint(verdict)
+
+
+@pytest.fixture
+def moe_steps():
+    from dlviz import MixtureOfExperts
+    from dlviz.checking import moe_checks
+
+    ex = examples.moe_exercise()
+    moe = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])
+    return moe_checks(moe, moe(ex["X"]))
+
+
+def test_moe_right_answers(moe_steps):
+    assert check(moe_steps["logits"], [["3", "4"], ["4", "3"]]).all_right
+    assert check(moe_steps["choice"], [["0", "1"], ["1", "0"]]).all_right
+    assert check(moe_steps["output"], [["4", "5"], ["3", "4"], ["1", "2"], ["5", "0"]]).all_right
+
+
+def test_moe_hint_relu_forgotten(moe_steps):
+    verdict = check(moe_steps["output"], [["4", "5"], ["3", "4"], ["1", "2"], ["5", "-1"]])
+    assert "ReLU, which turns it into 0" in _hint(verdict)
+
+
+def test_moe_hint_smaller_logit_chosen(moe_steps):
+    verdict = check(moe_steps["choice"], [["1", "0"], ["0", "1"]])
+    assert "LARGEST logit" in _hint(verdict)
+
+
+def test_moe_hint_experts_swapped(moe_steps):
+    verdict = check(moe_steps["logits"], [["4", "3"], ["3", "4"]])
+    assert "experts are swapped" in _hint(verdict)
+
+
+def test_moe_hint_other_expert(moe_steps):
+    # X1 through expert 1: W1·[2, 1, 3] = [5, 3, 3, 1]
+    verdict = check(moe_steps["output"], [["5", "5"], ["3", "4"], ["3", "2"], ["1", "0"]])
+    assert "the other expert's output" in _hint(verdict)
+
+
+def test_moe_checks_follow_the_explorer_and_keep_to_the_sheets_tokens():
+    from dlviz import MoEExplorer
+
+    explorer = MoEExplorer()
+    checker = HandCheck.follow(explorer, "choice")
+    explorer.controls["random_tokens"].value = 10
+    assert checker.step.expected.shape == (2, 2)  # X1 and X2 only
+    explorer.controls["X1[0]"].value = 3.0  # a tie: expert 1 takes X1
+    assert checker.step.expected[:, 0].tolist() == [1.0, 0.0]
+    explorer.controls["n_experts"].value = 3
+    assert checker.step.expected.shape == (3, 2) and len(checker.boxes) == 3

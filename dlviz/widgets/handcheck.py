@@ -102,29 +102,9 @@ class HandCheck(widgets.VBox):
 
     def __init__(self, step: Step):
         self.step = step
-        shape = np.atleast_2d(step.expected).shape
-        box_layout = widgets.Layout(width="6em")
-        self.boxes = [
-            [
-                widgets.Text(placeholder="?", layout=box_layout, continuous_update=False)
-                for _ in range(shape[1])
-            ]
-            for _ in range(shape[0])
-        ]
-        label = widgets.Layout(justify_content="center")
-        cells = []
-        if step.cols:
-            cells.append(widgets.HTML("", layout=label))
-            cells += [widgets.HTML(html.escape(c), layout=label) for c in step.cols]
-        for i, row in enumerate(self.boxes):
-            cells.append(widgets.HTML(html.escape(step.rows[i]) if step.rows else "", layout=label))
-            cells.extend(row)
-        self.grid = widgets.GridBox(
-            cells,
-            layout=widgets.Layout(
-                grid_template_columns=f"auto repeat({shape[1]}, 6.2em)", grid_gap="2px"
-            ),
-        )
+        self.boxes: list[list[widgets.Text]] = []
+        self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="2px"))
+        self._build_grid(step)
         self.check_button = widgets.Button(
             description="Check", button_style="primary", icon="check"
         )
@@ -159,6 +139,35 @@ class HandCheck(widgets.VBox):
         explorer.observe(changed, names="result")
         return checker
 
+    def _build_grid(self, step: Step) -> None:
+        """Boxes shaped like the step's matrix, labelled like the sheet; what was typed
+        stays where it still fits (an explorer may change the number of experts)."""
+        shape = np.atleast_2d(step.expected).shape
+        old = self.answers
+        box_layout = widgets.Layout(width="6em")
+        self.boxes = [
+            [
+                widgets.Text(
+                    value=old[i][j] if i < len(old) and j < len(old[i]) else "",
+                    placeholder="?",
+                    layout=box_layout,
+                    continuous_update=False,
+                )
+                for j in range(shape[1])
+            ]
+            for i in range(shape[0])
+        ]
+        label = widgets.Layout(justify_content="center")
+        cells = []
+        if step.cols:
+            cells.append(widgets.HTML("", layout=label))
+            cells += [widgets.HTML(html.escape(c), layout=label) for c in step.cols]
+        for i, row in enumerate(self.boxes):
+            cells.append(widgets.HTML(html.escape(step.rows[i]) if step.rows else "", layout=label))
+            cells.extend(row)
+        self.grid.children = cells
+        self.grid.layout.grid_template_columns = f"auto repeat({shape[1]}, 6.2em)"
+
     @property
     def answers(self) -> list[list[str]]:
         return [[box.value for box in row] for row in self.boxes]
@@ -170,12 +179,13 @@ class HandCheck(widgets.VBox):
                 box.value = str(value)
 
     def set_step(self, step: Step) -> None:
-        """Check against new expected numbers (the typed answers stay)."""
-        if np.atleast_2d(step.expected).shape != np.atleast_2d(self.step.expected).shape:
-            raise ValueError(
-                f"this grid is {np.atleast_2d(self.step.expected).shape}; the new step is "
-                f"{np.atleast_2d(step.expected).shape}"
-            )
+        """Check against new expected numbers (the typed answers stay where they fit)."""
+        if (
+            np.atleast_2d(step.expected).shape != np.atleast_2d(self.step.expected).shape
+            or step.rows != self.step.rows
+            or step.cols != self.step.cols
+        ):
+            self._build_grid(step)
         self.step = step
         self.title.value = (
             f'<b data-key="{html.escape(step.key)}">✎ Try it by hand first:</b> '

@@ -17,6 +17,7 @@ import traitlets
 
 from dlviz import examples
 from dlviz._checks import as_int
+from dlviz.checking import moe_checks
 from dlviz.moe import MixtureOfExperts, MoEResult
 from dlviz.plots import GATE_MAX_TOKENS, GateHeatmap, LoadBars
 from dlviz.sheet import grid, labels, product, row
@@ -394,6 +395,10 @@ class MoEExplorer(Explorer):
         if self._changed("load", result.tokens_per_expert, result.chosen.shape):
             self.load.show(result)
             self.load_image.value = self.load.png()
+
+    def checks(self) -> dict:
+        """The steps a learner can check by hand (`HandCheck.follow`): X1 and X2's."""
+        return moe_checks(self.moe, self.result)
 
     def reset(self) -> None:
         """Back to the exercise: the sheet's X1 and X2, its two experts, top-1, no extra tokens."""
