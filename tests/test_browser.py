@@ -154,6 +154,42 @@ def check_attention(page: Page, explorer: Locator) -> Probe:
     )
 
 
+def check_moe(page: Page, explorer: Locator) -> Probe:
+    """Notebook 3: two key presses on X1[0] (2 → 3) hand X1 from expert 2 to expert 1."""
+    from dlviz import MixtureOfExperts, examples
+    from dlviz.sheet import format_number
+    from dlviz.widgets.moe import _fmt
+
+    def shown(values):
+        fmt = _fmt(values)
+        return [[format_number(v, fmt) for v in row] for row in np.atleast_2d(values)]
+
+    ex = examples.moe_exercise()
+    moe = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])
+    sheet = moe(ex["X"])
+    X = ex["X"].astype(float)
+    X[0, 0] = 3.0
+    moved = moe(X)
+    expect_grid(page, explorer, "chosen", shown(sheet.chosen + 1))
+    assert read_grid(explorer, "chosen") == [["2", "1"]]  # the sheet: X1 → e2, X2 → e1
+    expect_grid(page, explorer, "output", shown(sheet.output))
+
+    handle = slider_handle(explorer, "X1[0]")
+    handle.focus()
+    page.keyboard.press("ArrowRight")  # 2.5
+    page.keyboard.press("ArrowRight")  # 3: a tie, which goes to expert 1
+    assert slider_readout(explorer, "X1[0]") == "3.0"
+    expect_grid(page, explorer, "chosen", shown(moved.chosen + 1))
+    assert read_grid(explorer, "chosen") == [["1", "1"]]
+    expect_grid(page, explorer, "output", shown(moved.output))
+    return Probe(
+        slider="X1[0]",
+        keys=("ArrowLeft", "ArrowRight"),  # 3 ↔ 2.5: the gate probabilities change each time
+        grid="gate_probs",
+        image="img.widget-image",  # the first picture: the gate's choices
+    )
+
+
 # One entry per notebook. To add the others, once they exist:
 #   NotebookCase("02_vector_database.ipynb", check_vectordb),
 #   NotebookCase("03_mixture_of_experts.ipynb", check_moe),
@@ -162,6 +198,7 @@ def check_attention(page: Page, explorer: Locator) -> Probe:
 # Probe (slider, keys, grid, picture) to time.
 NOTEBOOKS = [
     NotebookCase("01_self_attention.ipynb", check_attention, hand_check_attention),
+    NotebookCase("03_mixture_of_experts.ipynb", check_moe),
 ]
 
 
@@ -204,7 +241,9 @@ def expect_grid(page, explorer, name: str, expected, timeout: int = STEP_TIMEOUT
 
 def slider(explorer, label: str):
     return explorer.locator(".widget-slider").filter(
-        has=explorer.page.locator("label.widget-label", has_text=re.compile(rf"^{label}$"))
+        has=explorer.page.locator(
+            "label.widget-label", has_text=re.compile(rf"^{re.escape(label)}$")
+        )
     )
 
 
