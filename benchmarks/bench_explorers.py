@@ -44,9 +44,81 @@ def _attention():
     ]
 
 
+def _moe():
+    from dlviz import MoEExplorer
+
+    explorer = MoEExplorer()
+    c = explorer.controls
+
+    def crowd(top_k=1, n_experts=8, random_tokens=64):
+        def setup():
+            with explorer.hold():
+                c["n_experts"].value = n_experts
+                c["top_k"].value = top_k
+                c["random_tokens"].value = random_tokens
+
+        return setup
+
+    return explorer, [
+        # the sheet: X1[0] across the threshold 3 (X1[2]), so the chosen expert flips
+        ("X1[0] slider, the sheet (expert flips)", None, [("X1[0]", 3.5), ("X1[0]", 2.0)]),
+        ("top_k slider, the sheet", None, [("top_k", 2), ("top_k", 1)]),
+        (
+            "random tokens slider 0 ↔ 1 (new shape)",
+            None,
+            [("random_tokens", 1), ("random_tokens", 0)],
+        ),
+        ("experts slider 2 ↔ 3 (new shape)", None, [("n_experts", 3), ("n_experts", 2)]),
+        # crowded: 8 experts, 66 tokens, top-2 (numbers left out of the gate picture)
+        (
+            "X2[2] slider, 8 experts, 66 tokens, top-2",
+            crowd(top_k=2),
+            [("X2[2]", 0.0), ("X2[2]", 2.0)],
+        ),
+        ("top_k slider, 8 experts, 66 tokens", crowd(), [("top_k", 2), ("top_k", 1)]),
+        (
+            "random tokens slider 40 ↔ 41, 8 experts",
+            crowd(random_tokens=40),
+            [("random_tokens", 41), ("random_tokens", 40)],
+        ),
+        ("experts slider 7 ↔ 8, 66 tokens", crowd(), [("n_experts", 7), ("n_experts", 8)]),
+    ]
+
+
+def _vectordb():
+    from dlviz import VectorDBExplorer
+
+    explorer = VectorDBExplorer()
+    texts = explorer.controls["database"].value
+    w_box = explorer.controls["W"].boxes[3][0]
+    return explorer, [
+        ("query (type a word)", None, [("query", "am I"), ("query", "am I you")]),
+        ("metric", None, [("metric", "cosine"), ("metric", "dot")]),
+        ("k", None, [("k", 3), ("k", 1)]),
+        ("numbers", None, [("numbers", ".3f"), ("numbers", "frac")]),
+        ("P[0,0] slider", None, [("P[0,0]", 0.75), ("P[0,0]", 1.0)]),
+        ("b[2] slider", None, [("b[2]", -0.75), ("b[2]", -1.0)]),
+        ("W entry (number box)", None, [(w_box, 0.0), (w_box, 1.0)]),
+        (
+            "database: edit a line (same count)",
+            None,
+            [("database", texts.replace("who am I", "who am we")), ("database", texts)],
+        ),
+        (
+            "database: a 4th line ↔ 3 (new count)",
+            None,
+            [("database", texts + "\nwhy are we"), ("database", texts)],
+        ),
+    ]
+
+
 # One entry per explorer: a function returning (explorer, [(label, setup, moves)]), where
 # each move is (control name or widget, value).
-EXPLORERS = {"AttentionExplorer": _attention}
+EXPLORERS = {
+    "AttentionExplorer": _attention,
+    "MoEExplorer": _moe,
+    "VectorDBExplorer": _vectordb,
+}
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

@@ -1,0 +1,465 @@
+"""The vector-database explorer: the sheet's seven steps, recomputed as you type or slide."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import numpy as np
+
+from dlviz import examples
+from dlviz.checking import vectordb_checks
+from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
+from dlviz.sheet import FONT, format_number, grid, labels, product, row
+from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
+from dlviz.widgets.base import Explorer, MatrixInput, figure_image
+
+STEP_NAMES = {
+    1: "split into words",
+    2: "embed and encode",
+    3: "mean pooling",
+    4: "project to 2-d",
+    5: "store",
+    6: "encode the query",
+    7: "score and rank",
+}
+
+# The number formats a learner can pick: exact fractions as on the sheet, or decimals.
+NUMBER_FORMATS = (("fractions", "frac"), ("decimals", ".3f"))
+# Cosines are rarely fractions; three decimals tell 0.999 from 0.991.
+COSINE_FORMAT = ".3f"
+
+# min, max and step of the P and b sliders: quarters keep the fractions readable (x/36).
+SLIDER_RANGE = (-2.0, 2.0, 0.25)
+
+
+def database_lines(text: str) -> list[tuple[int, str]]:
+    """The texts of a database box as (line number from 1, text); blank lines are skipped."""
+    return [(i, line.strip()) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _vector_text(v) -> str:
+    return "[" + ", ".join(format_number(x, "frac") for x in v) + "]"
+
+
+class _Html:
+    """Ready-made HTML with the `.html` of the sheet's layouts."""
+
+    def __init__(self, text: str):
+        self.html = text
+
+
+def _stack(*items) -> _Html:
+    return _Html("".join(item.html for item in items))
+
+
+def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
+    """Words (not numbers) in a grid laid out like `dlviz.sheet.grid`: tokens, hits."""
+    # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
+    cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;background:#fff;color:#000"
+    head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+    parts = [
+        f'<table data-name="{html.escape(name)}" style="border-collapse:collapse;'
+        f'margin:2px 0;{FONT}">',
+        '<caption style="caption-side:top;text-align:left;white-space:nowrap;'
+        f'padding-bottom:2px;font-family:inherit">{html.escape(title)}</caption>',
+        f'<tr><th style="{head}"></th>'
+        + "".join(f'<th style="{head};text-align:center">{html.escape(c)}</th>' for c in cols)
+        + "</tr>",
+    ]
+    for i, (label, line) in enumerate(zip(rows, cells, strict=True)):
+        parts.append(f'<tr><th style="{head};text-align:right">{html.escape(label)}</th>')
+        for j in range(len(cols)):
+            text = line[j] if j < len(line) else ""
+            style = cell if text else f"{cell};border:0;background:transparent"
+            parts.append(
+                f'<td data-row="{i}" data-col="{j}" style="{style}">{html.escape(text)}</td>'
+            )
+        parts.append("</tr>")
+    parts.append("</table>")
+    return _Html("".join(parts))
+
+
+def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac") -> dict:
+    """Each step of the exercise as (title, by-hand layout), for steps 1 to 7.
+
+    Stored texts are s1, s2, … in the order added, the query is q. fmt: "frac" shows
+    exact fractions (44/9), or a format spec such as ".3f".
+    """
+    encoder = database.encoder
+    encodings = [*database.encodings, result.query]
+    n = len(database)
+    names = [*labels("s", n), "q"]
+    texts = database.texts
+    d = labels("d", encoder.vocabulary.dim)
+    h = labels("h", encoder.hidden_dim)
+    xy = ["x", "y"] if encoder.index_dim == 2 else labels("i", encoder.index_dim)
+
+    longest = max(len(e.tokens) for e in encodings)
+    tokens = text_table(
+        [e.tokens for e in encodings],
+        rows=[f"{s}: {e.sentence}" for s, e in zip(names, encodings, strict=True)],
+        cols=[str(i) for i in range(1, longest + 1)],
+        title="tokens",
+        name="tokens",
+    )
+
+    model = row(
+        grid(encoder.W, rows=h, cols=d, title="W", fmt=fmt, name="W"),
+        grid(encoder.b[:, None], rows=h, cols=["b"], title="b", fmt=fmt, name="b"),
+    )
+    per_text = []  # one block per text, side by side where the page is wide enough
+    for s, e in zip(names, encodings, strict=True):
+        suffix = "q" if s == "q" else s
+        heading = f"{s} · {e.sentence}" + ("  (the query)" if s == "q" else "")
+        layout = row(
+            grid(e.embeddings, rows=d, cols=e.tokens, title="E", fmt=fmt,
+                 name=f"embeddings_{suffix}"),
+            grid(e.linear, rows=h, cols=e.tokens, title="W·E + b", fmt=fmt,
+                 name=f"linear_{suffix}"),
+            grid(e.encoded, rows=h, cols=e.tokens, title="H = ReLU(W·E + b)", fmt=fmt,
+                 name=f"encoded_{suffix}"),
+        )  # fmt: skip
+        per_text.append(
+            _Html(
+                f'<div style="margin:8px 0 0 0;{FONT}"><b>{html.escape(heading)}</b></div>'
+                + layout.html
+            )
+        )
+
+    pooled = np.stack([e.pooled for e in encodings], axis=1)  # (hidden, n + 1)
+    projected = np.stack([e.index_vector for e in encodings], axis=1)  # (index_dim, n + 1)
+    pooled_grid = grid(pooled, rows=h, cols=names, title="pooled", fmt=fmt, name="pooled")
+    projection = product(
+        grid(encoder.P, rows=xy, cols=h, title="P", fmt=fmt, name="P"),
+        grid(pooled, rows=h, cols=names, title="pooled", fmt=fmt, name="pooled_in_step_4"),
+        grid(projected, cols=names, title="index vectors", fmt=fmt, name="projected"),
+        "P · pooled",
+    )
+
+    stored = np.asarray(database.index_vectors)  # (index_dim, n)
+    query = result.query.index_vector  # (index_dim,)
+    store = grid(stored, rows=xy, cols=names[:n], title="the database", fmt=fmt,
+                 name="index_vectors")  # fmt: skip
+    query_grid = grid(query[:, None], rows=xy, cols=["q"], title="query", fmt=fmt,
+                      name="query_vector")  # fmt: skip
+
+    hit = np.zeros((n, 1), dtype=bool)
+    hit[[found.index for found in result.hits], 0] = True
+    if result.metric == "cosine":
+        sfmt = COSINE_FORMAT if fmt == "frac" else fmt
+        units = stored / np.linalg.norm(stored, axis=0)  # (index_dim, n), refused if 0
+        scores = product(
+            grid(units.T, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
+                 name="unit_index_vectors"),
+            grid((query / np.linalg.norm(query))[:, None], rows=xy, cols=["q̂"],
+                 title="q̂ = q ÷ |q|", fmt=sfmt, name="unit_query_vector"),
+            grid(result.scores[:, None], rows=names[:n], cols=["cos"], title="scores",
+                 fmt=sfmt, outline=hit, name="scores"),
+            "scores = ŝᵀ · q̂ = cos(angle)",
+        )  # fmt: skip
+    else:
+        sfmt = fmt
+        scores = product(
+            grid(stored.T, rows=names[:n], cols=xy, title="index vectorsᵀ", fmt=fmt,
+                 name="index_vectors_T"),
+            grid(query[:, None], rows=xy, cols=["q"], title="q", fmt=fmt),
+            grid(result.scores[:, None], rows=names[:n], cols=["s·q"], title="scores",
+                 fmt=fmt, outline=hit, name="scores"),
+            "scores = index vectorsᵀ · q",
+        )  # fmt: skip
+    hits = text_table(
+        [[texts[found.index], format_number(found.score, sfmt)] for found in result.hits],
+        rows=[f"#{r}" for r in range(1, len(result.hits) + 1)],
+        cols=["text", "score"],
+        title=f"the {len(result.hits)} nearest" if len(result.hits) > 1 else "the nearest",
+        name="hits",
+    )
+    how = "cosine" if result.metric == "cosine" else "dot product"
+    return {
+        1: ("Step 1 · split each text into words (tokens)", tokens),
+        2: (
+            "Step 2 · look up each word's embedding e (a column of E), "
+            "encode it: h = ReLU(W·e + b)",
+            _stack(model, row(*per_text)),
+        ),
+        3: ("Step 3 · mean pooling: the average of each text's columns of H", pooled_grid),
+        4: ("Step 4 · project to 2-d: index vector = P · pooled", projection),
+        5: ("Step 5 · store the texts' index vectors, one column per text", store),
+        6: ("Step 6 · the query goes through steps 1-4 the same way", query_grid),
+        7: (f"Step 7 · score every text by its {how} with the query; rank", row(scores, hits)),
+    }
+
+
+def _panel(title: str, body) -> str:
+    return (
+        f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
+        f"{body.html}"
+    )
+
+
+class VectorDBExplorer(Explorer):
+    """A vector database with live controls: type a query or texts, slide P and b.
+
+    controls: "query" (Text), "database" (Textarea, one text per line; blank lines
+    are ignored), "k" (how many hits; its maximum follows the number of texts),
+    "metric" ("dot"/"cosine"), "numbers" ("frac" or ".3f"), one FloatSlider per
+    entry of the projection, "P[0,0]" … "P[1,3]", and of the encoder's bias,
+    "b[0]" … "b[3]", "W" (a `MatrixInput`) and "reset" (a button back to the
+    exercise). `result` is the current `SearchResult`, `database` its
+    `VectorDatabase`.
+
+    Starting values (all optional, the exercise's by default): the texts, the query,
+    k, the metric, W, b, P (two rows: the picture is of 2-d index vectors) and the
+    word embeddings. Values that cannot be searched are refused with a ValueError.
+    """
+
+    def __init__(
+        self, database=None, query: str | None = None, *, k: int = 1, metric: str = "dot",
+        W=None, b=None, P=None, embeddings=None,
+    ):  # fmt: skip
+        ex = examples.vectordb_exercise()
+        self._exercise = ex
+        texts = list(ex["database"] if database is None else database)
+        query = ex["query"] if query is None else query
+        vocabulary = Vocabulary(ex["embeddings"] if embeddings is None else embeddings)
+        encoder = SentenceEncoder(
+            vocabulary,
+            ex["W"] if W is None else W,
+            ex["b"] if b is None else b,
+            ex["P"] if P is None else P,
+        )
+        first = VectorDatabase(encoder)  # refuse bad starting values loudly
+        first.add(texts)
+        start = first.search(query, k=k, metric=metric)
+        self._encoder = encoder
+        P0, b0 = encoder.P, encoder.b
+
+        wide = {"description_width": "initial"}
+        low, high, step = SLIDER_RANGE
+
+        def slider(name, value):
+            return widgets.FloatSlider(
+                value=float(value), min=min(low, float(value)), max=max(high, float(value)),
+                step=step, description=name, readout_format=".2f", continuous_update=True,
+                style={"description_width": "3.3em"}, layout=widgets.Layout(width="15em"),
+            )  # fmt: skip
+
+        P_sliders = {
+            f"P[{i},{j}]": slider(f"P[{i},{j}]", P0[i, j])
+            for i in range(P0.shape[0])
+            for j in range(P0.shape[1])
+        }
+        b_sliders = {f"b[{i}]": slider(f"b[{i}]", v) for i, v in enumerate(b0)}
+        hidden, dim = encoder.W.shape
+        controls = {
+            "query": widgets.Text(
+                value=query, description="query", placeholder="type a few words",
+                layout=widgets.Layout(width="22em"), style=wide,
+            ),
+            "database": widgets.Textarea(
+                value="\n".join(texts), description="database", placeholder="one text per line",
+                rows=max(4, len(texts) + 1), layout=widgets.Layout(width="22em"), style=wide,
+            ),
+            "k": widgets.IntSlider(
+                value=min(k, len(texts)), min=1, max=len(texts), description="k (hits)",
+                style=wide, layout=widgets.Layout(width="16em"),
+            ),
+            "metric": widgets.ToggleButtons(
+                options=[("dot", "dot"), ("cosine", "cosine")], value=metric,
+                description="metric", style={"button_width": "5.5em", **wide},
+                tooltips=["the sheet's dot product: length counts",
+                          "cosine of the angle: direction only"],
+            ),
+            "numbers": widgets.ToggleButtons(
+                options=list(NUMBER_FORMATS), value="frac", description="numbers",
+                style={"button_width": "6.5em", **wide},
+                tooltips=["exact fractions, as on the sheet (44/9)", "decimals (4.889)"],
+            ),
+            **P_sliders,
+            **b_sliders,
+            "W": MatrixInput(encoder.W, rows=labels("h", hidden), cols=labels("d", dim), title="W"),
+            "reset": widgets.Button(
+                description="back to the exercise", icon="undo",
+                layout=widgets.Layout(width="auto"),
+            ),
+        }  # fmt: skip
+        super().__init__(controls)
+        controls["reset"].on_click(lambda _: self.reset())
+        self.database: VectorDatabase | None = None
+        self._computed: VectorDatabase | None = None
+
+        self.panels = {k: widgets.HTML() for k in STEP_NAMES}
+        self.nearest = widgets.HTML()
+        self.projection = IndexVectorPlot(first, start)  # needs 2-d index vectors: P 2×hidden
+        self.bars = ScoreBars(first, start)
+        self.word_map = WordMap(vocabulary)
+        self.projection_image = figure_image(self.projection)
+        self.bars_image = figure_image(self.bars)
+        self.word_image = figure_image(self.word_map)
+        self._ringed: tuple[str, ...] | None = None
+
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
+        sliders = widgets.GridBox(
+            [*P_sliders.values(), *b_sliders.values()],
+            layout=widgets.Layout(
+                grid_template_columns=f"repeat({P0.shape[1]}, 15.5em)", grid_gap="0 4px"
+            ),
+        )
+        model = widgets.VBox(
+            [
+                widgets.HTML(
+                    "<b>The model.</b> Slide an entry of the projection P or of the bias b "
+                    "and watch the points move:"
+                ),
+                sliders,
+            ]
+        )
+        inputs = widgets.Accordion(
+            [widgets.VBox([controls["W"]])], titles=("edit the encoder weights W",)
+        )
+        words = self.words_box = widgets.Accordion(
+            [self.word_image], titles=("map of the words (their embeddings, flattened by PCA)",)
+        )
+        # Drawn while open only: a closed map would cost every query change a picture.
+        words.observe(lambda _: self._ring_query_words(), names="selected_index")
+        self.children = [
+            widgets.HBox(
+                [controls["query"], controls["metric"], controls["k"], controls["numbers"]],
+                layout=wrap,
+            ),
+            widgets.HBox(
+                [controls["database"], model], layout=widgets.Layout(flex_flow="row wrap")
+            ),
+            widgets.HBox([controls["reset"], self.nearest], layout=wrap),
+            inputs,
+            self.message,
+            widgets.HBox(
+                [self.projection_image, self.bars_image],
+                layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
+            ),
+            *self.panels.values(),
+            words,
+        ]
+        self.refresh()
+
+    # -- computing ----------------------------------------------------------------------
+
+    def _params(self) -> dict:
+        c = self.controls
+        P = [[c[f"P[{i},{j}]"].value for j in range(self._encoder.hidden_dim)]
+             for i in range(self._encoder.index_dim)]  # fmt: skip
+        b = [c[f"b[{i}]"].value for i in range(self._encoder.hidden_dim)]
+        return {"W": c["W"].value, "b": b, "P": P}
+
+    def compute(self) -> SearchResult:
+        c = self.controls
+        encoder = self._encoder.with_params(**self._params())
+        lines = database_lines(c["database"].value)
+        if not lines:
+            raise ValueError(
+                "the database is empty: type at least one text in the box, one per line "
+                "(blank lines are skipped)"
+            )
+        database = VectorDatabase(encoder)
+        for number, text in lines:
+            try:
+                database.add(text)
+            except ValueError as exc:
+                raise ValueError(f"database line {number}: {exc}") from None
+        query = c["query"].value
+        if not query.strip():
+            raise ValueError("the query is empty: type a few words, e.g. 'am I you'")
+        metric = c["metric"].value
+        if metric == "cosine":
+            _refuse_zero_for_cosine(encoder.encode(query), database, lines)
+        # The k slider follows the number of texts (see `show`); until then, cap k here.
+        result = database.search(query, k=min(c["k"].value, len(database)), metric=metric)
+        self._computed = database  # shown with the result by `show`
+        return result
+
+    # -- showing ------------------------------------------------------------------------
+
+    def show(self, result: SearchResult) -> None:
+        database = self.database = self._computed
+        fmt = self.controls["numbers"].value
+        self._follow_k(len(database))
+        for k, (title, body) in step_views(database, result, fmt).items():
+            self.panels[k].value = _panel(title, body)
+        best = result.hits[0]
+        sfmt = COSINE_FORMAT if result.metric == "cosine" and fmt == "frac" else fmt
+        self.nearest.value = (
+            f"&nbsp; nearest to <b>{html.escape(result.query.sentence)}</b>: "
+            f"<b>{html.escape(best.text)}</b> (score {format_number(best.score, sfmt)})"
+        )
+        self.projection.show(database, result)
+        self.projection_image.value = self.projection.png()
+        self.bars.show(database, result, fmt=fmt)
+        self.bars_image.value = self.bars.png()
+        self._ring_query_words()
+
+    def _ring_query_words(self) -> None:
+        """Ring the query's words on the word map, if it is open and they changed."""
+        tokens = self.result.query.tokens
+        if self.words_box.selected_index is not None and tokens != self._ringed:
+            self._ringed = tokens
+            self.word_map.highlight(tokens)
+            self.word_image.value = self.word_map.png()
+
+    def _follow_k(self, n: int) -> None:
+        """Let the k slider reach exactly the number of texts, without a second recompute."""
+        k = self.controls["k"]
+        if k.max != n:
+            self._held += 1  # lowering max may lower k.value: already capped in `compute`
+            try:
+                k.max = n
+            finally:
+                self._held -= 1
+
+    def checks(self) -> dict:
+        """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
+        db, result = self.database, self.result
+        return vectordb_checks(db.encoder, db.texts, result.query.sentence, result.metric)
+
+    def _summary(self) -> dict:
+        c = self.controls
+        return {
+            "query": c["query"].value,
+            "k": c["k"].value,
+            "metric": c["metric"].value,
+            "texts": len(database_lines(c["database"].value)),
+        }
+
+    def reset(self) -> None:
+        """Back to the exercise: its texts, query, W, b and P; k = 1, dot product."""
+        ex = self._exercise
+        c = self.controls
+        with self.hold():
+            c["query"].value = ex["query"]
+            c["database"].value = "\n".join(ex["database"])
+            c["W"].value = ex["W"].tolist()
+            for i, v in enumerate(ex["b"]):
+                c[f"b[{i}]"].value = float(v)
+            for (i, j), v in np.ndenumerate(ex["P"]):
+                c[f"P[{i},{j}]"].value = float(v)
+            c["metric"].value = "dot"
+            c["k"].value = 1
+
+
+def _refuse_zero_for_cosine(query, database: VectorDatabase, lines) -> None:
+    """Cosine measures an angle: explain, in words, which index vector has none."""
+    fix = "change P or b, or switch the metric to dot"
+    if not query.index_vector.any():
+        raise ValueError(
+            f"cosine compares directions, but the query {query.sentence!r} has index vector "
+            f"{_vector_text(query.index_vector)}: a zero vector points nowhere, so its angle "
+            f"with the texts is undefined. Change the query, {fix}."
+        )
+    for (number, _), encoding in zip(lines, database.encodings, strict=True):
+        if not encoding.index_vector.any():
+            raise ValueError(
+                f"cosine compares directions, but {encoding.sentence!r} (database line "
+                f"{number}) has index vector {_vector_text(encoding.index_vector)}: a zero "
+                f"vector points nowhere, so its angle with the query is undefined. Remove "
+                f"that line, {fix}."
+            )
