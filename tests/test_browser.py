@@ -190,14 +190,49 @@ def check_moe(page: Page, explorer: Locator) -> Probe:
     )
 
 
-# One entry per notebook. To add the others, once they exist:
-#   NotebookCase("02_vector_database.ipynb", check_vectordb),
-#   NotebookCase("03_mixture_of_experts.ipynb", check_moe),
-# where check_vectordb / check_moe drive their explorer like check_attention does
-# (compute the expected numbers with dlviz, read them from the page) and return the
-# Probe (slider, keys, grid, picture) to time.
+def check_vectordb(page: Page, explorer: Locator) -> Probe:
+    """Notebook 2: dot → cosine re-ranks; one key press on P[0,0] moves every score."""
+    from dlviz import SentenceEncoder, VectorDatabase, Vocabulary, examples
+    from dlviz.sheet import format_number
+    from dlviz.widgets.vectordb import COSINE_FORMAT
+
+    ex = examples.vectordb_exercise()
+    encoder = SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"])
+
+    def scores(metric, P=None):
+        database = VectorDatabase(encoder if P is None else encoder.with_params(P=P))
+        database.add(ex["database"])
+        found = database.search(ex["query"], k=1, metric=metric).scores
+        fmt = "frac" if metric == "dot" else COSINE_FORMAT
+        return [[format_number(v, fmt)] for v in found]
+
+    expect_grid(page, explorer, "scores", scores("dot"))
+    assert read_grid(explorer, "scores") == [["44/9"], ["14/3"], ["62/9"]]  # 42/9 = 14/3
+
+    explorer.locator("button.widget-toggle-button", has_text=re.compile(r"^\s*cosine\s*$")).click()
+    expect_grid(page, explorer, "scores", scores("cosine"))
+
+    handle = slider_handle(explorer, "P[0,0]")
+    handle.focus()
+    page.keyboard.press("ArrowRight")  # 1 → 1.25
+    assert slider_readout(explorer, "P[0,0]") == "1.25"
+    P = np.array(ex["P"], dtype=float)
+    P[0, 0] = 1.25
+    expect_grid(page, explorer, "scores", scores("cosine", P))
+    assert scores("cosine", P) != scores("cosine")
+    return Probe(
+        slider="P[0,0]",
+        keys=("ArrowLeft", "ArrowRight"),  # 1.25 ↔ 1: every cosine changes
+        grid="scores",
+        image="img.widget-image",  # the first picture: the index vectors in the plane
+    )
+
+
+# One entry per notebook: each check drives its explorer (the expected numbers
+# computed with dlviz, read back from the page) and returns the Probe to time.
 NOTEBOOKS = [
     NotebookCase("01_self_attention.ipynb", check_attention, hand_check_attention),
+    NotebookCase("02_vector_database.ipynb", check_vectordb),
     NotebookCase("03_mixture_of_experts.ipynb", check_moe),
 ]
 
