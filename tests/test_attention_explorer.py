@@ -4,17 +4,7 @@ import numpy as np
 import pytest
 
 from dlviz import AttentionExplorer, examples, self_attention
-from tests.test_sheet_and_plots import cells_of
-
-
-def shown(explorer, name):
-    """The texts of grid `name` as displayed by the explorer: {(row, col): text}."""
-    for panel in explorer.panels.values():
-        if f'data-name="{name}"' in panel.value:
-            start = panel.value.index(f'data-name="{name}"')
-            end = panel.value.index("</table>", start)
-            return cells_of("<table " + panel.value[start:end] + "</table>").cells
-    raise AssertionError(f"no grid {name!r} on screen")
+from tests.helpers import shown
 
 
 @pytest.fixture

@@ -7,36 +7,12 @@ import pytest
 
 from dlviz import MixtureOfExperts, MoEExplorer, examples
 from dlviz.widgets.moe import SHOWN_TOKENS, step_views
-from tests.test_sheet_and_plots import cells_of
-
-
-def table(html, name):
-    """The <table> of grid `name` in a piece of HTML."""
-    start = html.index(f'data-name="{name}"')
-    return "<table " + html[start : html.index("</table>", start)] + "</table>"
-
-
-def grid_html(explorer, name):
-    """The HTML of grid `name` as displayed by the explorer."""
-    for panel in explorer.panels.values():
-        if f'data-name="{name}"' in panel.value:
-            return table(panel.value, name)
-    raise AssertionError(f"no grid {name!r} on screen")
-
-
-def shown(explorer, name):
-    """The texts of grid `name` as displayed: {(row, col): text}."""
-    return cells_of(grid_html(explorer, name)).cells
+from tests.helpers import cells_of, outlined, shown, table
 
 
 def column(explorer, name, j):
     cells = shown(explorer, name)
     return [cells[(i, j)] for i in range(1 + max(i for i, _ in cells))]
-
-
-def outlined(explorer, name):
-    parsed = cells_of(grid_html(explorer, name))
-    return {at for at, style in parsed.styles.items() if "outline:3px solid" in style}
 
 
 @pytest.fixture

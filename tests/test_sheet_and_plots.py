@@ -1,7 +1,5 @@
 """dlviz.sheet (HTML grids) and dlviz.plots (live figures): what a learner reads."""
 
-from html.parser import HTMLParser
-
 import numpy as np
 import pytest
 
@@ -17,40 +15,7 @@ from dlviz.sheet import (
     text_colour,
     tint,
 )
-
-
-class _Cells(HTMLParser):
-    """Collect the text of every <td data-row data-col> of a grid, and its style."""
-
-    def __init__(self):
-        super().__init__()
-        self.cells, self.styles, self.heads = {}, {}, []
-        self._at = None
-        self._head = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "td" and "data-row" in attrs:
-            self._at = (int(attrs["data-row"]), int(attrs["data-col"]))
-            self.cells[self._at] = ""
-            self.styles[self._at] = attrs.get("style", "")
-        self._head = tag == "th"
-
-    def handle_endtag(self, tag):
-        self._at = None
-        self._head = False
-
-    def handle_data(self, data):
-        if self._at is not None:
-            self.cells[self._at] += data
-        elif self._head and data.strip():
-            self.heads.append(data)
-
-
-def cells_of(html):
-    parser = _Cells()
-    parser.feed(html)
-    return parser
+from tests.helpers import cells_of
 
 
 @pytest.mark.parametrize(

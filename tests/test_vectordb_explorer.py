@@ -5,32 +5,16 @@ import pytest
 
 from dlviz import HandCheck, VectorDBExplorer, examples
 from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary
-from tests.test_sheet_and_plots import cells_of
-
-
-def shown(explorer, name):
-    """The texts of grid `name` as displayed by the explorer: {(row, col): text}."""
-    for panel in explorer.panels.values():
-        if f'data-name="{name}"' in panel.value:
-            start = panel.value.index(f'data-name="{name}"')
-            end = panel.value.index("</table>", start)
-            return cells_of("<table " + panel.value[start:end] + "</table>").cells
-    raise AssertionError(f"no grid {name!r} on screen")
+from tests.helpers import outlined, shown
 
 
 def column(cells, col=0):
     return [text for (i, j), text in sorted(cells.items()) if j == col]
 
 
-def outlined(explorer, name):
+def outlined_rows(explorer, name):
     """Rows of grid `name` drawn with the bold outline of a hit."""
-    for panel in explorer.panels.values():
-        if f'data-name="{name}"' in panel.value:
-            start = panel.value.index(f'data-name="{name}"')
-            end = panel.value.index("</table>", start)
-            styles = cells_of("<table " + panel.value[start:end] + "</table>").styles
-            return sorted(i for (i, _), style in styles.items() if "outline:3px" in style)
-    raise AssertionError(f"no grid {name!r} on screen")
+    return sorted(i for i, _ in outlined(explorer, name))
 
 
 @pytest.fixture
@@ -54,7 +38,7 @@ def reference(ex, texts=None, query=None, **changes):
 def test_starts_on_the_sheet(explorer):
     # Values of the by-hand sheet, exercises.md (exercise 2); 42/9 shows as 14/3.
     assert column(shown(explorer, "scores")) == ["44/9", "14/3", "62/9"]
-    assert outlined(explorer, "scores") == [2]
+    assert outlined_rows(explorer, "scores") == [2]
     assert shown(explorer, "hits") == {(0, 0): "who am I", (0, 1): "62/9"}
     assert shown(explorer, "index_vectors") == {
         (0, 0): "5/3", (0, 1): "5/3", (0, 2): "7/3",
@@ -112,7 +96,7 @@ def test_k_shows_more_hits_and_follows_the_number_of_texts(explorer):
     hits = shown(explorer, "hits")
     assert column(hits) == ["who am I", "how are you", "who are you"]
     assert column(hits, 1) == ["62/9", "44/9", "14/3"]
-    assert outlined(explorer, "scores") == [0, 1, 2]
+    assert outlined_rows(explorer, "scores") == [0, 1, 2]
     assert [t.get_text() for t in explorer.bars.values] == ["44/9  #2", "14/3  #3", "62/9  #1"]
     explorer.controls["k"].value = 99  # beyond the texts: the slider stops at 3
     assert explorer.controls["k"].value == 3 and explorer.result.k == 3

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 
 from dlviz import examples
@@ -11,7 +9,7 @@ from dlviz.attention import AttentionResult, self_attention
 from dlviz.checking import attention_checks
 from dlviz.plots import AttentionHeatmap
 from dlviz.sheet import grid, labels, row
-from dlviz.widgets.base import Explorer, MatrixInput, figure_image
+from dlviz.widgets.base import Explorer, MatrixInput, figure_image, step_panel
 
 STEP_NAMES = {
     1: "the features X",
@@ -83,13 +81,6 @@ def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
         8: (weights_title, A),
         9: ("Step 9 · weighted values: Z = V·A (A is step 8)", row(V, Z)),
     }
-
-
-def _panel(title: str, body) -> str:
-    return (
-        f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
-        f"{body.html}"
-    )
 
 
 class AttentionExplorer(Explorer):
@@ -224,7 +215,7 @@ class AttentionExplorer(Explorer):
             visible = k <= step
             self.step_boxes[k].layout.display = None if visible else "none"
             if visible:  # hidden steps are brought up to date when they are shown
-                self.panels[k].value = _panel(title, body)
+                self.panels[k].value = step_panel(title, body)
         if step >= 8:
             self.heatmap.show(result)
             self.image.value = self.heatmap.png()

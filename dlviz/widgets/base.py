@@ -199,3 +199,11 @@ def figure_image(live_figure, width: int | None = None) -> widgets.Image:
     return widgets.Image(
         value=live_figure.png(), format="png", layout=widgets.Layout(width=f"{px}px")
     )
+
+
+def step_panel(title: str, body) -> str:
+    """One step of an explorer's walk-through: a bold heading over its grids (HTML)."""
+    return (
+        f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
+        f"{body.html}"
+    )

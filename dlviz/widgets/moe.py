@@ -9,8 +9,6 @@ by-hand grids in place.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 import numpy as np
 import traitlets
@@ -21,7 +19,7 @@ from dlviz.checking import moe_checks
 from dlviz.moe import MixtureOfExperts, MoEResult
 from dlviz.plots import GATE_MAX_TOKENS, GateHeatmap, LoadBars
 from dlviz.sheet import grid, labels, product, row
-from dlviz.widgets.base import Explorer, figure_image
+from dlviz.widgets.base import Explorer, figure_image, step_panel
 
 # The grids show the same first tokens as the gate picture: wider grids would not fit
 # a screen, and the load bars count every token.
@@ -201,13 +199,6 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
     }
 
 
-def _panel(title: str, body) -> str:
-    return (
-        f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
-        f"{body.html}"
-    )
-
-
 class _Refusing:
     """A slider that refuses a value outside min…max set from Python, instead of capping it.
 
@@ -384,7 +375,7 @@ class MoEExplorer(Explorer):
 
     def show(self, result: MoEResult) -> None:
         for k, (title, body) in step_views(result, self.moe).items():
-            self.panels[k].value = _panel(title, body)
+            self.panels[k].value = step_panel(title, body)
         # Redraw a picture only when its numbers changed: X1[1] moves both of the sheet's
         # logits alike, for instance, and most moves of one token leave the load as it is.
         t = min(result.X.shape[1], SHOWN_TOKENS)

@@ -12,7 +12,7 @@ from dlviz.checking import vectordb_checks
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
 from dlviz.sheet import FONT, format_number, grid, labels, product, row
 from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
-from dlviz.widgets.base import Explorer, MatrixInput, figure_image
+from dlviz.widgets.base import Explorer, MatrixInput, figure_image, step_panel
 
 STEP_NAMES = {
     1: "split into words",
@@ -189,13 +189,6 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
         6: ("Step 6 · the query goes through steps 1-4 the same way", query_grid),
         7: (f"Step 7 · score every text by its {how} with the query; rank", row(scores, hits)),
     }
-
-
-def _panel(title: str, body) -> str:
-    return (
-        f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
-        f"{body.html}"
-    )
 
 
 class VectorDBExplorer(Explorer):
@@ -385,7 +378,7 @@ class VectorDBExplorer(Explorer):
         fmt = self.controls["numbers"].value
         self._follow_k(len(database))
         for k, (title, body) in step_views(database, result, fmt).items():
-            self.panels[k].value = _panel(title, body)
+            self.panels[k].value = step_panel(title, body)
         best = result.hits[0]
         sfmt = COSINE_FORMAT if result.metric == "cosine" and fmt == "frac" else fmt
         self.nearest.value = (

@@ -1,0 +1,62 @@
+"""Reading what dlviz shows: the cells of an HTML grid, as a learner (or a browser) reads them."""
+
+from html.parser import HTMLParser
+
+
+class _Cells(HTMLParser):
+    """Collect the text of every <td data-row data-col> of a grid, and its style."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self.styles, self.heads = {}, {}, []
+        self._at = None
+        self._head = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "td" and "data-row" in attrs:
+            self._at = (int(attrs["data-row"]), int(attrs["data-col"]))
+            self.cells[self._at] = ""
+            self.styles[self._at] = attrs.get("style", "")
+        self._head = tag == "th"
+
+    def handle_endtag(self, tag):
+        self._at = None
+        self._head = False
+
+    def handle_data(self, data):
+        if self._at is not None:
+            self.cells[self._at] += data
+        elif self._head and data.strip():
+            self.heads.append(data)
+
+
+def cells_of(html):
+    parser = _Cells()
+    parser.feed(html)
+    return parser
+
+
+def table(html, name):
+    """The <table> of grid `name` (its data-name) in a piece of HTML."""
+    start = html.index(f'data-name="{name}"')
+    return "<table " + html[start : html.index("</table>", start)] + "</table>"
+
+
+def grid_html(explorer, name):
+    """The HTML of grid `name` as an explorer displays it, in the first panel that has it."""
+    for panel in explorer.panels.values():
+        if f'data-name="{name}"' in panel.value:
+            return table(panel.value, name)
+    raise AssertionError(f"no grid {name!r} on screen")
+
+
+def shown(explorer, name):
+    """The texts of grid `name` as displayed: {(row, col): text}."""
+    return cells_of(grid_html(explorer, name)).cells
+
+
+def outlined(explorer, name):
+    """The cells of grid `name` marked with the bold outline (a hit, a chosen expert)."""
+    styles = cells_of(grid_html(explorer, name)).styles
+    return {at for at, style in styles.items() if "outline:3px solid" in style}
