@@ -4,7 +4,7 @@
     python tools/execute_notebooks.py notebooks/01_self_attention.ipynb
 
 The notebooks are saved with their outputs (so they read well without a kernel) but
-without widget state: JupyterLab 4 does not restore saved widget state when a
+without widget state or run dates: JupyterLab 4 does not restore saved widget state when a
 notebook is reopened, and the state (hundreds of kB of model ids that change on
 every run) would only churn the diffs. The explorers come alive when the notebook
 runs.
@@ -25,11 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:  # no run dates in the saved notebook: only what the code shows
+        cell.metadata.pop("execution", None)
     client = NotebookClient(
         nb,
         timeout=600,
         kernel_name="python3",
         store_widget_state=False,
+        record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
