@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from dlviz.sheet import labels
+from dlviz.sheet import format_number, labels
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _FRACTION = re.compile(r"^([+-]?)(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)$")
@@ -273,6 +273,7 @@ def vectordb_checks(
         Slip(pooled_scores, "These compare the pooled vectors: project both with P first "
              "and compare the index vectors."),
     ]  # fmt: skip
+    last_row = "[" + ", ".join(format_number(v) for v in encoder.W[-1]) + "]"
     for t, enc in enumerate(encodings[:-1]):
         for w, word in enumerate(enc.tokens):
             H = _encode_variant(encoder, enc.tokens, drop_last_row_of=w)
@@ -282,7 +283,7 @@ def vectordb_checks(
             wrong[t] = score(query_index, P @ H.mean(axis=1))
             score_slips.append(
                 Slip(wrong, f"For {texts[t]!r}: it looks as if {word!r} lost the last entry "
-                     f"of its encoding (the last row of W: {encoder.W[-1].tolist()}). "
+                     f"of its encoding (the last row of W: {last_row}). "
                      "The published sheet made this slip and wrote 40/9.")
             )  # fmt: skip
     cols = names

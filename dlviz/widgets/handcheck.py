@@ -79,7 +79,7 @@ def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     for hint, cells in verdict.hints:
         where = ", ".join(_cell_name(step, i, j) for i, j in cells)
         items.append(
-            f"<li><b>Hint</b> ({html.escape(where)}): {html.escape(hint, quote=False)}</li>"
+            f"<li><b>Hint</b> for {html.escape(where)}: {html.escape(hint, quote=False)}</li>"
         )
     if items:
         parts.append(
@@ -166,7 +166,11 @@ class HandCheck(widgets.VBox):
             cells.append(widgets.HTML(html.escape(step.rows[i]) if step.rows else "", layout=label))
             cells.extend(row)
         self.grid.children = cells
-        self.grid.layout.grid_template_columns = f"auto repeat({shape[1]}, 6.2em)"
+        # Labels as wide as they need, boxes at least a box wide, all packed to the left.
+        self.grid.layout.grid_template_columns = (
+            f"max-content repeat({shape[1]}, minmax(6.2em, max-content))"
+        )
+        self.grid.layout.justify_content = "flex-start"
 
     @property
     def answers(self) -> list[list[str]]:
