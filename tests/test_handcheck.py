@@ -188,7 +188,10 @@ def test_widget_reshapes_when_the_step_changes_shape_and_keeps_what_fits():
     checker.type([["44/9", "0.2"]])
     checker.set_step(Step("s", "three now", np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])))
     assert checker.answers == [["44/9", "0.2", ""], ["", "", ""]]
-    assert checker.grid.layout.grid_template_columns == "max-content repeat(3, minmax(6.2em, max-content))"
+    assert (
+        checker.grid.layout.grid_template_columns
+        == "max-content repeat(3, minmax(6.2em, max-content))"
+    )
     checker.type([["1", "2", "3"], ["4", "5", "x"]])
     assert checker.check().counts == {"right": 5, "wrong": 0, "empty": 0, "unreadable": 1}
 

@@ -1,0 +1,37 @@
+"""The attention-weights heatmap of notebook 1: a row per key, a column per query."""
+
+from __future__ import annotations
+
+from dlviz.plots.base import Heatmap
+from dlviz.sheet import labels
+
+
+def attention_title(result) -> str:
+    how = "by hand" if result.mode == "hand" else "exact"
+    extra = ", causal" if result.causal else ""
+    if result.mode == "exact" and result.temperature != 1:
+        extra += f", temperature {result.temperature:g}"
+    return f"attention weights A ({how}{extra})"
+
+
+class AttentionHeatmap(Heatmap):
+    """The attention weights of an `AttentionResult`: a row per key, a column per query."""
+
+    def __init__(self, result, figsize: tuple[float, float] = (4.0, 3.4)):
+        n = result.n_tokens
+        super().__init__(
+            result.weights,
+            rows=labels("k", n),
+            cols=labels("q", n),
+            xlabel="query (column)",
+            ylabel="key (row)",
+            title=attention_title(result),
+            fmt=".1f" if result.mode == "hand" else ".2f",
+            mask=result.mask,
+            figsize=figsize,
+        )
+
+    def show(self, result) -> None:
+        """Update to another result with the same number of tokens."""
+        self.fmt = ".1f" if result.mode == "hand" else ".2f"
+        self.update(result.weights, mask=result.mask, title=attention_title(result))
