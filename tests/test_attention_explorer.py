@@ -123,3 +123,24 @@ def test_explorer_accepts_its_own_starting_numbers():
     assert explorer.result.X.shape == (3, 4) and explorer.result.mode == "exact"
     with pytest.raises(ValueError, match=r"WQ is 2×5 but X is 3×4"):
         AttentionExplorer(X, np.eye(2, 5), W, W)
+
+
+@pytest.mark.parametrize(
+    ("control", "value", "message"),
+    [
+        ("temperature", 10.0, r"temperature = 10 is outside its range, 0.1 to 5"),
+        ("temperature", float("nan"), r"temperature = nan is not a number"),
+        ("step", 12, r"step = 12 is outside its range, 1 to 9"),
+    ],
+)
+def test_out_of_range_values_from_python_are_explained_not_capped(
+    explorer, control, value, message
+):
+    import re
+
+    before = explorer.controls[control].value
+    explorer.controls[control].value = value
+    assert re.search(message, explorer.error)
+    assert explorer.controls[control].value == before  # refused, not quietly capped
+    explorer.controls["mode"].value = "exact"  # the next good move clears the message
+    assert explorer.error == ""

@@ -240,3 +240,11 @@ def test_hand_checks_follow_the_explorer_and_spot_the_sheets_slip(explorer):
     explorer.controls["query"].value = "you"  # new numbers to practise on
     np.testing.assert_allclose(checker.step.expected, [10 / 3, 10 / 3, 14 / 3])
     assert set(explorer.checks()) == {"pooled", "index", "scores"}
+
+
+def test_k_beyond_the_database_is_explained_not_capped(explorer):
+    explorer.controls["k"].value = 7
+    assert explorer.error == "k = 7 is outside its range, 1 to 3"
+    assert explorer.controls["k"].value == 1 and len(explorer.result.hits) == 1
+    explorer.controls["k"].value = 2
+    assert explorer.error == "" and len(explorer.result.hits) == 2

@@ -9,7 +9,14 @@ from dlviz.attention import AttentionResult, self_attention
 from dlviz.checking import attention_checks
 from dlviz.plots import AttentionHeatmap
 from dlviz.sheet import grid, labels, row
-from dlviz.widgets.base import Explorer, MatrixInput, figure_image, step_panel
+from dlviz.widgets.base import (
+    Explorer,
+    MatrixInput,
+    StrictFloatSlider,
+    StrictIntSlider,
+    figure_image,
+    step_panel,
+)
 
 STEP_NAMES = {
     1: "the features X",
@@ -120,7 +127,7 @@ class AttentionExplorer(Explorer):
             "causal": widgets.Checkbox(
                 value=False, description="causal (no peeking ahead)", indent=False
             ),
-            "temperature": widgets.FloatSlider(
+            "temperature": StrictFloatSlider(
                 value=1.0,
                 min=0.1,
                 max=5.0,
@@ -130,7 +137,7 @@ class AttentionExplorer(Explorer):
                 style=label,
                 layout=slider,
             ),
-            "step": widgets.IntSlider(
+            "step": StrictIntSlider(
                 value=step,
                 min=1,
                 max=9,

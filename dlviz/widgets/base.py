@@ -40,6 +40,8 @@ class Explorer(widgets.VBox):
         for control in controls.values():
             if "value" in control.trait_names():
                 control.observe(self._on_change, names="value")
+            if isinstance(control, _Strict):
+                control.on_refused = self._refused
 
     # -- what a subclass provides ----------------------------------------------------
 
@@ -95,6 +97,16 @@ class Explorer(widgets.VBox):
         )
         self.message.layout.display = None
 
+    def _refused(self, slider, value) -> None:
+        name = next(n for n, c in self.controls.items() if c is slider)
+        self.show_error(self.refusal(name, slider, value))
+
+    def refusal(self, name: str, slider, value) -> str:
+        """Why `value`, set from Python, does not fit slider `name` (subclasses may say more)."""
+        if value != value:
+            return f"{name} = nan is not a number: give one from {slider.min:g} to {slider.max:g}"
+        return f"{name} = {value:g} is outside its range, {slider.min:g} to {slider.max:g}"
+
     def _summary(self) -> dict:
         """Control values to show in the text form of the explorer."""
         return {
@@ -108,6 +120,34 @@ class Explorer(widgets.VBox):
         # notebooks' text outputs are compared by nbval: keep it short and stable.
         shown = ", ".join(f"{k}={v!r}" for k, v in self._summary().items())
         return f"{type(self).__name__}({shown})"
+
+
+class _Strict:
+    """A slider that refuses a value outside min…max set from Python, instead of capping it.
+
+    ipywidgets caps such a value without a word (top_k = 5 with 2 experts would quietly
+    become 2). Here the slider keeps its value and calls `on_refused(slider, value)`,
+    so that the explorer can say why (`Explorer.refusal`). NaN is refused too.
+    """
+
+    on_refused = None
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        value = proposal["value"]
+        if self.min <= value <= self.max:  # False for NaN
+            return value
+        if self.on_refused is not None:
+            self.on_refused(self, value)
+        return self.value
+
+
+class StrictIntSlider(_Strict, widgets.IntSlider):
+    """An IntSlider that refuses, rather than caps, an out-of-range value set from Python."""
+
+
+class StrictFloatSlider(_Strict, widgets.FloatSlider):
+    """A FloatSlider that refuses, rather than caps, an out-of-range value set from Python."""
 
 
 class MatrixInput(widgets.GridBox):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-import traitlets
 
 from dlviz import examples
 from dlviz._checks import as_int
@@ -19,7 +18,13 @@ from dlviz.checking import moe_checks
 from dlviz.moe import MixtureOfExperts, MoEResult
 from dlviz.plots import GATE_MAX_TOKENS, GateHeatmap, LoadBars
 from dlviz.sheet import grid, labels, product, row
-from dlviz.widgets.base import Explorer, figure_image, step_panel
+from dlviz.widgets.base import (
+    Explorer,
+    StrictFloatSlider,
+    StrictIntSlider,
+    figure_image,
+    step_panel,
+)
 
 # The grids show the same first tokens as the gate picture: wider grids would not fit
 # a screen, and the load bars count every token.
@@ -199,34 +204,6 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
     }
 
 
-class _Refusing:
-    """A slider that refuses a value outside min…max set from Python, instead of capping it.
-
-    ipywidgets caps such a value without a word (top_k = 5 with 2 experts would quietly
-    become 2). Here the slider keeps its value and calls `on_refused(slider, value)`,
-    so that the explorer can say why. NaN is refused too.
-    """
-
-    on_refused = None
-
-    @traitlets.validate("value")
-    def _validate_value(self, proposal):
-        value = proposal["value"]
-        if self.min <= value <= self.max:  # False for NaN
-            return value
-        if self.on_refused is not None:
-            self.on_refused(self, value)
-        return self.value
-
-
-class _IntSlider(_Refusing, widgets.IntSlider):
-    pass
-
-
-class _FloatSlider(_Refusing, widgets.FloatSlider):
-    pass
-
-
 class MoEExplorer(Explorer):
     """A mixture of experts with live controls: the sheet's tokens, top_k, more tokens and experts.
 
@@ -252,7 +229,7 @@ class MoEExplorer(Explorer):
         wide = {"description_width": "initial"}
         sheet_X = examples.moe_exercise()["X"]  # (3, 2): X1 and X2 as columns
         token_sliders = {
-            f"X{j + 1}[{i}]": _FloatSlider(
+            f"X{j + 1}[{i}]": StrictFloatSlider(
                 value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
                 description=f"X{j + 1}[{i}]", readout_format=".1f",
                 layout=widgets.Layout(width="340px"),  # 20 steps: room for each
@@ -262,15 +239,15 @@ class MoEExplorer(Explorer):
         }  # fmt: skip
         controls = {
             **token_sliders,
-            "top_k": _IntSlider(
+            "top_k": StrictIntSlider(
                 value=top_k, min=1, max=n_experts, description="top_k", style=wide,
                 tooltip="how many experts each token goes to",
             ),
-            "n_experts": _IntSlider(
+            "n_experts": StrictIntSlider(
                 value=n_experts, min=2, max=MAX_EXPERTS, description="experts", style=wide,
                 tooltip="2 = the sheet's experts; more are random (fixed seed)",
             ),
-            "random_tokens": _IntSlider(
+            "random_tokens": StrictIntSlider(
                 value=random_tokens, min=0, max=MAX_RANDOM_TOKENS,
                 description="random tokens", style=wide,
                 tooltip="0 = just X1 and X2; more are random (fixed seed)",
@@ -282,9 +259,6 @@ class MoEExplorer(Explorer):
             ),
         }  # fmt: skip
         super().__init__(controls)
-        for control in controls.values():
-            if isinstance(control, _Refusing):
-                control.on_refused = self._refused
         controls["reset"].on_click(lambda _: self.reset())
 
         self.moe = moe
@@ -345,22 +319,18 @@ class MoEExplorer(Explorer):
         else:
             super()._on_change(change)
 
-    def _refused(self, slider, value) -> None:
-        name = next(n for n, c in self.controls.items() if c is slider)
+    def refusal(self, name: str, slider, value) -> str:
         if name == "top_k" and value == value and value > slider.max:
-            text = (
+            return (
                 f"top_k = {value}, but there are only {slider.max} experts: a token can go "
                 f"to at most {slider.max} of them (raise 'experts' first)"
             )
-        elif value != value:
-            text = f"{name} = nan is not a number: give one from {slider.min:g} to {slider.max:g}"
-        else:
-            text = f"{name} = {value:g} is outside its range, {slider.min:g} to {slider.max:g}"
-            if name == "top_k":
-                text += ": every token goes to at least one expert"
-            elif name == "n_experts":
-                text += ": the sheet's two experts are always there"
-        self.show_error(text)
+        text = super().refusal(name, slider, value)
+        if value == value and name == "top_k":
+            text += ": every token goes to at least one expert"
+        elif value == value and name == "n_experts":
+            text += ": the sheet's two experts are always there"
+        return text
 
     # -- showing -------------------------------------------------------------------------
 

@@ -12,7 +12,14 @@ from dlviz.checking import vectordb_checks
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
 from dlviz.sheet import FONT, format_number, grid, labels, product, row
 from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
-from dlviz.widgets.base import Explorer, MatrixInput, figure_image, step_panel
+from dlviz.widgets.base import (
+    Explorer,
+    MatrixInput,
+    StrictFloatSlider,
+    StrictIntSlider,
+    figure_image,
+    step_panel,
+)
 
 STEP_NAMES = {
     1: "split into words",
@@ -232,7 +239,7 @@ class VectorDBExplorer(Explorer):
         low, high, step = SLIDER_RANGE
 
         def slider(name, value):
-            return widgets.FloatSlider(
+            return StrictFloatSlider(
                 value=float(value), min=min(low, float(value)), max=max(high, float(value)),
                 step=step, description=name, readout_format=".2f", continuous_update=True,
                 style={"description_width": "3.3em"}, layout=widgets.Layout(width="15em"),
@@ -254,7 +261,7 @@ class VectorDBExplorer(Explorer):
                 value="\n".join(texts), description="database", placeholder="one text per line",
                 rows=max(4, len(texts) + 1), layout=widgets.Layout(width="22em"), style=wide,
             ),
-            "k": widgets.IntSlider(
+            "k": StrictIntSlider(
                 value=min(k, len(texts)), min=1, max=len(texts), description="k (hits)",
                 style=wide, layout=widgets.Layout(width="16em"),
             ),
