@@ -15,7 +15,6 @@ Numpy only: the widget that shows all this is `dlviz.widgets.handcheck.HandCheck
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from dlviz.attention import HAND_MAX_EXPONENT
 from dlviz.sheet import format_number, labels
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -170,15 +170,20 @@ def attention_checks(result) -> dict[str, Step]:
     keys, queries = labels("k", n), labels("q", n)
     hand = result.mode == "hand"
     S = result.scores
-    visible = result.mask
-
-    def powers(scaled, keep_thirds):
-        p = 3.0 ** np.minimum(scaled, 33)
-        return np.where(visible, p if keep_thirds else np.round(p), 0.0)
-
-    floor_sums = powers(np.floor(S / round(math.sqrt(result.d_k))), True).sum(axis=0)
+    sum_slips = (
+        Slip(result.exp.sum(axis=1), "These are row sums: add each column "
+             "(one per query) instead."),
+    )  # fmt: skip
+    if hand:
+        # The classic pencil slip: floor instead of truncation, and 3⁻¹ kept as ⅓.
+        floored = np.minimum(np.floor(S / result.divisor), HAND_MAX_EXPONENT)
+        floor_sums = np.where(result.mask, 3.0**floored, 0.0).sum(axis=0)
+        sum_slips = (
+            Slip(floor_sums, "A sum like 15⅓ means −½ was rounded down to −1 instead of "
+                 "toward zero, and 3⁻¹ was kept as ⅓ instead of rounding it to 0."),
+        ) + sum_slips  # fmt: skip
     row_sums = result.exp / np.maximum(result.exp.sum(axis=1, keepdims=True), 1e-300)
-    steps = {
+    return {
         "scores": Step(
             "scores", "S = Kᵀ·Q (row = key, column = query)", S, tuple(keys), tuple(queries),
             slips=(
@@ -189,12 +194,7 @@ def attention_checks(result) -> dict[str, Step]:
         "sums": Step(
             "sums", "column sums of exp", result.sums, ("Σ",), tuple(queries),
             tolerance=0.0 if hand else 0.005, fmt="auto" if hand else ".2f",
-            slips=(
-                Slip(floor_sums, "A sum like 15⅓ means −½ was rounded down to −1 instead of "
-                     "toward zero, and 3⁻¹ was kept as ⅓ instead of rounding it to 0."),
-                Slip(result.exp.sum(axis=1), "These are row sums: add each column "
-                     "(one per query) instead."),
-            ),
+            slips=sum_slips,
         ),
         "weights": Step(
             "weights", "A = exp ÷ column sum" + (", to one decimal" if hand else ""),
@@ -215,7 +215,6 @@ def attention_checks(result) -> dict[str, Step]:
             ),
         ),
     }  # fmt: skip
-    return steps
 
 
 def _encode_variant(encoder, tokens, *, relu=True, bias=True, drop_last_row_of=None):
