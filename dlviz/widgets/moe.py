@@ -208,8 +208,9 @@ class MoEExplorer(Explorer):
     """A mixture of experts with live controls: the sheet's tokens, top_k, more tokens and experts.
 
     controls: "X1[1]", "X1[2]", "X1[3]", "X2[1]", "X2[2]", "X2[3]" (sliders from -5 to 5,
-    step 0.5: the numbers f1, f2, f3 of the sheet's two tokens, counted from 1 as on the sheet), "top_k" (1 to the number of
-    experts), "n_experts" (2 = the sheet's experts; up to 8, the extra ones random),
+    step 0.5: the numbers f1, f2, f3 of the sheet's two tokens, counted from 1 as on
+    the sheet), "top_k" (1 to the number of experts), "n_experts" (2 = the sheet's
+    experts; up to 8, the extra ones random),
     "random_tokens" (0 = just X1 and X2; up to 64 more, random) and "reset" (a button
     back to the exercise). Random parts come from `examples.random_moe(…, seed)`.
 

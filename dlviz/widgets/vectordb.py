@@ -205,9 +205,9 @@ class VectorDBExplorer(Explorer):
     are ignored), "k" (how many hits; its maximum follows the number of texts),
     "metric" ("dot"/"cosine"), "numbers" ("frac" or ".3f"), one FloatSlider per
     entry of the projection, "P[1,1]" … "P[2,4]", and of the encoder's bias,
-    "b[1]" … "b[4]" (counted from 1, as the sheet's rows and columns), "W" (a `MatrixInput`) and "reset" (a button back to the
-    exercise). `result` is the current `SearchResult`, `database` its
-    `VectorDatabase`.
+    "b[1]" … "b[4]" (counted from 1, as the sheet's rows and columns), "W" (a
+    `MatrixInput`) and "reset" (a button back to the exercise). `result` is the
+    current `SearchResult`, `database` its `VectorDatabase`.
 
     Starting values (all optional, the exercise's by default): the texts, the query,
     k, the metric, W, b, P (two rows: the picture is of 2-d index vectors) and the
