@@ -86,8 +86,10 @@ def test_bad_input_is_explained_and_the_last_result_stays(explorer):
     WQ = np.array(explorer.controls["WQ"].value)
     WQ[:, 0] = [-5, 0, -5]
     explorer.controls["WQ"].value = WQ.tolist()
-    assert "every rounded 3ˣ in column q1 is 0" in explorer.error
-    assert "every rounded" in explorer.message.value and explorer.message.layout.display is None
+    assert "every power of 3 in column q1 rounds to 0" in explorer.error
+    assert "Switch *mode* to *exact*" in explorer.error  # in the learner's words
+    assert "Switch <i>mode</i> to <i>exact</i>" in explorer.message.value
+    assert explorer.message.layout.display is None
     assert explorer.result is good  # the views keep the last good numbers
     explorer.controls["mode"].value = "exact"  # the other controls keep working
     assert explorer.error == "" and explorer.message.layout.display == "none"
@@ -98,7 +100,7 @@ def test_nan_is_explained_and_fixing_it_recovers(explorer):
     X = np.array(explorer.controls["X"].value)
     X[0, 0] = np.nan
     explorer.controls["X"].value = X.tolist()
-    assert "X[0, 0] is nan" in explorer.error
+    assert "X, row f1, column x1: that entry is not a number" in explorer.error
     explorer.controls["X"].boxes[0][0].value = 2
     assert explorer.error == ""
     assert shown(explorer, "output")[(0, 0)] == "8"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import ipywidgets as widgets
 import numpy as np
 
@@ -18,6 +20,14 @@ from dlviz.widgets.base import (
     figure_image,
     step_panel,
 )
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript(number) -> str:
+    """`superscript(42)` → "⁴²": an exponent as the notebook writes it."""
+    return str(number).translate(_SUPERSCRIPT)
+
 
 STEP_NAMES = {
     1: "the features X",
@@ -210,8 +220,34 @@ class AttentionExplorer(Explorer):
         self.controls["mode"].icons = ["check", ""] if hand else ["", "check"]
         self.controls["temperature"].disabled = hand
         self.controls["temperature"].tooltip = (
-            "the by-hand rules have no temperature: switch to exact" if hand else ""
+            "the by-hand rules have no temperature: switch mode to exact" if hand else ""
         )
+
+    def explain(self, exc: Exception) -> str:
+        """The by-hand rules' limits in the learner's words, naming the control to change."""
+        text = str(exc)
+        too_big = re.match(
+            r"by hand, scaled score (\S+) \(key (\d+), query (\d+)\).*limit is 3\^(\d+)", text
+        )
+        if too_big:
+            score, key, query, limit = too_big.groups()
+            power = f"3{superscript(score)}" if score.isdigit() else f"3 to the power {score}"
+            return (
+                f"By hand, query {query} gives key {key} a scaled score of {score}, and "
+                f"{power} is too big to write down: the sheet's whole-number "
+                f"powers of 3 stop at 3{superscript(limit)}. Switch *mode* to *exact*, or "
+                "make the inputs smaller."
+            )
+        all_zero = re.match(r"by hand, every rounded 3ˣ in column q(\d+) is 0 \(its scaled "
+                            r"scores are ([^)]*)\)", text)  # fmt: skip
+        if all_zero:
+            query, scores = all_zero.groups()
+            return (
+                f"By hand, every power of 3 in column q{query} rounds to 0 (its scaled scores "
+                f"are {scores.replace('-', '−')}), so there is nothing to divide by. Switch "
+                f"*mode* to *exact*, which never rounds, or raise a score of query {query}."
+            )
+        return super().explain(exc)
 
     def compute(self) -> AttentionResult:
         c = self.controls

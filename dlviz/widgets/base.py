@@ -14,6 +14,7 @@ A subclass says how to compute (`compute`) and how to show a result (`show`).
 from __future__ import annotations
 
 import html
+import re
 from contextlib import contextmanager
 
 import ipywidgets as widgets
@@ -75,11 +76,31 @@ class Explorer(widgets.VBox):
         try:
             result = self.compute()
         except (ValueError, TypeError) as exc:
-            self.show_error(str(exc))
+            self.show_error(self.explain(exc))
             return
         self.show_error("")
         self.result = result
         self.show(result)
+
+    def explain(self, exc: Exception) -> str:
+        """The learner's words for why the controls' values cannot be computed.
+
+        The library's exceptions may speak code (``mode='exact'``, 0-based indices); a
+        subclass rewords the ones its controls can cause, naming the control to change.
+        Here: an entry of a matrix box that is not a finite number, named by the box's
+        row and column labels, counted from 1 as on the sheet.
+        """
+        text = str(exc)
+        entry = re.match(r"(\w+)\[(\d+), (\d+)\] is (\S+): every entry must be", text)
+        box = self.controls.get(entry.group(1)) if entry else None
+        if isinstance(box, MatrixInput):
+            i, j = int(entry.group(2)), int(entry.group(3))
+            what = "not a number" if entry.group(4) == "nan" else "infinite"
+            return (
+                f"{entry.group(1)}, row {box.row_labels[i]}, column {box.col_labels[j]}: "
+                f"that entry is {what}. Type a number into its box."
+            )
+        return text
 
     def show_error(self, text: str) -> None:
         """Explain bad input above the views (an empty text hides the message)."""
@@ -91,7 +112,7 @@ class Explorer(widgets.VBox):
         self.message.value = (
             '<div role="alert" style="border-left: 4px solid #b35806; background: #fff4e5; '
             'color: #3d2100; padding: 6px 10px; margin: 4px 0">'
-            f"<b>⚠ Not recomputed:</b> {html.escape(text)}<br>"
+            f"<b>⚠ Not recomputed:</b> {_emphasis(html.escape(text))}<br>"
             "<small>The views below still show the last good input; fix the value above "
             "and they update at once.</small></div>"
         )
@@ -120,6 +141,11 @@ class Explorer(widgets.VBox):
         # notebooks' text outputs are compared by nbval: keep it short and stable.
         shown = ", ".join(f"{k}={v!r}" for k, v in self._summary().items())
         return f"{type(self).__name__}({shown})"
+
+
+def _emphasis(text: str) -> str:
+    """*control* and *value* names in a message, shown in italics (as the notebooks do)."""
+    return re.sub(r"\*([^*\s][^*]*)\*", r"<i>\1</i>", text)
 
 
 class _Strict:
@@ -162,6 +188,7 @@ class MatrixInput(widgets.GridBox):
     def __init__(self, values, *, rows, cols, title: str = "", step: float = 1.0):
         values = np.asarray(values, dtype=float)
         self.shape = values.shape
+        self.row_labels, self.col_labels = list(rows), list(cols)
         self._syncing = False
         # One layout and one style shared by every box: a model each would be
         # hundreds of widget models, all saved in the notebook.

@@ -336,7 +336,7 @@ class MoEExplorer(Explorer):
         if name == "top_k" and value == value and value > slider.max:
             return (
                 f"top_k = {value}, but there are only {slider.max} experts: a token can go "
-                f"to at most {slider.max} of them (raise 'experts' first)"
+                f"to at most {slider.max} of them (raise *experts* first)"
             )
         text = super().refusal(name, slider, value)
         if value == value and name == "top_k":

@@ -367,8 +367,8 @@ class VectorDBExplorer(Explorer):
         lines = database_lines(c["database"].value)
         if not lines:
             raise ValueError(
-                "the database is empty: type at least one text in the box, one per line "
-                "(blank lines are skipped)"
+                "the database is empty: type at least one text into the *database* box, one "
+                "per line (blank lines are skipped)"
             )
         database = VectorDatabase(encoder)
         for number, text in lines:
@@ -378,7 +378,9 @@ class VectorDBExplorer(Explorer):
                 raise ValueError(f"database line {number}: {exc}") from None
         query = c["query"].value
         if not query.strip():
-            raise ValueError("the query is empty: type a few words, e.g. 'am I you'")
+            raise ValueError(
+                "the query is empty: type a few words into the *query* box, e.g. am I you"
+            )
         metric = c["metric"].value
         if metric == "cosine":
             _refuse_zero_for_cosine(encoder.encode(query), database, lines)
@@ -457,7 +459,7 @@ class VectorDBExplorer(Explorer):
 
 def _refuse_zero_for_cosine(query, database: VectorDatabase, lines) -> None:
     """Cosine measures an angle: explain, in words, which index vector has none."""
-    fix = "change P or b, or switch the metric to dot"
+    fix = "slide an entry of *P* or *b*, or switch *metric* to *dot*"
     if not query.index_vector.any():
         raise ValueError(
             f"cosine compares directions, but the query {query.sentence!r} has index vector "

@@ -1,0 +1,185 @@
+"""What the claims tests share: the notebooks' markdown, their "Try this" items, quoted numbers.
+
+Each notebook has its own claims module (`tests/test_claims_01.py`, `_02`, `_03`) with a
+`Claims` object. It holds two kinds of checks, both read from the notebook's saved
+markdown, so that an edit to the prose cannot drift from the code without a test failing:
+
+- **Try this.** Every numbered item whose bold title opens it, in a section under a
+  heading that contains "Try this" (the section runs on across markdown cells until the
+  next heading without "Try this"), needs a check registered under its title::
+
+      @claims.try_this("Make x2 attend mostly to x4")
+      def _(item: str):
+          explorer = AttentionExplorer()
+          ...  # carry out the recipe through explorer.controls, exactly as `item` says
+          assert ...  # the outcome the item promises, read from `item` where it is a number
+
+  A "Try this" item without a check fails the suite, and so does a check whose title is
+  no longer in the notebook.
+
+- **Quoted numbers.** `claims.number(pattern, compute)` finds `pattern` (a regular
+  expression with one group per quoted number) in the markdown, exactly once, and
+  compares each group with what `compute()` returns (a number, or a tuple with one per
+  group). A quoted "0.92" must be the computed value rounded to two decimals, "44/9" the
+  exact fraction, "70 %" the share rounded to whole percents, "3" a whole number.
+  `claims.not_computed(pattern, reason)` marks digits that are not a result (a step
+  number, a rule of the sheet such as "3ˣ for eˣ", a number from the literature).
+  Every digit in the markdown outside headings and "Try this" items must be covered by
+  one or the other: a new number in the prose fails the suite until it has a claim.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+# A number as the prose writes it: −2, 0.92, 44/9, 1,000,000, 70 %.
+NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?")
+_ITEM = re.compile(r"^(\d+)\.\s+\*\*(.+?)\*\*", re.M)
+
+
+def markdown_cells(notebook: str) -> list[str]:
+    """The source of every markdown cell of `notebooks/<notebook>*.ipynb`, in order."""
+    (path,) = NOTEBOOKS.glob(f"{notebook}*.ipynb")
+    cells = json.loads(path.read_text())["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+
+
+def try_this_items(notebook: str) -> dict[str, str]:
+    """The "Try this" items of a notebook: bold title (without a closing full stop) → text."""
+    items: dict[str, str] = {}
+    inside = False
+    for source in markdown_cells(notebook):
+        chunks = re.split(r"^(#+ .*)$", source, flags=re.M)
+        for chunk in chunks:
+            if re.match(r"#+ ", chunk):
+                inside = "try this" in chunk.lower()
+                continue
+            if not inside:
+                continue
+            starts = list(_ITEM.finditer(chunk))
+            for m, following in zip(starts, [*starts[1:], None], strict=True):
+                end = following.start() if following else len(chunk)
+                title = m.group(2).strip().rstrip(".")
+                if title in items:
+                    raise AssertionError(f"two 'Try this' items are titled {title!r}")
+                items[title] = _unwrap(chunk[m.start() : end])
+    return items
+
+
+def _unwrap(text: str) -> str:
+    """One line of text: the item's line breaks and indents become single spaces."""
+    return " ".join(text.split())
+
+
+def prose(notebook: str) -> str:
+    """The markdown outside headings and "Try this" items, each cell as one line."""
+    kept = []
+    for source in markdown_cells(notebook):
+        text = "\n".join(line for line in source.splitlines() if not line.startswith("#"))
+        kept.append(_unwrap(text))
+    text = "\n".join(kept)
+    for item in try_this_items(notebook).values():
+        text = text.replace(item, " ")
+    return text
+
+
+def parse(quoted: str) -> float | Fraction:
+    """A quoted number as a value: "−2" → -2, "44/9" → Fraction(44, 9), "1,000" → 1000."""
+    quoted = quoted.replace("−", "-").replace(",", "").strip()
+    if "/" in quoted:
+        return Fraction(quoted)
+    return float(quoted)
+
+
+def agrees(quoted: str, value) -> bool:
+    """Whether `quoted` is `value` as the prose should print it (rounded to its decimals)."""
+    q = quoted.replace("−", "-").replace(",", "").strip()
+    value = float(value) if not isinstance(value, Fraction) else value
+    if "/" in q:
+        return (
+            Fraction(q) == Fraction(value).limit_denominator(1000)
+            and abs(float(Fraction(q)) - float(value)) < 1e-9
+        )
+    decimals = len(q.split(".")[1]) if "." in q else 0
+    # Rounded the way a reader rounds (half away from zero), with a hair of slack for
+    # a value such as 0.915 that floating point stores as 0.91499…
+    shown = float(q)
+    return abs(float(value) - shown) <= 0.5 * 10.0**-decimals + 1e-9
+
+
+@dataclass
+class Claims:
+    """The checks of one notebook's prose (see the module docstring)."""
+
+    notebook: str
+    checks: dict[str, Callable[[str], None]] = field(default_factory=dict)
+    numbers: list[tuple[str, Callable]] = field(default_factory=list)
+    waived: list[tuple[str, str]] = field(default_factory=list)
+
+    def try_this(self, title: str):
+        """Register the check of the "Try this" item titled `title`."""
+
+        def register(check):
+            if title in self.checks:
+                raise AssertionError(f"two checks for {title!r}")
+            self.checks[title] = check
+            return check
+
+        return register
+
+    def number(self, pattern: str, compute: Callable) -> None:
+        """Quoted numbers: each group of `pattern` must agree with `compute()`."""
+        self.numbers.append((pattern, compute))
+
+    def not_computed(self, pattern: str, reason: str) -> None:
+        """Digits in `pattern` that are not a computed result, and why."""
+        assert reason, "say why these digits need no computation"
+        self.waived.append((pattern, reason))
+
+    # -- what the test modules run --------------------------------------------------
+
+    def find(self, pattern: str) -> re.Match:
+        text = prose(self.notebook)
+        found = list(re.finditer(pattern, text))
+        assert len(found) == 1, (
+            f"notebook {self.notebook}: {pattern!r} is in the prose {len(found)} times "
+            "(it must be there exactly once: a claim that moved or changed needs its test "
+            "changed too)"
+        )
+        return found[0]
+
+    def check_number(self, pattern: str, compute: Callable) -> None:
+        m = self.find(pattern)
+        values = compute()
+        if not isinstance(values, tuple):
+            values = (values,)
+        assert len(values) == len(m.groups()), (
+            f"{pattern!r} quotes {len(m.groups())} numbers, compute gives {len(values)}"
+        )
+        for quoted, value in zip(m.groups(), values, strict=True):
+            assert agrees(quoted, value), (
+                f"notebook {self.notebook} says {quoted} in {m.group(0)!r}; "
+                f"the library gives {np.round(float(value), 6)}"
+            )
+
+    def uncovered(self) -> list[str]:
+        """Digits of the prose covered by no claim and no waiver (with their context)."""
+        text = prose(self.notebook)
+        covered = np.zeros(len(text), bool)
+        for pattern in [p for p, _ in self.numbers] + [p for p, _ in self.waived]:
+            for m in re.finditer(pattern, text):
+                covered[m.start() : m.end()] = True
+        missing = []
+        for m in NUMBER.finditer(text):
+            if not covered[m.start() : m.end()].all():
+                missing.append(text[max(0, m.start() - 40) : m.end() + 20])
+        return missing
