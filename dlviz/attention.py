@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_matrix, as_positive, choice, frozen, shape_text
+from dlviz._numerics import refuse_nonfinite, softmax_columns
 
 MODES = ("hand", "exact")
 
@@ -81,6 +82,16 @@ _MADE_FROM = {
     "scaled": ("WQ", "WK", "X"), "exp": ("WQ", "WK", "X"), "sums": ("WQ", "WK", "X"),
     "weights": ("WQ", "WK", "X"), "output": ("WV", "X"), "shift": ("WQ", "WK", "X"),
 }  # fmt: skip
+
+
+def _overflowed(name: str, arrays: dict) -> str:
+    """Why intermediate `name` holds inf or NaN, naming the inputs it was computed from."""
+    made_from = _MADE_FROM[name]
+    largest = ", ".join(f"{m} {np.abs(arrays[m]).max():g}" for m in made_from)
+    return (
+        f"{name} overflowed (entries beyond ±1.8e308): {', '.join(made_from)} are too large "
+        f"to multiply (largest |entry|: {largest}); scale them down"
+    )
 
 
 def self_attention(
@@ -200,10 +211,8 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
                 f"temperature passes the largest float (about 1.8e308); with scores up to "
                 f"{top:g} the temperature must be at least {top / divisor / 1.7e308:.2g}"
             )
-        shift = np.where(mask, scaled, -np.inf).max(axis=0)  # (n_queries,)
-        exp = np.where(mask, np.exp(np.where(mask, scaled - shift, 0.0)), 0.0)
-        sums = exp.sum(axis=0)  # ≥ 1: the column's maximum contributes e⁰
-        weights = exp / sums
+        softmax = softmax_columns(scaled, mask)  # down each column, shifted by its maximum
+        shift, exp, sums, weights = softmax.shift, softmax.exp, softmax.sums, softmax.weights
 
     output = V @ weights  # (d_v, n_queries)
     arrays = dict(
@@ -211,14 +220,8 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
         sums=sums, weights=weights, output=output, mask=mask, shift=shift,
     )  # fmt: skip
     for name, arr in arrays.items():
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
-            made_from = _MADE_FROM[name]
-            largest = ", ".join(f"{m} {np.abs(arrays[m]).max():g}" for m in made_from)
-            raise ValueError(
-                f"{name} overflowed (entries beyond ±1.8e308): {', '.join(made_from)} are "
-                f"too large to multiply (largest |entry|: {largest}); scale them down"
-            )
+        # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
+        refuse_nonfinite(arr, lambda _, name=name: _overflowed(name, arrays))
     return AttentionResult(
         **{k: frozen(v) for k, v in arrays.items()},
         mode=mode,
