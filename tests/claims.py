@@ -66,8 +66,8 @@ def try_this_items(notebook: str) -> dict[str, str]:
             if not inside:
                 continue
             starts = list(_ITEM.finditer(chunk))
-            for m, following in zip(starts, [*starts[1:], None], strict=True):
-                end = following.start() if following else len(chunk)
+            ends = [m.start() for m in starts[1:]] + [len(chunk)] if starts else []
+            for m, end in zip(starts, ends, strict=True):
                 title = m.group(2).strip().rstrip(".")
                 if title in items:
                     raise AssertionError(f"two 'Try this' items are titled {title!r}")

@@ -248,3 +248,15 @@ def test_k_beyond_the_database_is_explained_not_capped(explorer):
     assert explorer.controls["k"].value == 1 and len(explorer.result.hits) == 1
     explorer.controls["k"].value = 2
     assert explorer.error == "" and len(explorer.result.hits) == 2
+
+
+def test_a_following_grid_expects_the_numbers_just_computed_not_the_ones_before():
+    explorer = VectorDBExplorer()
+    grid = HandCheck.follow(explorer, "scores")
+    for value in (2, 3):
+        explorer.controls["W"].boxes[0][0].value = value
+        np.testing.assert_allclose(
+            np.ravel(grid.step.expected), explorer.result.scores, rtol=0, atol=1e-12
+        )
+    grid.close()
+    explorer.close()

@@ -429,7 +429,9 @@ class VectorDBExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        db, result = self.database, self.result
+        # The database computed with `result`: a grid following `result` is told of it
+        # before `show` makes it `self.database`, and must not grade the one before.
+        db, result = self._computed, self.result
         return vectordb_checks(db.encoder, db.texts, result.query.sentence, result.metric)
 
     def _summary(self) -> dict:

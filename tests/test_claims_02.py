@@ -1,0 +1,350 @@
+"""Notebook 02 (vector database): every "Try this" carried out, every quoted number recomputed.
+
+How to add a check, and what the suite demands of the prose: see `tests/claims.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from dlviz import HandCheck, VectorDBExplorer, examples
+from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary, pca_2d
+from tests.claims import Claims, prose, try_this_items
+
+claims = Claims("02")
+EX = examples.vectordb_exercise()
+VOCABULARY = Vocabulary(EX["embeddings"])
+ENCODER = SentenceEncoder(VOCABULARY, EX["W"], EX["b"], EX["P"])
+DB = VectorDatabase(ENCODER)
+DB.add(EX["database"])
+DOT = DB.search(EX["query"], k=3)
+COS = DB.search(EX["query"], k=3, metric="cosine")
+D = np.asarray(DB.index_vectors)  # (2, 3)
+Q = DOT.query.index_vector  # (2,)
+
+
+def _ninths(x) -> Fraction:
+    return Fraction(round(float(x) * 9), 9)
+
+
+def _angles() -> np.ndarray:
+    """Each stored text's angle from the query, in degrees."""
+    return np.degrees(np.abs(np.arctan2(D[1], D[0]) - np.arctan2(Q[1], Q[0])))
+
+
+# --- quoted numbers -------------------------------------------------------------------
+
+claims.number(r"(\d+) words with (\d)-number embeddings", lambda: (len(VOCABULARY), VOCABULARY.dim))
+claims.number(r"fractions such as (44/9), wherever", lambda: _ninths(DOT.scores[0]))
+claims.not_computed(r"once as `\[-1, 2, 0, 0\]`", "the sheet's first, discarded vector for 'she'")
+
+
+def _she():
+    assert not any("she" in t.split() for t in [*EX["database"], EX["query"]])
+    return tuple(EX["embeddings"]["she"])
+
+
+claims.number(r"and once as `\[(0), (0), (-1), (0)\]`", _she)
+claims.number(r"`E` \((\d) numbers × (\d) tokens\)", lambda: (VOCABULARY.dim, 3))
+
+
+def _shared_vectors():
+    pairs = [("a", "the"), ("an", "is"), ("how", "am"), ("be", "her")]
+    emb = EX["embeddings"]
+    for a, b in pairs:
+        assert np.array_equal(emb[a], emb[b])
+    seen = {}
+    for w, v in emb.items():
+        seen.setdefault(tuple(v), []).append(w)
+    assert sorted(sorted(g) for g in seen.values() if len(g) > 1) == sorted(
+        sorted(p) for p in pairs
+    )
+
+
+claims.not_computed(r"steps 1 to 4|Steps 1 to 4", "step numbers")
+claims.not_computed(r"replace every negative number by 0", "what ReLU is")
+
+
+def _you_negatives():
+    e = DB.encodings[0]  # how are you
+    assert (e.linear[:, 2] < 0).sum() == 2  # "two negative entries"
+    assert not e.encoded[e.linear[:, 2] < 0, 2].any()
+    return 0
+
+
+claims.number(r"has two negative entries, and ReLU turns both into (0)", _you_negatives)
+claims.number(r"Dividing by (3) is where the thirds come from", lambda: 3)
+claims.not_computed(r"\\frac\{1\}\{n\}\\sum_\{j=1\}", "the formula")
+claims.number(r"The projection matrix `P` \((\d) × (\d)\)", lambda: EX["P"].shape)
+
+
+def _p_adds():
+    assert EX["P"].tolist() == [[1, 1, 0, 0], [0, 0, 1, 1]]
+    return ()
+
+
+claims.number(
+    r"`P` simply adds the first two entries for \*x\* and the last two for \*y\*", _p_adds
+)
+
+
+def _who():
+    who = ENCODER.encode("who").encoded[:, 0]
+    last = EX["W"][-1]
+    return (
+        *EX["embeddings"]["who"], *who, *last, last[0] * 1, last[1] * 0, who[-1],
+        *(1, 0, 0, 0),
+    )  # fmt: skip
+
+
+claims.number(
+    r"The embedding of \*who\* is `\[(\d), (\d), (\d), (\d)\]`, and encoded it becomes "
+    r"`\[(\d), (\d), (\d), (\d)\]`: the last row of `W`, `\[(\d), (−\d), (\d), (\d)\]`, gives "
+    r"(\d) − (\d) = (\d)\. The published sheet wrote `\[(\d), (\d), (\d), (\d)\]` here by hand",
+    _who,
+)
+
+
+def _slipped_scores():
+    """The scores with 'who' encoded as [1, 0, 0, 0], the sheet's slip (ninths)."""
+    out = []
+    for text in EX["database"]:
+        e = ENCODER.encode(text)
+        H = e.encoded.copy()
+        if "who" in e.tokens:
+            H[:, e.tokens.index("who")] = [1, 0, 0, 0]
+        out.append(_ninths((EX["P"] @ H.mean(axis=1)) @ Q))
+    return out
+
+
+claims.number(
+    r"your last scores will be (40/9) and (60/9) instead of (42/9) and (62/9)",
+    lambda: (*_slipped_scores()[1:], *(Fraction(round(s * 9)) / 9 for s in DOT.scores[1:])),
+)
+claims.not_computed(r"\(step 3\)|\(step 4\)|grid of step 7|end of step 7", "step numbers")
+claims.not_computed(
+    r"\(fractions such as `5/3` are welcome\)", "the grids' instructions: an example of typing"
+)
+claims.number(
+    r"The grid below writes (42/9) as \*\*(14/3)\*\*",
+    lambda: (_ninths(DOT.scores[1]), Fraction(DOT.scores[1]).limit_denominator(10)),
+)
+claims.not_computed(
+    r"Encode \*who\* as `\[1, 0, 0, 0\]`, as the handwritten", "the sheet's slip, as written there"
+)
+claims.number(
+    r"the two texts that contain \*who\* lose (2/9) each\. If your answers read (40/9) and "
+    r"(60/9), this is why \(the nearest text stays the same\)",
+    lambda: (
+        _ninths(DOT.scores[1]) - _slipped_scores()[1],
+        *_slipped_scores()[1:],
+    ),
+)
+
+
+def _longest():
+    lengths = np.linalg.norm(D, axis=0)
+    angles = _angles()
+    assert np.argmax(angles) == 2 and np.argmax(lengths) == 2 == np.argmax(DOT.scores)
+    shadows = lengths * np.cos(np.radians(angles))
+    assert np.argmax(shadows) == 2
+    return angles[2], lengths[2], lengths[0], lengths[1]
+
+
+claims.number(
+    r"points farthest from it, (\d+)° away\) but because its arrow is the \*\*longest\*\*, "
+    r"(\d\.\d\d) against (\d\.\d\d) and (\d\.\d\d)",
+    _longest,
+)
+
+
+def _cosine_winner():
+    assert COS.hits[0].text == "who are you" and DOT.hits[0].text == "who am I"
+    angles = _angles()
+    assert angles[1] < 3
+    return 3, angles[2]
+
+
+claims.number(r"points within (3)° of the query, \*who am I\* (\d)° away", _cosine_winner)
+
+
+def _I_encodes():
+    return tuple(ENCODER.encode("I").encoded[:, 0])
+
+
+claims.number(r"\*I\* encodes to `\[(\d), (\d), (\d), (\d)\]`", _I_encodes)
+
+
+def _unit_length_same_ranking():
+    unit = D / np.linalg.norm(D, axis=0)
+    q = Q / np.linalg.norm(Q)
+    assert np.array_equal(np.argsort(-(unit.T @ q)), np.argsort(-COS.scores))
+    return 1
+
+
+claims.number(r"scale every vector to length (1), and then the two", _unit_length_same_ranking)
+claims.number(r"the (\d+) words spread the most", lambda: len(VOCABULARY))
+claims.number(
+    r"The picture keeps (70) % of the spread",
+    lambda: 100 * pca_2d(VOCABULARY.matrix).explained.sum(),
+)
+claims.number(
+    r"a million of them take (256) MB\)", lambda: 1_000_000 * 64 * np.float32().nbytes / 1e6
+)
+claims.not_computed(r"64-number vectors|top 10|a slope of 1", "the experiment's settings")
+claims.number(
+    r"a million 64-number vectors means (256) MB",
+    lambda: 1_000_000 * 64 * np.float32().nbytes / 1e6,
+)
+claims.number(
+    r"past (10)⁵ vectors \((25\.6) MB\)",
+    lambda: (10, 100_000 * 64 * np.float32().nbytes / 1e6),
+)
+claims.not_computed(
+    r"recall of 95-99 %", "from the literature on approximate search (FAISS, HNSW papers)"
+)
+claims.not_computed(r"\\cdot|s_x q_x", "formula")
+
+
+@pytest.mark.parametrize(
+    "pattern, compute", claims.numbers, ids=[p[:40] for p, _ in claims.numbers]
+)
+def test_quoted_number(pattern, compute):
+    claims.check_number(pattern, compute)
+
+
+def test_shared_vectors():
+    _shared_vectors()
+
+
+def test_every_number_in_the_prose_has_a_claim():
+    missing = claims.uncovered()
+    assert not missing, "numbers in notebook 02's prose without a claim:\n" + "\n".join(missing)
+
+
+def test_every_waiver_still_matches():
+    text = prose("02")
+    for pattern, _ in claims.waived:
+        assert re.search(pattern, text), f"{pattern!r} is no longer in the prose"
+
+
+# --- Try this -------------------------------------------------------------------------
+
+
+def test_every_try_this_has_a_check():
+    items = try_this_items("02")
+    assert set(items) == set(claims.checks), (
+        f"without a check: {sorted(set(items) - set(claims.checks))}; "
+        f"checks of items no longer there: {sorted(set(claims.checks) - set(items))}"
+    )
+
+
+@pytest.mark.parametrize("title", sorted(try_this_items("02")))
+def test_try_this(title):
+    claims.checks[title](try_this_items("02")[title])
+
+
+@claims.try_this("Let the metric decide")
+def _(item):
+    explorer = VectorDBExplorer()
+    assert "Switch the metric to *cosine*: the nearest text becomes *who are you*" in item
+    explorer.controls["metric"].value = "cosine"
+    assert explorer.result.hits[0].text == "who are you"
+    explorer.close()
+
+
+@claims.try_this("A text that cannot find itself")
+def _(item):
+    explorer = VectorDBExplorer()
+    explorer.controls["query"].value = "how are you"
+    assert "the nearest text is *who am I*, not the identical *how are you*" in item
+    assert explorer.result.hits[0].text == "who am I"
+    lengths = np.linalg.norm(np.asarray(explorer.database.index_vectors), axis=0)
+    assert "its arrow is longer" in item and lengths[2] > lengths[0]
+    explorer.controls["metric"].value = "cosine"
+    assert "*how are you* finds itself (cosine 1)" in item
+    assert explorer.result.hits[0].text == "how are you"
+    assert explorer.result.hits[0].score == pytest.approx(1)
+    assert "*are you*, whose answer also changes with the metric" in item
+    explorer.controls["query"].value = "are you"
+    by_cos = explorer.result.hits[0].text
+    explorer.controls["metric"].value = "dot"
+    assert explorer.result.hits[0].text != by_cos
+    explorer.close()
+
+
+@claims.try_this("Flatten the picture")
+def _(item):
+    explorer = VectorDBExplorer()
+    assert "Slide `P[2,3]` and `P[2,4]` to 0: every point drops onto the x axis" in item
+    explorer.controls["P[2,3]"].value = 0
+    explorer.controls["P[2,4]"].value = 0
+    r = explorer.result
+    assert not np.asarray(explorer.database.index_vectors)[1].any()
+    assert r.query.index_vector[1] == 0
+    x = np.asarray(explorer.database.index_vectors)[0]
+    assert "With the dot product the longest x still wins" in item
+    assert r.hits[0].index == int(np.argmax(x))
+    explorer.controls["metric"].value = "cosine"
+    assert "all scores tie at 1 (ties keep the order of the database)" in item
+    assert np.allclose(explorer.result.scores, 1)
+    assert explorer.result.hits[0].index == 0
+    explorer.close()
+
+
+@claims.try_this("A text with no direction")
+def _(item):
+    explorer = VectorDBExplorer()
+    explorer.controls["database"].value += "\nshe"
+    she = explorer.database.encodings[-1]
+    assert "its index vector is `[0, 0]`" in item and not she.index_vector.any()
+    assert "Its embedding is `[0, 0, −1, 0]`, so `W·e` is `[0, 0, −1, 0]`" in item
+    e = EX["embeddings"]["she"]
+    assert list(e) == [0, 0, -1, 0] and list(EX["W"] @ e) == [0, 0, -1, 0]
+    assert "ReLU turns that −1 into 0 (the bias −1 only pushes it further down, to −2)" in item
+    assert EX["b"][2] == -1 and list(she.linear[:, 0]) == [0, 0, -2, 0]
+    assert not np.maximum(EX["W"] @ e, 0).any()  # ReLU alone already gives 0
+    assert "The dot product gives it 0" in item and explorer.result.scores[-1] == 0
+    explorer.controls["metric"].value = "cosine"
+    assert "cosine refuses, and says why" in item
+    assert "zero vector points nowhere" in explorer.error and "'she'" in explorer.error
+    assert "Slide `b[3]` up to 1.5 and ReLU lets 1/2 through" in item
+    explorer.controls["b[3]"].value = 1.5
+    assert explorer.error == ""
+    she = explorer.database.encodings[-1]
+    assert she.encoded[2, 0] == 0.5 and she.index_vector.any()
+    explorer.close()
+
+
+@claims.try_this("A typo")
+def _(item):
+    explorer = VectorDBExplorer()
+    good = explorer.result
+    assert "Type *am I yuo*" in item
+    explorer.controls["query"].value = "am I yuo"
+    assert "'yuo'" in explorer.error and "'you'" in explorer.error  # names it, suggests you
+    assert explorer.result is good  # keeps the last result
+    explorer.controls["query"].value = "am I you"
+    assert explorer.error == ""
+    explorer.close()
+
+
+@claims.try_this("Check your own hand")
+def _(item):
+    explorer = VectorDBExplorer()
+    grid = HandCheck.follow(explorer, "scores")
+    before = np.array(grid.step.expected, dtype=float)
+    assert "Change one entry of `W`" in item
+    explorer.controls["W"].boxes[0][0].value = 2
+    after = np.array(grid.step.expected, dtype=float)
+    assert not np.allclose(before, after)
+    assert np.allclose(after.ravel(), explorer.result.scores)
+    assert "or slide `P`" in item
+    explorer.controls["P[1,1]"].value = 0.5
+    assert np.allclose(np.array(grid.step.expected, dtype=float).ravel(), explorer.result.scores)
+    grid.close()
+    explorer.close()
