@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["format_number", "labels"]
+__all__ = ["distinct_decimals", "format_number", "labels"]
 
 
 def labels(prefix: str, n: int) -> list[str]:
     """`labels("q", 3)` → `["q1", "q2", "q3"]`: 1-based, as on the sheets."""
     return [f"{prefix}{i + 1}" for i in range(n)]
+
+
+def distinct_decimals(values, at_least: int = 3, at_most: int = 6) -> str:
+    """A format spec (".3f" … ".6f") with the fewest decimals that print different values
+    differently: cosines of 0.98612 and 0.98637 as 0.9861 and 0.9864, not 0.986 twice.
+    """
+    values = [float(v) for v in values]
+    different = len({round(v, 12) for v in values})
+    for d in range(at_least, at_most + 1):
+        if len({format(v, f".{d}f") for v in values}) == different:
+            return f".{d}f"
+    return f".{at_most}f"
 
 
 def format_number(x: float, fmt: str = "auto") -> str:

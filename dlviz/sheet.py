@@ -2,8 +2,15 @@
 
 A `Grid` is one labelled matrix: each cell tinted by its value and its number
 printed in a colour chosen for contrast against the tint actually drawn, so colour
-is never the only cue. A `Product` puts the left factor on the left, the right
-factor above, and their product where the two cross, as a person does on paper.
+is never the only cue. Colour follows what the matrix *is*, never the sign of one
+entry: `palette="signed"` (the default) for quantities that may be negative
+(inputs, weights, scores, logits), a diverging map centred at 0; `"positive"` for
+quantities that cannot be (powers, sums, probabilities, attention weights, ReLU
+outputs), white to blue from 0. Grids of one `quantity` laid out together by `row`
+or `product` share one scale, so that the same number has the same colour in each.
+
+A `Product` puts the left factor on the left, the right factor above, and their
+product where the two cross, as a person does on paper.
 Both display themselves in a notebook (`_repr_html_`) and give their HTML as
 `.html` for an `ipywidgets.HTML`. Inline styles only: notebook front ends strip
 style sheets from untrusted output, but keep style attributes.
@@ -15,7 +22,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -25,8 +32,8 @@ from dlviz._format import format_number as format_number
 from dlviz._format import labels as labels
 
 # Colour-blind-safe maps (ColorBrewer "Blues" and "PuOr"), as anchor colours to
-# interpolate between: positive-only values run white → blue; signed values run
-# orange (negative) → light grey (0) → purple (positive).
+# interpolate between: the "positive" palette runs white (0) → blue; the "signed"
+# palette runs orange (negative) → light grey (0) → purple (positive).
 _SEQUENTIAL = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 _DIVERGING = ("#b35806", "#fdb863", "#f7f7f7", "#b2abd2", "#542788")
 MASKED_COLOUR = "#d9d9d9"
@@ -72,8 +79,19 @@ def _css(rgb: Sequence[float]) -> str:
     return "#" + "".join(f"{round(c * 255):02x}" for c in rgb[:3])
 
 
-def tint(value: float, scale: float, signed: bool) -> tuple[float, float, float]:
-    """The cell colour of `value` when the largest magnitude shown is `scale`."""
+PALETTES = ("signed", "positive")
+
+
+def tint(value: float, scale: float, palette: str) -> tuple[float, float, float]:
+    """The cell colour of `value` in `palette` when the largest magnitude shown is `scale`.
+
+    "signed": orange below 0, grey at 0, purple above (centred at 0); "positive": white
+    at 0 to dark blue at `scale` (a negative value, which such a quantity should not
+    hold, is drawn as 0: its printed number still says what it is).
+    """
+    if palette not in PALETTES:
+        raise ValueError(f"palette must be one of {PALETTES}, got {palette!r}")
+    signed = palette == "signed"
     if scale <= 0:
         return _DIVERGING_RGB[2] if signed else _SEQUENTIAL_RGB[0]
     if signed:
@@ -98,14 +116,20 @@ class Grid:
     outline: np.ndarray | None
     name: str
     scale: float | None = None
+    palette: str = "signed"
+    quantity: str = ""
+
+    @property
+    def largest(self) -> float:
+        """The largest magnitude among the cells that take part (the default scale)."""
+        visible = self.values if self.mask is None else np.where(self.mask, self.values, 0.0)
+        return float(np.abs(visible).max()) if visible.size else 0.0
 
     @cached_property
     def html(self) -> str:
         values = self.values
         n_rows, n_cols = values.shape
-        visible = values if self.mask is None else np.where(self.mask, values, 0.0)
-        signed = bool((visible < 0).any())
-        scale = self.scale if self.scale is not None else float(np.abs(visible).max())
+        scale = self.scale if self.scale is not None else self.largest
         # Front ends style td and th directly (padding, borders, alignment), so those
         # are set on every cell; font and colour are inherited from the table.
         cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd"
@@ -140,7 +164,7 @@ class Grid:
                     text = "–"  # masked: this query may not look at this key
                 else:
                     text = format_number(values[i, j], self.fmt)
-                    bg = tint(values[i, j], scale, signed) if self.tinted else (1.0, 1.0, 1.0)
+                    bg = tint(values[i, j], scale, self.palette) if self.tinted else (1.0, 1.0, 1.0)
                     colours = f"background:{_css(bg)};color:{text_colour(bg)}"
                 parts.append(
                     f'<td data-row="{i}" data-col="{j}" style="{cell};{colours}{extra}">'
@@ -188,6 +212,8 @@ def grid(
     outline=None,
     name: str = "",
     scale: float | None = None,
+    palette: str = "signed",
+    quantity: str = "",
 ) -> Grid:
     """A matrix (or a vector, shown as one row) as a labelled, tinted HTML grid.
 
@@ -195,9 +221,16 @@ def grid(
     `format_number`; mask: False where a cell does not take part (shown as "–");
     outline: True where a cell is marked with a bold outline (not colour alone);
     name: a `data-name` attribute, so tests and the browser can find the grid;
-    scale: the magnitude drawn at full colour (default: the largest in the matrix),
-    e.g. 1 for weights, so that their tints match a heatmap on a fixed 0-1 scale.
+    scale: the magnitude drawn at full colour (default: the largest in the matrix,
+    or in every grid of the same `quantity` beside it), e.g. 1 for weights, so that
+    their tints match a heatmap on a fixed 0-1 scale; palette: what the matrix is,
+    "signed" (may be negative: a diverging map centred at 0) or "positive" (cannot be:
+    white to blue), never chosen by the sign of an entry; quantity: a name such as
+    "weights" shared by grids of one quantity, so that `row` and `product` give them
+    one scale.
     """
+    if palette not in PALETTES:
+        raise ValueError(f"palette must be one of {PALETTES}, got {palette!r}")
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[None, :]
@@ -220,6 +253,8 @@ def grid(
         outline=None if outline is None else np.asarray(outline, dtype=bool),
         name=name or title,
         scale=scale,
+        palette=palette,
+        quantity=quantity,
     )
 
 
@@ -266,7 +301,7 @@ def product(left, right, result, label: str = "") -> Product:
             f"cannot lay out ({a}×{b}) · ({c}×{d}) = ({e}×{f}): the inner sizes must match "
             "and the result must have the left's rows and the right's columns"
         )
-    return Product(left, right, result, label)
+    return share_scales(Product(left, right, result, label))
 
 
 @dataclass(frozen=True)
@@ -290,5 +325,41 @@ class Row:
 
 
 def row(*items) -> Row:
-    """Show grids (or products) side by side."""
-    return Row(tuple(items))
+    """Show grids (or products) side by side; grids of one `quantity` share one scale."""
+    return share_scales(Row(tuple(items)))
+
+
+def _grids(item):
+    if isinstance(item, Grid):
+        yield item
+    elif isinstance(item, Product):
+        yield from (item.left, item.right, item.result)
+    elif isinstance(item, Row):
+        for inner in item.items:
+            yield from _grids(inner)
+
+
+def _rescaled(item, scales: dict):
+    if isinstance(item, Grid):
+        if item.quantity in scales and item.scale is None:
+            return replace(item, scale=scales[item.quantity])
+        return item
+    if isinstance(item, Product):
+        return replace(
+            item, **{k: _rescaled(getattr(item, k), scales) for k in ("left", "right", "result")}
+        )
+    if isinstance(item, Row):
+        return Row(tuple(_rescaled(inner, scales) for inner in item.items))
+    return item
+
+
+def share_scales(layout):
+    """`layout` with one colour scale for each `quantity`: the largest of its grids.
+
+    Grids with an explicit `scale`, or no `quantity`, keep their own.
+    """
+    scales: dict[str, float] = {}
+    for g in _grids(layout):
+        if g.quantity and g.scale is None:
+            scales[g.quantity] = max(scales.get(g.quantity, 0.0), g.largest)
+    return _rescaled(layout, scales) if scales else layout

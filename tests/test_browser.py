@@ -193,8 +193,8 @@ def check_moe(page: Page, explorer: Locator) -> Probe:
 def check_vectordb(page: Page, explorer: Locator) -> Probe:
     """Notebook 2: dot → cosine re-ranks; one key press on P[1,1] moves every score."""
     from dlviz import SentenceEncoder, VectorDatabase, Vocabulary, examples
+    from dlviz._format import distinct_decimals
     from dlviz.sheet import format_number
-    from dlviz.widgets.vectordb import COSINE_FORMAT
 
     ex = examples.vectordb_exercise()
     encoder = SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"])
@@ -203,7 +203,7 @@ def check_vectordb(page: Page, explorer: Locator) -> Probe:
         database = VectorDatabase(encoder if P is None else encoder.with_params(P=P))
         database.add(ex["database"])
         found = database.search(ex["query"], k=1, metric=metric).scores
-        fmt = "frac" if metric == "dot" else COSINE_FORMAT
+        fmt = "frac" if metric == "dot" else distinct_decimals(found)
         return [[format_number(v, fmt)] for v in found]
 
     expect_grid(page, explorer, "scores", scores("dot"))

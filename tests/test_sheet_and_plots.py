@@ -44,11 +44,11 @@ def _contrast(a, b):
     return (hi + 0.05) / (lo + 0.05)
 
 
-@pytest.mark.parametrize(("signed", "low"), [(False, 0.0), (True, -1.0)])
-def test_text_on_every_tint_meets_wcag_aa(signed, low):
+@pytest.mark.parametrize(("palette", "low"), [("positive", 0.0), ("signed", -1.0)])
+def test_text_on_every_tint_meets_wcag_aa(palette, low):
     # Over the whole colour map, the chosen text colour has a contrast ratio of at least 4.5.
     for value in np.linspace(low, 1.0, 201):
-        bg = tint(value, 1.0, signed)
+        bg = tint(value, 1.0, palette)
         fg = (0.0, 0.0, 0.0) if text_colour(bg) == "#000000" else (1.0, 1.0, 1.0)
         assert _contrast(fg, bg) >= 4.5, (value, bg)
 

@@ -320,8 +320,11 @@ class LoadBars(LiveFigure):
             bar.set_visible(i < n_experts)
             if i < n_experts:
                 bar.set_height(share[i])
-        self.counts.set([str(int(c)) for c in counts], np.c_[np.arange(n_experts), share])
-        self.balanced.set_ydata([1 / n_experts, 1 / n_experts])
+        line = 1 / n_experts
+        self.counts.set(
+            [str(int(c)) for c in counts], np.c_[np.arange(n_experts), self._count_y(share, line)]
+        )
+        self.balanced.set_ydata([line, line])
         step = 14 / 72 / (self.ax.get_position().height * self.figure.get_figheight())
         self.balanced_label.set_lines(
             f"balanced:\n{format_number(slots / n_experts)} each",
@@ -330,6 +333,22 @@ class LoadBars(LiveFigure):
         self.caption = load_caption(counts, k, n_tokens)
         fig_h = self.figure.get_figheight()
         self.caption_lines.set_lines(self.caption, 0.5, 0.55 / fig_h, 0.235 / fig_h)
+
+    def _count_y(self, share: np.ndarray, line: float) -> np.ndarray:
+        """Where each count sits: on its bar, clear of the dashed balanced line.
+
+        A count is drawn 3 points above its position, about 8 points high. Where that
+        would touch the line, it goes inside the top of its bar, or, for a bar too short
+        to hold it, just above the line.
+        """
+        per_pt = 1.15 / (self.ax.get_position().height * self.figure.get_figheight() * 72)
+        low, high = share + 1 * per_pt, share + 13 * per_pt  # the label, with a point of air
+        touches = (line >= low - 1 * per_pt) & (line <= high + 1 * per_pt)
+        inside = touches & (share >= 16 * per_pt)
+        y = share.astype(float).copy()
+        y[inside] = share[inside] - 14 * per_pt
+        y[touches & ~inside] = line + 1.5 * per_pt
+        return y
 
     def __repr__(self) -> str:
         return f"<LoadBars {self.n_experts} experts: {self.caption!r}>"

@@ -10,6 +10,7 @@ import matplotlib.textpath
 import matplotlib.transforms
 import numpy as np
 
+from dlviz._format import distinct_decimals
 from dlviz._numerics import unit_rows
 from dlviz.plots.base import LiveFigure
 from dlviz.sheet import format_number
@@ -236,6 +237,7 @@ class IndexVectorPlot(LiveFigure):
         return self.ax.annotate(
             "", xy=(0, 0), xytext=(9, 0), textcoords="offset points", color=colour,
             fontsize=9.5, va="center", bbox=LABEL_BOX, annotation_clip=False,
+            parse_math=False,  # a text is words: "$5 costs $10" is not maths
         )  # fmt: skip
 
     def _set_count(self, n: int) -> None:
@@ -391,7 +393,16 @@ class ScoreBars(LiveFigure):
         ]  # fmt: skip
         names = ax.get_yaxis_transform()  # x in axes fractions, y in data: left of the axes
         self.names = [
-            ax.text(-0.03, j, "", transform=names, ha="right", va="center", fontsize=9.5)
+            ax.text(
+                -0.03,
+                j,
+                "",
+                transform=names,
+                ha="right",
+                va="center",
+                fontsize=9.5,
+                parse_math=False,
+            )  # a text is words, "$5" included
             for j in range(n)
         ]
         self._dynamic = []
@@ -426,14 +437,18 @@ class ScoreBars(LiveFigure):
         names = [_short(t) for t in database.texts]
         self._layout(names)
         rank = {hit.index: r for r, hit in enumerate(result.hits, start=1)}
-        fmt = ".3f" if result.metric == "cosine" and self.fmt == "frac" else self.fmt
-        limits = self._fit(scores)
+        cosine = result.metric == "cosine"
+        fmt = distinct_decimals(scores) if cosine and self.fmt == "frac" else self.fmt
+        limits = self._fit(scores, zoom=cosine)
         if limits != self.limits:
             self.limits = limits
             self.ax.set_xlim(*limits)
             self.invalidate()
-        what = "cosine of the angle" if result.metric == "cosine" else "dot product"
-        wanted = [f"score = {what} with the query", *names]
+        what = "cosine of the angle" if cosine else "dot product"
+        title = f"score = {what} with the query"
+        if limits[0] > 0:  # zoomed: the bars do not start at 0, and the title says so
+            title += f" (axis from {limits[0]:g})"
+        wanted = [title, *names]
         for text, new in zip([self.title, *self.names], wanted, strict=True):
             if text.get_text() != new:
                 text.set_text(new)
@@ -451,8 +466,19 @@ class ScoreBars(LiveFigure):
             value.set_position((4, 0) if score >= 0 else (-4, 0))
             value.set_horizontalalignment("left" if score >= 0 else "right")
 
-    def _fit(self, scores: np.ndarray) -> tuple[float, float]:
-        """x limits holding 0, every bar and its printed value (30 % of the width)."""
+    def _fit(self, scores: np.ndarray, zoom: bool = False) -> tuple[float, float]:
+        """x limits holding 0, every bar and its printed value (30 % of the width).
+
+        zoom (cosines, which are at most 1): when every score is well above 0, the axis
+        starts just below the smallest, at a round number, so that scores of 0.987 and
+        0.999 look different; the title then says where the axis starts.
+        """
+        if zoom and float(scores.min()) > 0.5:
+            spread = max(1.0 - float(scores.min()), 1e-4)
+            step = 10.0 ** np.floor(np.log10(spread))
+            x0 = max(0.0, np.floor((float(scores.min()) - 1.5 * spread) / step) * step)
+            x0 = float(np.round(x0, 6))
+            return (x0, 1.0 + 0.55 * (1.0 - x0))
         lo, hi = min(0.0, float(scores.min())), max(0.0, float(scores.max()))
         room_lo = 0.3 if lo < 0 else 0.02
         room_hi = 0.3 if hi > 0 else 0.02

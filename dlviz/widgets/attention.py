@@ -49,17 +49,17 @@ def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
     keys, queries = labels("k", n), labels("q", n)
     feats = labels("f", d_model)
     fmt = "auto" if hand else ".2f"
-    X = grid(r.X, rows=feats, cols=labels("x", n), title="X", name="X")
+    X = grid(r.X, rows=feats, cols=labels("x", n), title="X", name="X", quantity="X")
 
     # The notebook lays each product out by hand; the explorer keeps to the results,
     # so that all nine steps fit on a screen or two.
     qkv = row(
-        grid(r.Q, cols=queries, title="Q = WQ·X", name="Q"),
-        grid(r.K, cols=keys, title="K = WK·X", name="K"),
-        grid(r.V, cols=labels("v", n), title="V = WV·X", name="V"),
+        grid(r.Q, cols=queries, title="Q = WQ·X", name="Q", quantity="QKV"),
+        grid(r.K, cols=keys, title="K = WK·X", name="K", quantity="QKV"),
+        grid(r.V, cols=labels("v", n), title="V = WV·X", name="V", quantity="QKV"),
     )
-    KT = grid(r.K.T, rows=keys, title="Kᵀ", name="KT")
-    Q = grid(r.Q, cols=queries, title="Q", name="Q")
+    KT = grid(r.K.T, rows=keys, title="Kᵀ", name="KT", quantity="QK")
+    Q = grid(r.Q, cols=queries, title="Q", name="Q", quantity="QK")
     S = grid(r.scores, rows=keys, cols=queries, title="S", name="scores")
     if hand:
         scale_title = (
@@ -80,14 +80,23 @@ def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
     scaled = grid(
         r.scaled, rows=keys, cols=queries, title="scaled", fmt=fmt, mask=mask, name="scaled"
     )
-    exp = grid(r.exp, rows=keys, cols=queries, title="exp", fmt=fmt, mask=mask, name="exp")
-    sums = grid(r.sums, rows=["Σ"], cols=queries, title="column sums", fmt=fmt, name="sums")
+    exp = grid(
+        r.exp, rows=keys, cols=queries, title="exp", fmt=fmt, mask=mask, name="exp",
+        palette="positive",
+    )  # fmt: skip
+    sums = grid(
+        r.sums, rows=["Σ"], cols=queries, title="column sums", fmt=fmt, name="sums",
+        palette="positive",
+    )  # fmt: skip
     A = grid(
         r.weights, rows=keys, cols=queries, title="A",
         fmt=".1f" if hand else ".2f", mask=mask, name="weights", scale=1.0,
+        palette="positive",
     )  # fmt: skip
-    V = grid(r.V, cols=labels("v", n), title="V", name="V")
-    Z = grid(r.output, cols=labels("z", n), title="Z = V·A", fmt=fmt, name="output")
+    # Z mixes the columns of V, so both are drawn on one scale: the same number, one colour.
+    V = grid(r.V, cols=labels("v", n), title="V", name="V", quantity="values")
+    Z = grid(r.output, cols=labels("z", n), title="Z = V·A", fmt=fmt, name="output",
+             quantity="values")  # fmt: skip
     return {
         1: ("Step 1 · the features: one column per token", X),
         2: ("Step 2 · queries, keys and values", qkv),
@@ -161,7 +170,11 @@ class AttentionExplorer(Explorer):
                 layout=slider,
             ),  # fmt: skip
             **matrices,
-            "reset": widgets.Button(description="back to the exercise", icon="undo"),
+            "reset": widgets.Button(
+                description="back to the exercise",
+                icon="undo",
+                layout=widgets.Layout(width="auto"),  # as wide as its words, never cut
+            ),  # fmt: skip
         }
         super().__init__(controls)
         # "back to the exercise" returns to the numbers it started from (the sheet's, or

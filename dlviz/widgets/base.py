@@ -224,9 +224,13 @@ class MatrixInput(widgets.GridBox):
         super().__init__(
             cells,
             layout=widgets.Layout(
-                grid_template_columns=f"auto repeat({self.shape[1]}, 4.5em)",
+                # Labels as wide as they need, packed to the left beside their boxes
+                # (an "auto" column took the rest of the page, ~800 px from the boxes).
+                grid_template_columns=f"max-content repeat({self.shape[1]}, 4.5em)",
                 grid_gap="2px 2px",
                 align_items="center",
+                justify_content="flex-start",
+                width="max-content",
                 margin="0 18px 8px 0",
             ),
         )

@@ -70,7 +70,7 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
     X = result.X[:, :t]  # (in_dim, t)
     chosen = result.chosen[:, :t]  # (k, t)
 
-    X_grid = grid(X, rows=feats, cols=tokens, title="X", fmt=_fmt(X), name="X")
+    X_grid = grid(X, rows=feats, cols=tokens, title="X", fmt=_fmt(X), name="X", quantity="X")
     gate_W = grid(
         moe.gate_W, rows=experts, cols=feats, title="gate_W", fmt=_fmt(moe.gate_W), name="gate_W"
     )
@@ -80,7 +80,7 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
         product(
             gate_W,
             X_grid,
-            grid(WX, rows=experts, cols=tokens, title="gate_W·X", fmt=_fmt(WX)),
+            grid(WX, rows=experts, cols=tokens, title="gate_W·X", fmt=_fmt(WX), quantity="logits"),
             "gate_W·X",
         ),
         grid(
@@ -89,12 +89,12 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
         ),
         grid(
             logits, rows=experts, cols=tokens, title="= logits", fmt=_fmt(logits),
-            name="gate_logits",
+            name="gate_logits", quantity="logits",
         ),
     )  # fmt: skip
     probs = grid(
         result.gate_probs[:, :t], rows=experts, cols=tokens, title="gate probabilities",
-        fmt=".3f", name="gate_probs",
+        fmt=".3f", name="gate_probs", palette="positive", scale=1.0,
     )  # fmt: skip
     column_sums = grid(
         result.gate_probs[:, :t].sum(axis=0), rows=["Σ"], cols=tokens, title="column sums",

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
+from dlviz._format import distinct_decimals
 from dlviz._numerics import direction_problem, unit_rows
 from dlviz.checking import vectordb_checks
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
@@ -34,8 +35,8 @@ STEP_NAMES = {
 
 # The number formats a learner can pick: exact fractions as on the sheet, or decimals.
 NUMBER_FORMATS = (("fractions", "frac"), ("decimals", ".3f"))
-# Cosines are rarely fractions; three decimals tell 0.999 from 0.991.
-COSINE_FORMAT = ".3f"
+# Cosines are rarely fractions: they get decimals, at least three and as many as it takes
+# to print different scores differently (`dlviz._format.distinct_decimals`).
 
 # min, max and step of the P and b sliders: quarters keep the fractions readable (x/36).
 SLIDER_RANGE = (-2.0, 2.0, 0.25)
@@ -124,9 +125,9 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
             grid(e.embeddings, rows=d, cols=e.tokens, title="E", fmt=fmt,
                  name=f"embeddings_{suffix}"),
             grid(e.linear, rows=h, cols=e.tokens, title="W·E + b", fmt=fmt,
-                 name=f"linear_{suffix}"),
+                 name=f"linear_{suffix}", quantity="linear"),
             grid(e.encoded, rows=h, cols=e.tokens, title="H = ReLU(W·E + b)", fmt=fmt,
-                 name=f"encoded_{suffix}"),
+                 name=f"encoded_{suffix}", palette="positive", quantity="H"),
         )  # fmt: skip
         per_text.append(
             _Html(
@@ -137,10 +138,20 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
 
     pooled = np.stack([e.pooled for e in encodings], axis=1)  # (hidden, n + 1)
     projected = np.stack([e.index_vector for e in encodings], axis=1)  # (index_dim, n + 1)
-    pooled_grid = grid(pooled, rows=h, cols=names, title="pooled", fmt=fmt, name="pooled")
+    pooled_grid = grid(
+        pooled, rows=h, cols=names, title="pooled", fmt=fmt, name="pooled", palette="positive"
+    )
     projection = product(
         grid(encoder.P, rows=xy, cols=h, title="P", fmt=fmt, name="P"),
-        grid(pooled, rows=h, cols=names, title="pooled", fmt=fmt, name="pooled_in_step_4"),
+        grid(
+            pooled,
+            rows=h,
+            cols=names,
+            title="pooled",
+            fmt=fmt,
+            name="pooled_in_step_4",
+            palette="positive",
+        ),
         grid(projected, cols=names, title="index vectors", fmt=fmt, name="projected"),
         "P · pooled",
     )
@@ -148,14 +159,14 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
     stored = np.asarray(database.index_vectors)  # (index_dim, n)
     query = result.query.index_vector  # (index_dim,)
     store = grid(stored, rows=xy, cols=names[:n], title="the database", fmt=fmt,
-                 name="index_vectors")  # fmt: skip
+                 name="index_vectors", quantity="index")  # fmt: skip
     query_grid = grid(query[:, None], rows=xy, cols=["q"], title="query", fmt=fmt,
-                      name="query_vector")  # fmt: skip
+                      name="query_vector", quantity="index")  # fmt: skip
 
     hit = np.zeros((n, 1), dtype=bool)
     hit[[found.index for found in result.hits], 0] = True
     if result.metric == "cosine":
-        sfmt = COSINE_FORMAT if fmt == "frac" else fmt
+        sfmt = distinct_decimals(result.scores) if fmt == "frac" else fmt
         units = unit_rows(stored.T)  # (n, index_dim): safe at any size; no direction is refused
         scores = product(
             grid(units, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
@@ -399,7 +410,8 @@ class VectorDBExplorer(Explorer):
         for k, (title, body) in step_views(database, result, fmt).items():
             self.panels[k].value = step_panel(title, body)
         best = result.hits[0]
-        sfmt = COSINE_FORMAT if result.metric == "cosine" and fmt == "frac" else fmt
+        cosine = result.metric == "cosine" and fmt == "frac"
+        sfmt = distinct_decimals(result.scores) if cosine else fmt
         self.nearest.value = (
             f"&nbsp; nearest to <b>{html.escape(result.query.sentence)}</b>: "
             f"<b>{html.escape(best.text)}</b> (score {format_number(best.score, sfmt)})"

@@ -1,0 +1,128 @@
+"""Colour by role, one scale per quantity, and labels a learner can read (issue 10)."""
+
+import pytest
+
+from dlviz import MoEExplorer, VectorDBExplorer, examples
+from dlviz._format import distinct_decimals
+from dlviz.moe import MixtureOfExperts
+from dlviz.plots import LoadBars, ScoreBars
+from dlviz.sheet import grid, product, row, tint
+from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary
+from tests.helpers import cells_of
+
+
+def _colours(layout, name):
+    """The background colour of every cell of grid `name` in `layout`, by (row, col)."""
+    html = layout.html
+    start = html.index(f'data-name="{name}"')
+    table = html[html.rfind("<table", 0, start) : html.index("</table>", start) + 8]
+    styles = cells_of(table).styles
+    return {k: s.split("background:")[1].split(";")[0] for k, s in styles.items()}
+
+
+def test_one_negative_entry_does_not_change_the_palette():
+    # The same matrix with one entry made negative keeps the colours of the others.
+    before = _colours(grid([[1, 2], [3, 4]], name="X"), "X")
+    after = _colours(grid([[1, 2], [3, -4]], name="X"), "X")
+    assert before[(0, 0)] == after[(0, 0)] and before[(1, 0)] == after[(1, 0)]
+    assert after[(1, 1)] != before[(1, 1)]  # the negative one: the other side of 0
+
+
+def test_signed_is_centred_at_zero_and_positive_starts_white():
+    assert tint(0, 5, "signed") == tint(0, 1, "signed")  # grey at 0, whatever the scale
+    assert tint(0, 1, "positive") == pytest.approx((0xF7 / 255, 0xFB / 255, 1.0))
+    with pytest.raises(ValueError, match="palette must be one of"):
+        grid([[1]], palette="rainbow")
+
+
+def test_grids_of_one_quantity_side_by_side_share_one_scale():
+    layout = row(grid([[1, 2]], name="a", quantity="q"), grid([[1, 8]], name="b", quantity="q"))
+    assert _colours(layout, "a")[(0, 0)] == _colours(layout, "b")[(0, 0)]  # 1 is 1
+    apart = row(grid([[1, 2]], name="a"), grid([[1, 8]], name="b"))  # no quantity: own scales
+    assert _colours(apart, "a")[(0, 0)] != _colours(apart, "b")[(0, 0)]
+    inside = product(
+        grid([[1]], name="l", quantity="q"),
+        grid([[4]], name="r"),
+        grid([[4]], name="p", quantity="q"),
+    )
+    assert _colours(inside, "l")[(0, 0)] != _colours(grid([[1]], name="l"), "l")[(0, 0)]
+
+
+def test_the_attention_explorer_weights_and_values_keep_one_scale():
+    from dlviz import AttentionExplorer
+
+    explorer = AttentionExplorer(mode="exact")
+    html = explorer.panels[9].value
+    assert 'data-name="V"' in html and 'data-name="output"' in html
+    explorer.controls["X"].boxes[0][0].value = -2  # a negative input: X keeps its palette
+    assert explorer.error == ""
+    explorer.close()
+
+
+@pytest.mark.parametrize(
+    ("values", "fmt"),
+    [([0.991, 0.999, 0.987], ".3f"), ([0.98612, 0.98637], ".4f"), ([1.0, 1.0], ".3f")],
+)
+def test_cosines_get_the_decimals_that_tell_them_apart(values, fmt):
+    assert distinct_decimals(values) == fmt
+
+
+def _search(texts, query, metric):
+    ex = examples.vectordb_exercise()
+    db = VectorDatabase(SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"]))
+    db.add(texts)
+    return db, db.search(query, k=1, metric=metric)
+
+
+def test_cosine_bars_zoom_so_that_close_scores_look_different():
+    ex = examples.vectordb_exercise()
+    db, found = _search(ex["database"], ex["query"], "cosine")
+    bars = ScoreBars(db, found)
+    x0, x1 = bars.ax.get_xlim()
+    assert 0 < x0 < found.scores.min() and x1 < 1.6
+    widths = found.scores - x0  # what the eye compares
+    assert widths.max() / widths.min() > 1.2
+    assert f"axis from {x0:g}" in bars.title.get_text()
+    dot_db, dot = _search(ex["database"], ex["query"], "dot")
+    bars.show(dot_db, dot)
+    assert bars.ax.get_xlim()[0] < 0 < bars.ax.get_xlim()[1]  # a dot product: from 0 again
+
+
+def test_a_dollar_in_a_text_is_shown_as_written_not_as_maths():
+    ex = examples.vectordb_exercise()
+    words = " ".join(list(ex["embeddings"])[:2])
+    db, found = _search([words], words, "dot")
+    bars = ScoreBars(db, found)
+    assert all(not name.get_parse_math() for name in bars.names)
+
+
+def test_load_counts_keep_clear_of_the_balanced_line():
+    ex = examples.moe_exercise()
+    result = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])(ex["X"])
+    bars = LoadBars(result)  # 1 token each: both bars end exactly on the balanced line
+
+    bars.figure.canvas.draw()
+    line_y = bars.ax.transData.transform((0, 0.5))[1]
+    offsets = bars.counts.artist.get_offsets()
+    pixels = bars.ax.transData.transform(offsets)
+    per_pt = bars.dpi / 72
+    for _, y in pixels:
+        # a count spans 3 to ~11 points above its position
+        low, high = y + 1 * per_pt, y + 12 * per_pt
+        assert not (low - per_pt <= line_y <= high + per_pt), (y, line_y)
+
+
+def test_the_w_editor_packs_its_labels_beside_its_boxes():
+    explorer = VectorDBExplorer()
+    layout = explorer.controls["W"].layout
+    assert layout.grid_template_columns.startswith("max-content")
+    assert layout.justify_content == "flex-start"
+    explorer.close()
+
+
+def test_every_reset_button_is_as_wide_as_its_words():
+    from dlviz import AttentionExplorer
+
+    for explorer in (AttentionExplorer(), VectorDBExplorer(), MoEExplorer()):
+        assert explorer.controls["reset"].layout.width == "auto"
+        explorer.close()
