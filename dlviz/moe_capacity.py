@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["as_capacity_factor", "expert_capacity", "dropped_slots", "balance_loss"]
+__all__ = ["as_capacity_factor", "expert_capacity", "queue_places", "dropped_slots", "balance_loss"]
 
 
 def as_capacity_factor(value) -> float | None:
@@ -73,20 +73,28 @@ def expert_capacity(capacity_factor: float, top_k: int, n_tokens: int, n_experts
     return math.floor(exact)
 
 
-def dropped_slots(chosen: np.ndarray, n_experts: int, capacity: int) -> np.ndarray:
-    """Which slots find their expert full: (top_k, n_tokens) bool, True = dropped.
+def queue_places(chosen: np.ndarray, n_experts: int) -> np.ndarray:
+    """Each slot's place in its expert's queue, from 1: (top_k, n_tokens) int.
 
     `chosen` (top_k, n_tokens) holds each token's experts, best first. Row-major order
     of `chosen` is the serving order: all first choices in token order, then all
-    second choices, … . A slot is dropped when `capacity` earlier slots already went
-    to its expert.
+    second choices, … . A slot's place is how many slots of the same expert were
+    served up to and including it.
     """
     order = chosen.ravel()  # (top_k · n_tokens,): the slots in serving order
     arrivals = np.zeros((order.size, n_experts), dtype=np.int64)  # (slots, n_experts)
     arrivals[np.arange(order.size), order] = 1
-    # How many slots of the same expert were served up to and including this one.
-    place = np.cumsum(arrivals, axis=0)[np.arange(order.size), order]  # (slots,), from 1
-    return (place > capacity).reshape(chosen.shape)  # (top_k, n_tokens)
+    place = np.cumsum(arrivals, axis=0)[np.arange(order.size), order]  # (slots,)
+    return place.reshape(chosen.shape)  # (top_k, n_tokens)
+
+
+def dropped_slots(chosen: np.ndarray, n_experts: int, capacity: int) -> np.ndarray:
+    """Which slots find their expert full: (top_k, n_tokens) bool, True = dropped.
+
+    A slot is dropped when its place in its expert's queue (`queue_places`) is past
+    `capacity`.
+    """
+    return queue_places(chosen, n_experts) > capacity  # (top_k, n_tokens)
 
 
 def balance_loss(
