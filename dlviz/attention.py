@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_matrix, as_positive, choice, frozen, shape_text
+from dlviz._numerics import refuse_nonfinite, softmax_columns
 
 MODES = ("hand", "exact")
 
@@ -185,10 +186,8 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
     else:
         divisor = math.sqrt(d_k)
         scaled = scores / divisor / temperature
-        shift = np.where(mask, scaled, -np.inf).max(axis=0)  # (n_queries,)
-        exp = np.where(mask, np.exp(np.where(mask, scaled - shift, 0.0)), 0.0)
-        sums = exp.sum(axis=0)  # ≥ 1: the column's maximum contributes e⁰
-        weights = exp / sums
+        softmax = softmax_columns(scaled, mask)  # down each column, shifted by its maximum
+        shift, exp, sums, weights = softmax.shift, softmax.exp, softmax.sums, softmax.weights
 
     output = V @ weights  # (d_v, n_queries)
     arrays = dict(
@@ -196,12 +195,14 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
         sums=sums, weights=weights, output=output, mask=mask, shift=shift,
     )  # fmt: skip
     for name, arr in arrays.items():
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
-            raise ValueError(
+        # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
+        refuse_nonfinite(
+            arr,
+            lambda _, name=name: (
                 f"{name} overflowed (entries beyond ±1.8e308): the inputs are too large; "
                 f"largest |entry| of X is {np.abs(X).max():g}"
-            )
+            ),
+        )
     return AttentionResult(
         **{k: frozen(v) for k, v in arrays.items()},
         mode=mode,
