@@ -163,11 +163,13 @@ class GateHeatmap(Heatmap):
         else:
             across = min(10.0, 0.5 * w_pt, 0.55 * h_pt)
             self._corner = np.zeros(2)
-        # The cross of a dropped slot: in the corner opposite the badge beside a number,
-        # else across the cell (the badge sits on top of it in the middle).
+        # The cross of a dropped slot: in the top-left corner beside a number (the badge
+        # has the top-right one, the number sits low), else across the cell (the badge
+        # sits on top of it in the middle).
         if self.printed:
-            half = np.array([across / 2 / w_pt, across / 2 / h_pt])
-            self._cross = (-self._corner, half)  # (centre from the cell's centre, half size)
+            half = np.array([0.6 * across / w_pt, 0.6 * across / h_pt])  # a bit over a badge
+            centre = np.array([-self._corner[0], self._corner[1]])
+            self._cross = (centre, half)  # (from the cell's centre, half size)
         else:  # a square cross, 80 % of the cell's shorter side
             side = 0.4 * min(w_pt, h_pt)
             self._cross = (np.zeros(2), np.array([side / w_pt, side / h_pt]))
