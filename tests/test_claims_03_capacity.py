@@ -128,7 +128,7 @@ def test_try_this_5_predict_a_drop_then_check_it_live(cells):
     assert "$X_3 = [0, 3, 3]$ and $X_4 = [0, -1, 2]$" in text
     np.testing.assert_array_equal(r.X[:, 2:].T, [[0, 3, 3], [0, -1, 2]])
     assert r.capacity == 2 and list(r.dropped[0]) == [False, False, False, True]
-    c["X1[0]"].value = 3.5
+    c["X1[1]"].value = 3.5
     r = explorer.result
     assert "$X_1$ moves to expert 1" in text and r.chosen[0, 0] == 0
     assert "enough to serve every token" in text and not r.dropped.any()
