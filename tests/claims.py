@@ -26,6 +26,13 @@ markdown, so that an edit to the prose cannot drift from the code without a test
   number, a rule of the sheet such as "3ˣ for eˣ", a number from the literature).
   Every digit in the markdown outside headings and "Try this" items must be covered by
   one or the other: a new number in the prose fails the suite until it has a claim.
+  A part with a claims module of its own (reading its cells by id) is handed over with
+  `claims.checked_in("test_claims_03_capacity", "cap-intro", …)`.
+
+Each `tests/test_claims_NN.py` ends with the same few tests (copy them for a new
+notebook): `test_quoted_number` (parametrized by `pytest_generate_tests`, so claims
+registered anywhere in the module count), `test_every_number_in_the_prose_has_a_claim`,
+`test_every_waiver_still_matches`, `test_every_try_this_has_a_check` and `test_try_this`.
 """
 
 from __future__ import annotations
@@ -46,11 +53,18 @@ NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?")
 _ITEM = re.compile(r"^(\d+)\.\s+\*\*(.+?)\*\*", re.M)
 
 
-def markdown_cells(notebook: str) -> list[str]:
-    """The source of every markdown cell of `notebooks/<notebook>*.ipynb`, in order."""
+def markdown_cells(notebook: str, skip: tuple[str, ...] = ()) -> list[str]:
+    """The source of every markdown cell of `notebooks/<notebook>*.ipynb`, in order.
+
+    skip: ids of cells to leave out.
+    """
     (path,) = NOTEBOOKS.glob(f"{notebook}*.ipynb")
     cells = json.loads(path.read_text())["cells"]
-    return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    return [
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "markdown" and c.get("id") not in skip
+    ]
 
 
 def try_this_items(notebook: str) -> dict[str, str]:
@@ -80,10 +94,10 @@ def _unwrap(text: str) -> str:
     return " ".join(text.split())
 
 
-def prose(notebook: str) -> str:
+def prose(notebook: str, skip: tuple[str, ...] = ()) -> str:
     """The markdown outside headings and "Try this" items, each cell as one line."""
     kept = []
-    for source in markdown_cells(notebook):
+    for source in markdown_cells(notebook, skip):
         text = "\n".join(line for line in source.splitlines() if not line.startswith("#"))
         kept.append(_unwrap(text))
     text = "\n".join(kept)
@@ -124,6 +138,7 @@ class Claims:
     checks: dict[str, Callable[[str], None]] = field(default_factory=dict)
     numbers: list[tuple[str, Callable]] = field(default_factory=list)
     waived: list[tuple[str, str]] = field(default_factory=list)
+    elsewhere: dict[str, str] = field(default_factory=dict)  # cell id → the module checking it
 
     def try_this(self, title: str):
         """Register the check of the "Try this" item titled `title`."""
@@ -144,6 +159,17 @@ class Claims:
         """Digits in `pattern` that are not a computed result, and why."""
         assert reason, "say why these digits need no computation"
         self.waived.append((pattern, reason))
+
+    def checked_in(self, module: str, *cell_ids: str) -> None:
+        """Cells whose every number another claims module (`tests/<module>.py`) checks.
+
+        That module must read each cell by its id (`cells["<id>"]`); the coverage test
+        of this notebook then leaves those cells to it.
+        """
+        source = (Path(__file__).parent / f"{module}.py").read_text()
+        for cell_id in cell_ids:
+            assert f'cells["{cell_id}"]' in source, f"{module} does not check cell {cell_id}"
+            self.elsewhere[cell_id] = module
 
     # -- what the test modules run --------------------------------------------------
 
@@ -173,7 +199,7 @@ class Claims:
 
     def uncovered(self) -> list[str]:
         """Digits of the prose covered by no claim and no waiver (with their context)."""
-        text = prose(self.notebook)
+        text = prose(self.notebook, skip=tuple(self.elsewhere))
         covered = np.zeros(len(text), bool)
         for pattern in [p for p, _ in self.numbers] + [p for p, _ in self.waived]:
             for m in re.finditer(pattern, text):
