@@ -157,15 +157,16 @@ class LoadBars(LiveFigure):
         per_pt = 1.15 / (self.ax.get_position().height * self.figure.get_figheight() * 72)
         guides = np.asarray(guides, dtype=float)
 
-        def clear(y: float) -> bool:  # the label spans y + 2 … y + 13 points, lines ±1 point
-            return not ((guides >= y + 1 * per_pt) & (guides <= y + 14 * per_pt)).any()
+        def clear(y: float) -> bool:
+            # The digits span y + 3 … y + 11 points; a line (2 points wide) keeps 3 points off.
+            return not ((guides >= y - 1 * per_pt) & (guides <= y + 15 * per_pt)).any()
 
         placed = []
         for top in np.asarray(share, dtype=float):
             candidates = [top]
-            if top >= 16 * per_pt:
-                candidates.append(top - 14 * per_pt)  # inside the bar, below its top
-            candidates += sorted(g + 1.5 * per_pt for g in guides if g >= top - 14 * per_pt)
+            if top >= 18 * per_pt:
+                candidates.append(top - 16 * per_pt)  # inside the bar, below its top
+            candidates += sorted(g + 2 * per_pt for g in guides if g >= top - 16 * per_pt)
             placed.append(next((y for y in candidates if clear(y)), candidates[-1]))
         return np.array(placed)
 
