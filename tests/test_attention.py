@@ -8,8 +8,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from dlviz import examples, self_attention
+from dlviz import self_attention
 from dlviz.attention import AttentionResult
+
+EXERCISE = "attention"  # what the `ex` fixture (conftest.py) gives
 
 # Values of the by-hand sheet, shared/exercises.md, exercise 1.
 SHEET = {
@@ -24,11 +26,6 @@ SHEET = {
                 [0.1, 0.1, 0.0, 0.1], [0.2, 0.3, 0.4, 0.1]],
     "output": [[8, 12, 16, 4], [3, 4, 4, 2], [6, 3, 1, 8]],
 }  # fmt: skip
-
-
-@pytest.fixture
-def ex():
-    return examples.attention_exercise()
 
 
 @pytest.mark.parametrize("field", list(SHEET))

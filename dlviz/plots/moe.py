@@ -10,14 +10,15 @@ import matplotlib.textpath
 import matplotlib.transforms
 import numpy as np
 
+from dlviz._format import format_number, labels
+from dlviz.palette import ORANGE, text_colour
 from dlviz.plots.base import GlyphLabels, Heatmap, LiveFigure
-from dlviz.sheet import format_number, labels, text_colour
 
 # The gate picture shows at most this many tokens, the first ones: beyond that a cell is
 # too narrow to read. The load bars count every token.
 GATE_MAX_TOKENS = 12
 CHOSEN_COLOUR = "#000000"  # outlines and badges: black on a white edge shows on any cell
-BALANCED_COLOUR = "#b35806"  # the orange end of the grids' PuOr map: apart from blue for all
+BALANCED_COLOUR = ORANGE  # the orange end of the grids' PuOr map: apart from blue for all
 
 
 def _cell_frames(cells, inset: float) -> list[np.ndarray]:
