@@ -201,6 +201,9 @@ class VectorDBExplorer(Explorer):
     Starting values (all optional, the exercise's by default): the texts, the query,
     k, the metric, W, b, P (two rows: the picture is of 2-d index vectors) and the
     word embeddings. Values that cannot be searched are refused with a ValueError.
+    The keys are those of `examples.vectordb_exercise`, so a fresh exercise loads in
+    one line: ``VectorDBExplorer(**examples.vectordb_exercise(7))``; the reset button
+    goes back to the numbers the explorer started from.
     """
 
     def __init__(
@@ -208,9 +211,15 @@ class VectorDBExplorer(Explorer):
         W=None, b=None, P=None, embeddings=None,
     ):  # fmt: skip
         ex = examples.vectordb_exercise()
-        self._exercise = ex
         texts = list(ex["database"] if database is None else database)
         query = ex["query"] if query is None else query
+        # "back to the exercise" returns to the numbers it started from (the sheet's, or
+        # a fresh exercise's: VectorDBExplorer(**examples.vectordb_exercise(7))).
+        self._exercise = {
+            "database": texts,
+            "query": query,
+            **{k: np.asarray(ex[k] if v is None else v) for k, v in (("W", W), ("b", b), ("P", P))},
+        }
         vocabulary = Vocabulary(ex["embeddings"] if embeddings is None else embeddings)
         encoder = SentenceEncoder(
             vocabulary,
@@ -420,7 +429,7 @@ class VectorDBExplorer(Explorer):
         }
 
     def reset(self) -> None:
-        """Back to the exercise: its texts, query, W, b and P; k = 1, dot product."""
+        """Back to the starting exercise: its texts, query, W, b and P; k = 1, dot product."""
         ex = self._exercise
         c = self.controls
         with self.hold():
