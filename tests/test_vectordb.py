@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlviz import examples, vectordb
+from dlviz import vectordb
 from dlviz.vectordb import (
     Encoding,
     Hit,
@@ -25,11 +25,7 @@ from dlviz.vectordb import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def ex():
-    return examples.vectordb_exercise()
+EXERCISE = "vectordb"  # what the `ex` fixture (conftest.py) gives
 
 
 @pytest.fixture

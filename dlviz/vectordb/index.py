@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, as_matrix, as_vector, choice, frozen, shape_text
+from dlviz._numerics import refuse_nonfinite
 from dlviz.vectordb._ranking import _all_finite, _check_k, _row_norms, _top_k
 
 METRICS = ("dot", "cosine")
@@ -111,10 +112,12 @@ class VectorIndex:
         if not _all_finite(new):
             if not _all_finite(rows):
                 as_array("vectors", rows, ndim=rows.ndim)  # raises, naming the entry
-            i = int(np.flatnonzero(~np.isfinite(new).all(axis=1))[0])
-            raise ValueError(
-                f"vectors[{i}] has entries too large for {self._dtype} (largest |entry| "
-                f"{np.abs(rows[i]).max():g}): nothing was added"
+            refuse_nonfinite(  # the first row with an entry beyond the dtype
+                new,
+                lambda where: (
+                    f"vectors[{where[0]}] has entries too large for {self._dtype} (largest "
+                    f"|entry| {np.abs(rows[where[0]]).max():g}): nothing was added"
+                ),
             )
         self._n += m
         return np.arange(self._n - m, self._n, dtype=np.int64)
@@ -240,12 +243,13 @@ class VectorIndex:
             queries = queries / q_norms[:, None]  # unit rows, in float64 (m is small)
             with np.errstate(over="ignore"):
                 divisors = s_norms.astype(self._dtype)  # (n,)
-            if not np.isfinite(divisors).all():
-                i = int(np.flatnonzero(~np.isfinite(divisors))[0])
-                raise ValueError(
-                    f"stored vector {i} is too long for cosine in {self._dtype} (length "
-                    f"{s_norms[i]:.3g}): scale the vectors down"
-                )
+            refuse_nonfinite(
+                divisors,
+                lambda where: (
+                    f"stored vector {where[0]} is too long for cosine in {self._dtype} "
+                    f"(length {s_norms[where[0]]:.3g}): scale the vectors down"
+                ),
+            )
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # reported below
             # In the store's dtype: a float32 store stays float32 (no 2x copy).
             scores = queries.astype(self._dtype, copy=False) @ stored.T  # (m, n)
