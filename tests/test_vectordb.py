@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -593,20 +591,6 @@ def test_database_cosine_names_the_text_with_a_zero_index_vector(db):
     assert db.search("she", k=4).scores.tolist() == [0, 0, 0, 0]  # dot is defined
     with pytest.raises(ValueError, match=r"the stored text 'she' \(index 3\)"):
         db.search("am I you", metric="cosine")
-
-
-# --------------------------------------------------------------------------- imports
-
-
-def test_import_does_not_pull_in_plotting_or_widgets():
-    code = (
-        "import dlviz.vectordb, sys; "
-        "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
 
 
 # --------------------------------------------------------------------------- doctests
