@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from dlviz import examples
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+# Tracked files only their own scripts write: the benchmarks' figures and the saved notebooks.
+NOT_FOR_TESTS = ("benchmarks/results/*.json", "notebooks/*.ipynb")
+
+
+def _fingerprints() -> dict[str, str]:
+    return {
+        str(path.relative_to(ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for pattern in NOT_FOR_TESTS
+        for path in sorted(ROOT.glob(pattern))
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tests_write_only_to_tmp_path():
+    """A test writes to its tmp_path, never to the benchmarks' results or the notebooks."""
+    before = _fingerprints()
+    yield
+    after = _fingerprints()
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    assert not changed, (
+        f"the test run changed {changed}: tests write only to tmp_path "
+        "(benchmarks/*.py write the results, tools/execute_notebooks.py the notebooks)"
+    )
 
 
 # --- the exercises ----------------------------------------------------------------
