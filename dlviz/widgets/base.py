@@ -23,10 +23,13 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from dlviz.palette import ORANGE
+from dlviz.widgets.static import StaticView
 
 
-class Explorer(widgets.VBox):
+class Explorer(StaticView, widgets.VBox):
     """Base class: recompute on every control change; explain bad input on screen."""
+
+    static_kind = "explorer"  # a still view of it travels with the saved notebook
 
     # Observable (Python side only), so a HandCheck grid can follow the numbers shown.
     result = traitlets.Any(allow_none=True)
