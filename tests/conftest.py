@@ -38,6 +38,13 @@ def tests_write_only_to_tmp_path():
     )
 
 
+def pytest_collection_modifyitems(items):
+    """A browser test is a slow test too: `-m "not slow"` leaves Chromium alone."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 # --- the exercises ----------------------------------------------------------------
 
 

@@ -128,6 +128,7 @@ def test_imports_run_one_way_only(name):
     assert not wrong, f"{name}:\n" + "\n".join(wrong)
 
 
+@pytest.mark.slow  # a fresh interpreter imports every numpy-layer module
 def test_the_numpy_layers_run_without_plotting_or_widgets():
     """What a plain script gets: the computations and the grader, imported for real."""
     numpy_only = [n for n in MODULES if ORDER.index(layer_of(n)) <= ORDER.index("grader")]
