@@ -12,10 +12,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from dlviz.palette import FONT
+from dlviz.palette import FONT, LABEL_COLOUR
 
 CELL = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd"
-HEAD = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+HEAD = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
 
 # cell(i, j) -> (text, style, attributes): the text (escaped here), CSS added after
 # CELL, and extra attributes of the <td>, already escaped (e.g. ' data-status="right"').

@@ -16,6 +16,9 @@ SEQUENTIAL = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 DIVERGING = ("#b35806", "#fdb863", "#f7f7f7", "#b2abd2", "#542788")
 MASKED_COLOUR = "#d9d9d9"  # a cell that takes no part (a masked key), in grids and heatmaps
 ORANGE = DIVERGING[0]  # the diverging map's orange end: warnings, and "balanced" in the MoE bars
+# Row and column labels: JupyterLab's secondary text colour, so they keep their contrast
+# in the dark theme too (#555 on #212121 is 2.2:1); #555 where no theme is set.
+LABEL_COLOUR = "var(--jp-content-font-color2, #555)"
 FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px"
 
 

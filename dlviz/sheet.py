@@ -25,7 +25,7 @@ import numpy as np
 from dlviz._format import format_number
 from dlviz._format import labels as labels
 from dlviz._table import html_table
-from dlviz.palette import FONT, MASKED_COLOUR, css, text_colour, tint
+from dlviz.palette import FONT, LABEL_COLOUR, MASKED_COLOUR, css, text_colour, tint
 from dlviz.palette import relative_luminance as relative_luminance
 
 # --- grids ------------------------------------------------------------------------
@@ -154,7 +154,8 @@ class Product:
     def html(self) -> str:
         cell = "vertical-align:bottom;padding:4px;border:0;background:transparent"
         label = (
-            f'<div style="{FONT}; color: #555; text-align: center">{html.escape(self.label)}</div>'
+            f'<div style="{FONT}; color: {LABEL_COLOUR}; text-align: center">'
+            f"{html.escape(self.label)}</div>"
             if self.label
             else ""
         )
