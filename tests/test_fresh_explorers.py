@@ -42,7 +42,7 @@ def test_vectordb_explorer_takes_a_fresh_exercise_and_resets_to_it(seed):
     expected = db.search(ex["query"], k=1)
     assert explorer.result.hits[0].text == expected.hits[0].text
     np.testing.assert_allclose(explorer.result.scores, expected.scores)
-    explorer.controls["P[0,0]"].value = 2.0
+    explorer.controls["P[1,1]"].value = 2.0
     explorer.controls["database"].value = "who am I"
     explorer.reset()
     np.testing.assert_allclose(explorer.result.scores, expected.scores)
@@ -57,7 +57,7 @@ def test_moe_explorer_takes_a_fresh_exercise_and_resets_to_it(seed):
     expected = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])(ex["X"])
     np.testing.assert_allclose(explorer.result.output, expected.output)
     np.testing.assert_array_equal(explorer.result.chosen, expected.chosen)
-    assert [explorer.controls[f"X{j + 1}[{i}]"].value for j in range(2) for i in range(3)] == [
+    assert [explorer.controls[f"X{j + 1}[{i + 1}]"].value for j in range(2) for i in range(3)] == [
         float(ex["X"][i, j]) for j in range(2) for i in range(3)
     ]
     grid = HandCheck.follow(explorer, "logits")
@@ -66,7 +66,7 @@ def test_moe_explorer_takes_a_fresh_exercise_and_resets_to_it(seed):
     explorer.controls["n_experts"].value = 5
     explorer.controls["random_tokens"].value = 3
     np.testing.assert_allclose(explorer.result.gate_logits[:2, :2], expected.gate_logits)
-    explorer.controls["X1[0]"].value = -5.0
+    explorer.controls["X1[1]"].value = -5.0
     explorer.reset()
     np.testing.assert_allclose(explorer.result.output, expected.output)
     explorer.close()

@@ -207,9 +207,10 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
 class MoEExplorer(Explorer):
     """A mixture of experts with live controls: the sheet's tokens, top_k, more tokens and experts.
 
-    controls: "X1[0]", "X1[1]", "X1[2]", "X2[0]", "X2[1]", "X2[2]" (sliders from -5 to 5,
-    step 0.5: the numbers of the sheet's two tokens), "top_k" (1 to the number of
-    experts), "n_experts" (2 = the sheet's experts; up to 8, the extra ones random),
+    controls: "X1[1]", "X1[2]", "X1[3]", "X2[1]", "X2[2]", "X2[3]" (sliders from -5 to 5,
+    step 0.5: the numbers f1, f2, f3 of the sheet's two tokens, counted from 1 as on
+    the sheet), "top_k" (1 to the number of experts), "n_experts" (2 = the sheet's
+    experts; up to 8, the extra ones random),
     "random_tokens" (0 = just X1 and X2; up to 64 more, random) and "reset" (a button
     back to the exercise). Random parts come from `examples.random_moe(…, seed)`.
 
@@ -237,9 +238,9 @@ class MoEExplorer(Explorer):
         wide = {"description_width": "initial"}
         sheet_X = self._start["X"]  # (3, 2): X1 and X2 as columns
         token_sliders = {
-            f"X{j + 1}[{i}]": StrictFloatSlider(
+            f"X{j + 1}[{i + 1}]": StrictFloatSlider(
                 value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
-                description=f"X{j + 1}[{i}]", readout_format=".1f",
+                description=f"X{j + 1}[{i + 1}]", readout_format=".1f",
                 layout=widgets.Layout(width="340px"),  # 20 steps: room for each
             )
             for j in range(2)
@@ -281,7 +282,7 @@ class MoEExplorer(Explorer):
 
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         tokens = widgets.HBox(
-            [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in range(3)]) for j in (1, 2)],
+            [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in (1, 2, 3)]) for j in (1, 2)],
             layout=wrap,
         )
         self.children = [
@@ -315,7 +316,7 @@ class MoEExplorer(Explorer):
 
     def compute(self) -> MoEResult:
         c = self.controls
-        X_sheet = [[c[f"X{j}[{i}]"].value for j in (1, 2)] for i in range(3)]  # (3, 2)
+        X_sheet = [[c[f"X{j}[{i}]"].value for j in (1, 2)] for i in (1, 2, 3)]  # (3, 2)
         result, moe = self._route(
             X_sheet, c["top_k"].value, c["n_experts"].value, c["random_tokens"].value
         )
@@ -358,7 +359,7 @@ class MoEExplorer(Explorer):
     def show(self, result: MoEResult) -> None:
         for k, (title, body) in step_views(result, self.moe).items():
             self.panels[k].value = step_panel(title, body)
-        # Redraw a picture only when its numbers changed: X1[1] moves both of the sheet's
+        # Redraw a picture only when its numbers changed: X1[2] moves both of the sheet's
         # logits alike, for instance, and most moves of one token leave the load as it is.
         t = min(result.X.shape[1], SHOWN_TOKENS)
         n = np.array([result.X.shape[1]])
@@ -379,7 +380,7 @@ class MoEExplorer(Explorer):
         with self.hold():
             for j in range(2):
                 for i in range(3):
-                    self.controls[f"X{j + 1}[{i}]"].value = float(sheet_X[i, j])
+                    self.controls[f"X{j + 1}[{i + 1}]"].value = float(sheet_X[i, j])
             self.controls["n_experts"].value = 2
             self.controls["top_k"].value = 1
             self.controls["random_tokens"].value = 0
