@@ -3,7 +3,6 @@ agrees with the library and with plain references (tests/test_fresh.py) for many
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from fractions import Fraction
@@ -22,20 +21,14 @@ from dlviz import (
     self_attention,
 )
 from dlviz.checking import parse_answer
+from tests.helpers import load_tool
 from tests.test_fresh import hand_attention, hand_vectordb
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(0, 200, 9)
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("worksheet", ROOT / "tools" / "worksheet.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-worksheet = _load_tool()
+worksheet = load_tool("worksheet")
 
 
 class _Page(HTMLParser):
