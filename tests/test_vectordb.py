@@ -616,7 +616,9 @@ def test_import_does_not_pull_in_plotting_or_widgets():
 # --------------------------------------------------------------------------- doctests
 
 
-@pytest.mark.parametrize("module", ["words", "encoder", "index", "database", "map"])
+@pytest.mark.parametrize(
+    "module", ["words", "encoder", "index", "kmeans", "ivf", "database", "map"]
+)
 def test_docstring_examples_hold(module):
     """The sheet's worked numbers in `VectorDatabase.search`'s docstring (and any other) run."""
     import doctest
@@ -635,7 +637,7 @@ def test_every_public_name_of_the_package_is_importable_from_dlviz_vectordb():
 
     import dlviz
 
-    for module in ("words", "encoder", "index", "database", "map"):
+    for module in ("words", "encoder", "index", "kmeans", "ivf", "database", "map"):
         mod = importlib.import_module(f"dlviz.vectordb.{module}")
         for name, value in vars(mod).items():
             defined_here = getattr(value, "__module__", None) == mod.__name__

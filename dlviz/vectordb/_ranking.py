@@ -62,3 +62,25 @@ def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     ids = np.take_along_axis(ids, order, axis=1).astype(np.int64, copy=False)
     top = np.take_along_axis(top, order, axis=1)
     return ids, top
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The integers of [starts[0], ends[0]), then [starts[1], ends[1]), …, as one array."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)  # (total,)
+    return shift + np.arange(total)
+
+
+def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The up-to-k highest scores, best first, equal scores lower id first: (ids, scores)."""
+    if scores.size > k:
+        kth = np.partition(scores, scores.size - k)[scores.size - k]  # the k-th best score
+        better = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)
+        tied = tied[np.argsort(ids[tied], kind="stable")[: k - better.size]]
+        chosen = np.concatenate([better, tied])
+    else:
+        chosen = np.arange(scores.size)
+    order = np.lexsort((ids[chosen], -scores[chosen]))  # by score descending, then id
+    return ids[chosen[order]], scores[chosen[order]]

@@ -19,6 +19,60 @@ _MIN_CAPACITY = 16
 _SCORES_PER_BLOCK = 2**24
 
 
+def _checked_rows(name: str, value, dim: int, check_finite: bool = True) -> np.ndarray:
+    """One vector (dim,) or many (m, dim) as an (m, dim) array, checked.
+
+    A numeric ndarray is used as it is (no float64 copy of a million float32 rows);
+    anything else goes through `_checks`, which also words every refusal. With
+    check_finite=False the caller checks for NaN and inf itself.
+    """
+    if (
+        isinstance(value, np.ndarray)
+        and value.dtype.kind in "iuf"
+        and value.ndim in (1, 2)
+        and value.size
+    ):
+        if check_finite and not _all_finite(value):
+            as_array(name, value, ndim=value.ndim)  # raises, naming the entry
+        rows = value
+    else:
+        try:
+            ndim = np.ndim(value)
+        except ValueError:  # a ragged list: as_matrix says so
+            ndim = 2
+        if ndim == 1:
+            rows = as_vector(name, value)
+        elif ndim == 2:
+            rows = as_matrix(name, value)
+        else:
+            rows = as_array(name, value, ndim=ndim)  # TypeError for text, None, …
+            raise ValueError(
+                f"{name} must be one vector ({dim},) or one per row (m×{dim}), "
+                f"got shape {shape_text(rows.shape)}"
+            )
+    rows = rows.reshape(1, -1) if rows.ndim == 1 else rows  # (m, dim)
+    if rows.shape[1] != dim:
+        hint = ""
+        if rows.shape == (dim, 1):
+            hint = " (a column? here each vector is a row: pass it flat, or transposed)"
+        raise ValueError(
+            f"{name} have {rows.shape[1]} numbers each (shape {shape_text(rows.shape)}) "
+            f"but the index holds {dim}-d vectors: each must have {dim}{hint}"
+        )
+    return rows
+
+
+def _float_dtype(dtype) -> np.dtype:
+    """`dtype` as a numpy float dtype, or a TypeError naming what was given."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be a float dtype such as np.float32, got {dtype!r}") from exc
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a float dtype such as np.float32, got {dtype}")
+    return dtype
+
+
 @dataclass(frozen=True, eq=False)
 class Neighbours:
     """The k best stored vectors for each query (step 7 of the exercise); read-only.
@@ -55,15 +109,7 @@ class VectorIndex:
 
     def __init__(self, dim: int, dtype=np.float64):
         self._dim = as_int("dim", dim, low=1)
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError as exc:
-            raise TypeError(
-                f"dtype must be a float dtype such as np.float32, got {dtype!r}"
-            ) from exc
-        if dtype.kind != "f":
-            raise TypeError(f"dtype must be a float dtype such as np.float32, got {dtype}")
-        self._dtype = dtype
+        self._dtype = _float_dtype(dtype)
         self._store = np.empty((0, self._dim), dtype=dtype)  # (capacity, dim)
         self._n = 0
         self._norms = np.empty(0)  # lengths of the first len(_norms) rows, for cosine
@@ -158,46 +204,7 @@ class VectorIndex:
     # The rest is shared with VectorDatabase, which needs every score, not only the top k.
 
     def _as_rows(self, name: str, value, check_finite: bool = True) -> np.ndarray:
-        """One vector (dim,) or many (m, dim) as an (m, dim) array, checked.
-
-        A numeric ndarray is used as it is (no float64 copy of a million float32 rows);
-        anything else goes through `_checks`, which also words every refusal. With
-        check_finite=False the caller checks for NaN and inf itself.
-        """
-        if (
-            isinstance(value, np.ndarray)
-            and value.dtype.kind in "iuf"
-            and value.ndim in (1, 2)
-            and value.size
-        ):
-            if check_finite and not _all_finite(value):
-                as_array(name, value, ndim=value.ndim)  # raises, naming the entry
-            rows = value
-        else:
-            try:
-                ndim = np.ndim(value)
-            except ValueError:  # a ragged list: as_matrix says so
-                ndim = 2
-            if ndim == 1:
-                rows = as_vector(name, value)
-            elif ndim == 2:
-                rows = as_matrix(name, value)
-            else:
-                rows = as_array(name, value, ndim=ndim)  # TypeError for text, None, …
-                raise ValueError(
-                    f"{name} must be one vector ({self._dim},) or one per row (m×{self._dim}), "
-                    f"got shape {shape_text(rows.shape)}"
-                )
-        rows = rows.reshape(1, -1) if rows.ndim == 1 else rows  # (m, dim)
-        if rows.shape[1] != self._dim:
-            hint = ""
-            if rows.shape == (self._dim, 1):
-                hint = " (a column? here each vector is a row: pass it flat, or transposed)"
-            raise ValueError(
-                f"{name} have {rows.shape[1]} numbers each (shape {shape_text(rows.shape)}) "
-                f"but the index holds {self._dim}-d vectors: each must have {self._dim}{hint}"
-            )
-        return rows
+        return _checked_rows(name, value, self._dim, check_finite=check_finite)
 
     def _reserve(self, needed: int) -> None:
         if needed <= self.capacity:
