@@ -7,16 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, as_matrix, as_vector, choice, frozen, shape_text
-from dlviz.vectordb._ranking import _all_finite, _check_k, _row_norms, _top_k
+from dlviz.vectordb._ranking import _all_finite, _check_k, _row_norms, _top_k_blocks
 
 METRICS = ("dot", "cosine")
 
 # The first allocation of a VectorIndex; after it, capacity doubles.
 _MIN_CAPACITY = 16
 
-# Scores computed at once, queries × stored vectors: bounds the (m, n) temporary of a
-# search (64 MB in float32) when many queries meet a large index; they go in blocks.
-_SCORES_PER_BLOCK = 2**24
+# Scores computed at once, queries × stored vectors: bounds the temporary of a search
+# (4 MB in float32, so a block stays in cache while its best are picked).
+_SCORES_PER_BLOCK = 2**20
 
 
 def _checked_rows(name: str, value, dim: int, check_finite: bool = True) -> np.ndarray:
@@ -182,21 +182,31 @@ class VectorIndex:
 
         Notes
         -----
-        Exact, not approximate: one matrix product gives all m × n scores, then a
-        partial sort (np.argpartition, O(n)) picks each query's k best, and only
-        those k are sorted. Many queries against a large index go in blocks of at
-        most 2**24 scores (64 MB in float32), so memory stays bounded.
+        Exact, not approximate, and close to the cost of the matrix product alone
+        (every stored vector must be read once). The store is scored in blocks of
+        rows, all queries at once (at most 2**20 scores a block, 4 MB in float32, so
+        memory stays bounded); each query keeps only the scores at or above a
+        threshold: the k-th best of a sample of the first block, which the true k-th
+        best can only beat. So the few thousand kept are sorted, never all n.
         """
         metric = choice("metric", metric, METRICS)
         if self._n == 0:
             raise ValueError("the index is empty: add vectors first")
         k = _check_k(k, self._n, "the index", "vectors")
         queries = self._as_rows("queries", queries)  # (m, dim)
-        block = max(1, _SCORES_PER_BLOCK // self._n)
-        found = [
-            _top_k(self._scores(queries[start : start + block], metric, first_row=start), k)
-            for start in range(0, queries.shape[0], block)
-        ]  # [(ids, scores), …], each (block, k)
+        q, divisors = self._prepared(queries, metric)  # (m, dim) in the store's dtype
+        # Queries per pass: enough to share each read of the store, few enough that a
+        # block still holds thousands of stored vectors.
+        per_pass = max(1, _SCORES_PER_BLOCK // 4096)
+        found = []
+        for first in range(0, q.shape[0], per_pass):
+            part = q[first : first + per_pass]  # (p, dim)
+            rows = max(k, _SCORES_PER_BLOCK // part.shape[0])  # stored vectors per block
+            blocks = (
+                (start, self._block_scores(part, divisors, start, min(self._n, start + rows)))
+                for start in range(0, self._n, rows)
+            )  # each (p, rows)
+            found.append(_top_k_blocks(blocks, part.shape[0], k))
         ids = np.concatenate([f[0] for f in found])  # (m, k)
         top = np.concatenate([f[1] for f in found])  # (m, k)
         return Neighbours(ids=frozen(ids), scores=frozen(top))
@@ -221,43 +231,54 @@ class VectorIndex:
             self._norms = np.concatenate([self._norms, _row_norms(self._store[done : self._n])])
         return self._norms[: self._n]
 
-    def _scores(self, queries: np.ndarray, metric: str, first_row: int = 0) -> np.ndarray:
-        """(m, n) score of every query (row of `queries`) against every stored vector.
+    def _scores(self, queries: np.ndarray, metric: str) -> np.ndarray:
+        """(m, n) score of every query (row of `queries`) against every stored vector."""
+        q, divisors = self._prepared(queries, metric)
+        return self._block_scores(q, divisors, 0, self._n)
 
-        `first_row` is the row number of queries[0] among all queries, for messages.
+    def _prepared(self, queries: np.ndarray, metric: str):
+        """The queries (m, dim) in the store's dtype, and the (n,) divisors for cosine.
+
+        For cosine the queries are scaled to length 1 and the divisors are the stored
+        vectors' lengths (None for dot); zero vectors are refused, naming them.
         """
-        stored = self._store[: self._n]  # (n, dim), a view: never copied
-        if metric == "cosine":
-            q_norms = _row_norms(queries)  # (m,)
-            zero = np.flatnonzero(q_norms == 0)
-            if zero.size:
-                raise ValueError(
-                    f"query row {first_row + zero[0]} is a zero vector (length 0): cosine "
-                    "similarity is undefined for it; use metric='dot' or another query"
-                )
-            s_norms = self._stored_norms()  # (n,)
-            zero = np.flatnonzero(s_norms == 0)
-            if zero.size:
-                listed = ", ".join(str(i) for i in zero[:5]) + (", …" if zero.size > 5 else "")
-                raise ValueError(
-                    f"stored vector{'s' if zero.size > 1 else ''} {listed} "
-                    f"{'are zero vectors' if zero.size > 1 else 'is a zero vector'} (length 0): "
-                    "cosine similarity is undefined for them; use metric='dot'"
-                )
-            queries = queries / q_norms[:, None]  # unit rows, in float64 (m is small)
-            with np.errstate(over="ignore"):
-                divisors = s_norms.astype(self._dtype)  # (n,)
-            if not np.isfinite(divisors).all():
-                i = int(np.flatnonzero(~np.isfinite(divisors))[0])
-                raise ValueError(
-                    f"stored vector {i} is too long for cosine in {self._dtype} (length "
-                    f"{s_norms[i]:.3g}): scale the vectors down"
-                )
+        if metric != "cosine":
+            with np.errstate(over="ignore"):  # a query too large for the dtype: see _block_scores
+                return queries.astype(self._dtype, copy=False), None
+        q_norms = _row_norms(queries)  # (m,)
+        zero = np.flatnonzero(q_norms == 0)
+        if zero.size:
+            raise ValueError(
+                f"query row {zero[0]} is a zero vector (length 0): cosine "
+                "similarity is undefined for it; use metric='dot' or another query"
+            )
+        s_norms = self._stored_norms()  # (n,)
+        zero = np.flatnonzero(s_norms == 0)
+        if zero.size:
+            listed = ", ".join(str(i) for i in zero[:5]) + (", …" if zero.size > 5 else "")
+            raise ValueError(
+                f"stored vector{'s' if zero.size > 1 else ''} {listed} "
+                f"{'are zero vectors' if zero.size > 1 else 'is a zero vector'} (length 0): "
+                "cosine similarity is undefined for them; use metric='dot'"
+            )
+        queries = queries / q_norms[:, None]  # unit rows, in float64 (m is small)
+        with np.errstate(over="ignore"):
+            divisors = s_norms.astype(self._dtype)  # (n,)
+        if not np.isfinite(divisors).all():
+            i = int(np.flatnonzero(~np.isfinite(divisors))[0])
+            raise ValueError(
+                f"stored vector {i} is too long for cosine in {self._dtype} (length "
+                f"{s_norms[i]:.3g}): scale the vectors down"
+            )
+        return queries.astype(self._dtype), divisors  # unit rows fit any float dtype
+
+    def _block_scores(self, q: np.ndarray, divisors, start: int, stop: int) -> np.ndarray:
+        """(m, stop − start) scores of the prepared queries against stored vectors start…stop−1."""
+        stored = self._store[start:stop]  # (b, dim), a view: never copied
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # reported below
-            # In the store's dtype: a float32 store stays float32 (no 2x copy).
-            scores = queries.astype(self._dtype, copy=False) @ stored.T  # (m, n)
-            if metric == "cosine":
-                scores /= divisors
+            scores = q @ stored.T  # (m, b), in the store's dtype: float32 stays float32
+            if divisors is not None:
+                scores /= divisors[start:stop]
         if not _all_finite(scores):
             raise ValueError(
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
