@@ -8,7 +8,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz.checking import Step, Verdict, check
-from dlviz.sheet import FONT, format_number, grid
+from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid
+from dlviz.widgets.static import StaticView
 
 _LOOK = {  # status -> (background, mark, words for a screen reader)
     "right": ("#d9f0d3", "✓", "right"),
@@ -27,7 +28,7 @@ def _cell_name(step: Step, i: int, j: int) -> str:
 def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     """The learner's answers, each marked right or wrong (colour and a mark), and the hints."""
     n_rows, n_cols = verdict.status.shape
-    head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
     cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;color:#000"
     parts = [f'<table data-name="verdict-{step.key}" style="border-collapse:collapse;{FONT}">']
     if step.cols:
@@ -88,7 +89,7 @@ def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     return "".join(parts)
 
 
-class HandCheck(widgets.VBox):
+class HandCheck(StaticView, widgets.VBox):
     """A grid of answer boxes shaped like one step's expected matrix.
 
     Type numbers, decimals or fractions ("44/9", "15 1/3"); *Check* marks each
@@ -99,6 +100,8 @@ class HandCheck(widgets.VBox):
     Build it from a `dlviz.checking.Step`, or with `HandCheck.follow(explorer, key)`
     so it checks the step `key` of whatever numbers the explorer currently shows.
     """
+
+    static_kind = "try-it grid"
 
     def __init__(self, step: Step):
         self.step = step
