@@ -68,7 +68,7 @@ def test_pre_commit_runs_the_pinned_ruff_and_keeps_notebook_outputs():
 # --- every package imported is declared ------------------------------------------------
 
 OPTIONAL = {"torch", "faiss"}  # optional oracles and benchmark extras: skipped when missing
-LOCAL = {"dlviz", "tests", "browser_support", "browser_page"}
+LOCAL = {"dlviz", "tests", "benchmarks", "tools", "browser_support", "browser_page"}
 
 
 def _requirement_names(text: str) -> set[str]:
