@@ -267,3 +267,13 @@ def by_hand_softmax(scores: np.ndarray, mask: np.ndarray, d_k: int):
     e, s = exp.astype(np.int64), sums.astype(np.int64)
     weights = ((20 * e + s) // (2 * s)) / 10
     return divisor, scaled, exp, sums, weights
+
+
+def __getattr__(name: str):
+    # Several heads and positions live in their own module (one idea each), but
+    # belong to attention: `from dlviz.attention import multi_head_attention` works too.
+    if name in ("multi_head_attention", "positional_encoding", "MultiHeadResult"):
+        from dlviz import multi_head
+
+        return getattr(multi_head, name)
+    raise AttributeError(f"module 'dlviz.attention' has no attribute {name!r}")
