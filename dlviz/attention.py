@@ -147,9 +147,17 @@ def self_attention(
             f"the by-hand rules have no temperature: it must be 1 with mode='hand', "
             f"got {temperature:g} (use mode='exact' to explore temperature)"
         )
+    X, WQ, WK, WV = checked_projections(X, WQ, WK, WV)
+
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
+        return _steps(X, WQ, WK, WV, mode=mode, causal=bool(causal), temperature=temperature)
+
+
+def checked_projections(X, WQ, WK, WV):
+    """X, WQ, WK, WV as float matrices whose shapes fit together (step 2), or raise naming them."""
     X = as_matrix("X", X)
     WQ, WK, WV = as_matrix("WQ", WQ), as_matrix("WK", WK), as_matrix("WV", WV)
-    d_model, n = X.shape
+    d_model = X.shape[0]
     for name, W in (("WQ", WQ), ("WK", WK), ("WV", WV)):
         if W.shape[1] != d_model:
             raise ValueError(
@@ -161,9 +169,7 @@ def self_attention(
             f"WQ is {shape_text(WQ.shape)} and WK is {shape_text(WK.shape)}: queries and "
             "keys must have the same size d_k to be compared, so both need the same rows"
         )
-
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
-        return _steps(X, WQ, WK, WV, mode=mode, causal=bool(causal), temperature=temperature)
+    return X, WQ, WK, WV
 
 
 def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_int, as_matrix, frozen, shape_text
-from dlviz.attention import AttentionResult, self_attention
+from dlviz.attention import AttentionResult, checked_projections, self_attention
 
 
 @dataclass(frozen=True, eq=False)  # arrays have no single truth value: compare by identity
@@ -103,22 +103,9 @@ def multi_head_attention(
     >>> r.concat.shape, r.output.shape
     ((2, 2), (1, 2))
     """
-    X = as_matrix("X", X)
-    WQ, WK, WV = as_matrix("WQ", WQ), as_matrix("WK", WK), as_matrix("WV", WV)
+    X, WQ, WK, WV = checked_projections(X, WQ, WK, WV)
     WO = as_matrix("WO", WO)
     h = as_int("heads", heads, low=1)
-    d_model = X.shape[0]
-    for name, W in (("WQ", WQ), ("WK", WK), ("WV", WV)):
-        if W.shape[1] != d_model:
-            raise ValueError(
-                f"{name} is {shape_text(W.shape)} but X is {shape_text(X.shape)}: {name} needs "
-                f"one column per feature of X, so it must be ({W.shape[0]}×{d_model})"
-            )
-    if WQ.shape[0] != WK.shape[0]:
-        raise ValueError(
-            f"WQ is {shape_text(WQ.shape)} and WK is {shape_text(WK.shape)}: queries and "
-            "keys must have the same size to be compared, so both need the same rows"
-        )
     for name, W in (("WQ", WQ), ("WV", WV)):
         if W.shape[0] % h:
             raise ValueError(
