@@ -11,6 +11,8 @@ import numbers
 
 import numpy as np
 
+from dlviz._numerics import refuse_nonfinite
+
 
 def shape_text(shape: tuple[int, ...]) -> str:
     """`(3, 6)` -> `"3×6"`, the way the sheets write shapes."""
@@ -48,13 +50,13 @@ def as_array(name: str, value, *, ndim: int) -> np.ndarray:
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {shape_text(arr.shape)}): give it some numbers")
     arr = arr.astype(np.float64)  # always a copy: callers may keep it in a frozen result
-    finite = np.isfinite(arr)
-    if not finite.all():
-        where = tuple(int(i) for i in np.argwhere(~finite)[0])
-        raise ValueError(
+    refuse_nonfinite(
+        arr,
+        lambda where: (
             f"{name}[{', '.join(map(str, where))}] is {arr[where]}: every entry must be a "
             "finite number"
-        )
+        ),
+    )
     return arr
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_matrix, as_positive, choice, frozen, shape_text
+from dlviz._numerics import refuse_nonfinite, softmax_columns
 
 MODES = ("hand", "exact")
 
@@ -186,7 +187,8 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
     else:
         divisor = math.sqrt(Q.shape[0])
         scaled = scores / divisor / temperature  # step 5
-        exp, shift, sums, weights = column_softmax(scaled, mask)  # steps 6-8
+        softmax = softmax_columns(scaled, mask)  # steps 6-8, down each column
+        shift, exp, sums, weights = softmax.shift, softmax.exp, softmax.sums, softmax.weights
     output = V @ weights  # step 9: (d_v, n_queries)
 
     arrays = dict(
@@ -194,12 +196,14 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
         sums=sums, weights=weights, output=output, mask=mask, shift=shift,
     )  # fmt: skip
     for name, arr in arrays.items():
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
-            raise ValueError(
+        # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
+        refuse_nonfinite(
+            arr,
+            lambda _, name=name: (
                 f"{name} overflowed (entries beyond ±1.8e308): the inputs are too large; "
                 f"largest |entry| of X is {np.abs(X).max():g}"
-            )
+            ),
+        )
     return AttentionResult(
         **{k: frozen(v) for k, v in arrays.items()},
         mode=mode,
@@ -207,19 +211,6 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
         temperature=temperature,
         divisor=divisor,
     )
-
-
-def column_softmax(scaled: np.ndarray, mask: np.ndarray):
-    """Steps 6-8, exactly: a softmax down each column over the keys that `mask` lets in.
-
-    Returns (exp, shift, sums, weights): exp = e^(scaled − shift) where allowed, else 0;
-    shift (n_queries,) is each column's largest allowed entry (softmax does not change
-    when a column is shifted, and e^(x − max) ≤ 1 never overflows); sums ≥ 1.
-    """
-    shift = np.where(mask, scaled, -np.inf).max(axis=0)  # (n_queries,)
-    exp = np.where(mask, np.exp(np.where(mask, scaled - shift, 0.0)), 0.0)
-    sums = exp.sum(axis=0)  # ≥ 1: the column's maximum contributes e⁰
-    return exp, shift, sums, exp / sums
 
 
 # 2**53: from here on, not every whole number has a float of its own.

@@ -22,8 +22,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from dlviz._format import format_number, labels
 from dlviz.attention import HAND_MAX_EXPONENT
-from dlviz.sheet import format_number, labels
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _FRACTION = re.compile(r"^([+-]?)(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)$")
