@@ -76,6 +76,24 @@ class AttentionResult:
         return self.X.shape[1]
 
 
+# What each intermediate is computed from, so an overflow names the inputs at fault.
+_MADE_FROM = {
+    "Q": ("WQ", "X"), "K": ("WK", "X"), "V": ("WV", "X"), "scores": ("WQ", "WK", "X"),
+    "scaled": ("WQ", "WK", "X"), "exp": ("WQ", "WK", "X"), "sums": ("WQ", "WK", "X"),
+    "weights": ("WQ", "WK", "X"), "output": ("WV", "X"), "shift": ("WQ", "WK", "X"),
+}  # fmt: skip
+
+
+def _overflowed(name: str, arrays: dict) -> str:
+    """Why intermediate `name` holds inf or NaN, naming the inputs it was computed from."""
+    made_from = _MADE_FROM[name]
+    largest = ", ".join(f"{m} {np.abs(arrays[m]).max():g}" for m in made_from)
+    return (
+        f"{name} overflowed (entries beyond ±1.8e308): {', '.join(made_from)} are too large "
+        f"to multiply (largest |entry|: {largest}); scale them down"
+    )
+
+
 def self_attention(
     X, WQ, WK, WV, *, mode: str = "exact", causal: bool = False, temperature: float = 1.0
 ) -> AttentionResult:
@@ -146,7 +164,7 @@ def self_attention(
     if mode == "hand" and temperature != 1.0:
         raise ValueError(
             f"the by-hand rules have no temperature: it must be 1 with mode='hand', "
-            f"got {temperature:g} (use mode='exact' to explore temperature)"
+            f"got {temperature!r} (use mode='exact' to explore temperature)"
         )
     X, WQ, WK, WV = checked_projections(X, WQ, WK, WV)
 
@@ -187,6 +205,7 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
     else:
         divisor = math.sqrt(Q.shape[0])
         scaled = scores / divisor / temperature  # step 5
+        _refuse_tiny_temperature(scores, scaled, Q.shape[0], temperature)
         softmax = softmax_columns(scaled, mask)  # steps 6-8, down each column
         shift, exp, sums, weights = softmax.shift, softmax.exp, softmax.sums, softmax.weights
     output = V @ weights  # step 9: (d_v, n_queries)
@@ -197,13 +216,7 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
     )  # fmt: skip
     for name, arr in arrays.items():
         # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
-        refuse_nonfinite(
-            arr,
-            lambda _, name=name: (
-                f"{name} overflowed (entries beyond ±1.8e308): the inputs are too large; "
-                f"largest |entry| of X is {np.abs(X).max():g}"
-            ),
-        )
+        refuse_nonfinite(arr, lambda _, name=name: _overflowed(name, arrays))
     return AttentionResult(
         **{k: frozen(v) for k, v in arrays.items()},
         mode=mode,
@@ -211,6 +224,17 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
         temperature=temperature,
         divisor=divisor,
     )
+
+
+def _refuse_tiny_temperature(scores, scaled, d_k: int, temperature: float) -> None:
+    """Step 5 in words when finite scores ÷ √d_k ÷ temperature pass the largest float."""
+    if np.isfinite(scores).all() and not np.isfinite(scaled).all():
+        top, divisor = float(np.abs(scores).max()), math.sqrt(d_k)
+        raise ValueError(
+            f"temperature={temperature!r} is too small for these scores: S ÷ √{d_k} ÷ "
+            f"temperature passes the largest float (about 1.8e308); with scores up to "
+            f"{top:g} the temperature must be at least {top / divisor / 1.7e308:.2g}"
+        )
 
 
 # 2**53: from here on, not every whole number has a float of its own.

@@ -290,11 +290,16 @@ def vectordb_checks(
         "pooled": Step("pooled", "mean-pooled vectors (one column per sentence)", pooled,
                        tuple(labels("h", pooled.shape[0])), cols, fmt="frac", slips=pooled_slips),
         "index": Step("index", "index vectors P · pooled", index,
-                      tuple(labels("p", index.shape[0])), cols, fmt="frac", slips=index_slips),
+                      _index_rows(index.shape[0]), cols, fmt="frac", slips=index_slips),
         "scores": Step("scores", f"{metric} scores against the query", scores, ("score",),
                        tuple(texts), fmt="frac" if metric == "dot" else ".2f",
                        tolerance=0.0 if metric == "dot" else 0.005, slips=tuple(score_slips)),
     }  # fmt: skip
+
+
+def _index_rows(n: int) -> tuple[str, ...]:
+    """The rows of index vectors as the notebook and explorer name them: x, y in 2-d."""
+    return ("x", "y") if n == 2 else tuple(labels("i", n))
 
 
 def moe_checks(moe, result, n_tokens: int = 2) -> dict[str, Step]:
@@ -332,7 +337,7 @@ def moe_checks(moe, result, n_tokens: int = 2) -> dict[str, Step]:
                        experts, tokens,
                        slips=(Slip(worst, "The gate picks the expert with the LARGEST logit."),)),
         "output": Step("output", output_title,
-                       result.output[:, :n_tokens], tuple(labels("y", result.output.shape[0])),
+                       result.output[:, :n_tokens], tuple(labels("o", result.output.shape[0])),
                        tokens, tolerance=0.005,
                        slips=(
                            Slip(chosen_linear, "A negative number survived: the expert's "

@@ -280,7 +280,7 @@ def test_moe_checks_follow_the_explorer_and_keep_to_the_sheets_tokens():
     checker = HandCheck.follow(explorer, "choice")
     explorer.controls["random_tokens"].value = 10
     assert checker.step.expected.shape == (2, 2)  # X1 and X2 only
-    explorer.controls["X1[0]"].value = 3.0  # a tie: expert 1 takes X1
+    explorer.controls["X1[1]"].value = 3.0  # a tie: expert 1 takes X1
     assert checker.step.expected[:, 0].tolist() == [1.0, 0.0]
     explorer.controls["n_experts"].value = 3
     assert checker.step.expected.shape == (3, 2) and len(checker.boxes) == 3

@@ -204,14 +204,17 @@ class VectorDBExplorer(Explorer):
     controls: "query" (Text), "database" (Textarea, one text per line; blank lines
     are ignored), "k" (how many hits; its maximum follows the number of texts),
     "metric" ("dot"/"cosine"), "numbers" ("frac" or ".3f"), one FloatSlider per
-    entry of the projection, "P[0,0]" … "P[1,3]", and of the encoder's bias,
-    "b[0]" … "b[3]", "W" (a `MatrixInput`) and "reset" (a button back to the
-    exercise). `result` is the current `SearchResult`, `database` its
-    `VectorDatabase`.
+    entry of the projection, "P[1,1]" … "P[2,4]", and of the encoder's bias,
+    "b[1]" … "b[4]" (counted from 1, as the sheet's rows and columns), "W" (a
+    `MatrixInput`) and "reset" (a button back to the exercise). `result` is the
+    current `SearchResult`, `database` its `VectorDatabase`.
 
     Starting values (all optional, the exercise's by default): the texts, the query,
     k, the metric, W, b, P (two rows: the picture is of 2-d index vectors) and the
     word embeddings. Values that cannot be searched are refused with a ValueError.
+    The keys are those of `examples.vectordb_exercise`, so a fresh exercise loads in
+    one line: ``VectorDBExplorer(**examples.vectordb_exercise(7))``; the reset button
+    goes back to the numbers the explorer started from.
     """
 
     def __init__(
@@ -219,9 +222,15 @@ class VectorDBExplorer(Explorer):
         W=None, b=None, P=None, embeddings=None,
     ):  # fmt: skip
         ex = examples.vectordb_exercise()
-        self._exercise = ex
         texts = list(ex["database"] if database is None else database)
         query = ex["query"] if query is None else query
+        # "back to the exercise" returns to the numbers it started from (the sheet's, or
+        # a fresh exercise's: VectorDBExplorer(**examples.vectordb_exercise(7))).
+        self._exercise = {
+            "database": texts,
+            "query": query,
+            **{k: np.asarray(ex[k] if v is None else v) for k, v in (("W", W), ("b", b), ("P", P))},
+        }
         vocabulary = Vocabulary(ex["embeddings"] if embeddings is None else embeddings)
         encoder = SentenceEncoder(
             vocabulary,
@@ -246,11 +255,11 @@ class VectorDBExplorer(Explorer):
             )  # fmt: skip
 
         P_sliders = {
-            f"P[{i},{j}]": slider(f"P[{i},{j}]", P0[i, j])
+            f"P[{i + 1},{j + 1}]": slider(f"P[{i + 1},{j + 1}]", P0[i, j])
             for i in range(P0.shape[0])
             for j in range(P0.shape[1])
         }
-        b_sliders = {f"b[{i}]": slider(f"b[{i}]", v) for i, v in enumerate(b0)}
+        b_sliders = {f"b[{i}]": slider(f"b[{i}]", v) for i, v in enumerate(b0, start=1)}
         hidden, dim = encoder.W.shape
         controls = {
             "query": widgets.Text(
@@ -347,9 +356,9 @@ class VectorDBExplorer(Explorer):
 
     def _params(self) -> dict:
         c = self.controls
-        P = [[c[f"P[{i},{j}]"].value for j in range(self._encoder.hidden_dim)]
-             for i in range(self._encoder.index_dim)]  # fmt: skip
-        b = [c[f"b[{i}]"].value for i in range(self._encoder.hidden_dim)]
+        P = [[c[f"P[{i},{j}]"].value for j in range(1, self._encoder.hidden_dim + 1)]
+             for i in range(1, self._encoder.index_dim + 1)]  # fmt: skip
+        b = [c[f"b[{i}]"].value for i in range(1, self._encoder.hidden_dim + 1)]
         return {"W": c["W"].value, "b": b, "P": P}
 
     def compute(self) -> SearchResult:
@@ -431,17 +440,17 @@ class VectorDBExplorer(Explorer):
         }
 
     def reset(self) -> None:
-        """Back to the exercise: its texts, query, W, b and P; k = 1, dot product."""
+        """Back to the starting exercise: its texts, query, W, b and P; k = 1, dot product."""
         ex = self._exercise
         c = self.controls
         with self.hold():
             c["query"].value = ex["query"]
             c["database"].value = "\n".join(ex["database"])
             c["W"].value = ex["W"].tolist()
-            for i, v in enumerate(ex["b"]):
+            for i, v in enumerate(ex["b"], start=1):
                 c[f"b[{i}]"].value = float(v)
             for (i, j), v in np.ndenumerate(ex["P"]):
-                c[f"P[{i},{j}]"].value = float(v)
+                c[f"P[{i + 1},{j + 1}]"].value = float(v)
             c["metric"].value = "dot"
             c["k"].value = 1
 
