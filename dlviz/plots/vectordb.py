@@ -410,7 +410,7 @@ class ScoreBars(LiveFigure):
         prop = matplotlib.font_manager.FontProperties(size=9.5)
         widest = max(renderer.get_text_width_height_descent(t, prop, False)[0] for t in names)
         width, height = self.figure.get_size_inches()
-        left = (widest + 18) / (width * self.dpi)
+        left = (widest + 18) / (width * self.figure.dpi)
         if left > self._left:
             self._left = max(left, 0.08)
             self.ax.set_position((self._left, 0.62 / height, 0.96 - self._left, 1 - 1.07 / height))

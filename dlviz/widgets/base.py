@@ -22,9 +22,13 @@ import traitlets
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
+from dlviz.widgets.static import StaticView
 
-class Explorer(widgets.VBox):
+
+class Explorer(StaticView, widgets.VBox):
     """Base class: recompute on every control change; explain bad input on screen."""
+
+    static_kind = "explorer"  # a still view of it travels with the saved notebook
 
     # Observable (Python side only), so a HandCheck grid can follow the numbers shown.
     result = traitlets.Any(allow_none=True)
@@ -235,7 +239,7 @@ class MatrixInput(widgets.GridBox):
 
 def figure_image(live_figure, width: int | None = None) -> widgets.Image:
     """An `ipywidgets.Image` showing a `dlviz.plots.LiveFigure` (update with `.value`)."""
-    px = width or int(live_figure.figure.get_figwidth() * live_figure.dpi)
+    px = width or live_figure.css_size[0]
     return widgets.Image(
         value=live_figure.png(), format="png", layout=widgets.Layout(width=f"{px}px")
     )

@@ -9,6 +9,7 @@ import numpy as np
 
 from dlviz.checking import Step, Verdict, check
 from dlviz.sheet import FONT, format_number, grid
+from dlviz.widgets.static import StaticView
 
 _LOOK = {  # status -> (background, mark, words for a screen reader)
     "right": ("#d9f0d3", "✓", "right"),
@@ -88,7 +89,7 @@ def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     return "".join(parts)
 
 
-class HandCheck(widgets.VBox):
+class HandCheck(StaticView, widgets.VBox):
     """A grid of answer boxes shaped like one step's expected matrix.
 
     Type numbers, decimals or fractions ("44/9", "15 1/3"); *Check* marks each
@@ -99,6 +100,8 @@ class HandCheck(widgets.VBox):
     Build it from a `dlviz.checking.Step`, or with `HandCheck.follow(explorer, key)`
     so it checks the step `key` of whatever numbers the explorer currently shows.
     """
+
+    static_kind = "try-it grid"
 
     def __init__(self, step: Step):
         self.step = step
