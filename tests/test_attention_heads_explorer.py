@@ -16,8 +16,9 @@ def _concat_cells(explorer, name):
     return cells_of(table(explorer.heads_view.concat.value, name)).cells
 
 
-def _shown_images(explorer):
-    return [im for im in explorer.heads_view.images if im.layout.display != "none"]
+def _shown_heads(explorer):
+    html = explorer.heads_view.weights.value
+    return [h for h in range(1, 5) if f'data-name="head{h}_weights"' in html]
 
 
 def test_one_head_is_the_sheet_as_before(explorer):
@@ -32,7 +33,7 @@ def test_two_heads_are_notebook_4s_example(explorer):
     np.testing.assert_allclose(explorer.multi.output, expected.output)
     np.testing.assert_allclose(explorer.multi.heads[1].weights, expected.heads[1].weights)
     assert explorer.multi.heads[0] is explorer.result  # the walk-through is head 1
-    assert explorer.heads_view.layout.display is None and len(_shown_images(explorer)) == 2
+    assert explorer.heads_view.layout.display is None and _shown_heads(explorer) == [1, 2]
     assert _concat_cells(explorer, "multi_output")[(0, 2)] == "31"  # 16 + 15
     assert _concat_cells(explorer, "concat")[(3, 0)] == "9"  # head 2's z1, first entry
     assert repr(explorer).endswith("step=9, heads=2)")
@@ -43,10 +44,14 @@ def test_four_heads_side_by_side(explorer, mode):
     explorer.controls["mode"].value = mode
     explorer.controls["heads"].value = 4
     assert explorer.error == "" and explorer.multi.n_heads == 4
-    assert len(_shown_images(explorer)) == 4
+    assert _shown_heads(explorer) == [1, 2, 3, 4]
     assert explorer.multi.concat.shape == (12, 4)
-    pngs = [im.value for im in _shown_images(explorer)]
-    assert len(set(pngs)) == 4  # four different heads, four different pictures
+    html = explorer.heads_view.weights.value
+    grids = [cells_of(table(html, f"head{h}_weights")).cells for h in range(1, 5)]
+    assert len({tuple(sorted(g.items())) for g in grids}) == 4  # four different heads
+    for h, g in enumerate(grids):  # each grid shows its own head's numbers
+        fmt = ".1f" if mode == "hand" else ".2f"
+        assert g[(1, 0)] == format(explorer.multi.heads[h].weights[1, 0], fmt)
     explorer.controls["heads"].value = 1
     assert explorer.heads_view.layout.display == "none"
 

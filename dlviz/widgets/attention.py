@@ -180,7 +180,7 @@ class AttentionExplorer(Explorer):
         self.step_name = widgets.HTML()
         self.panels = {k: widgets.HTML() for k in STEP_NAMES}
         self.heatmap = AttentionHeatmap(first)
-        self.heads_view = HeadsView(first)
+        self.heads_view = HeadsView()
         self.multi: MultiHeadResult | None = None
         self.image = figure_image(self.heatmap)
         self.panels[8].layout.margin = "0 16px 0 0"
