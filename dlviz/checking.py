@@ -23,6 +23,7 @@ from fractions import Fraction
 import numpy as np
 
 from dlviz._format import format_number, labels
+from dlviz._numerics import unit_rows
 from dlviz.attention import HAND_MAX_EXPONENT
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -273,8 +274,9 @@ def vectordb_checks(
     index = np.column_stack([e.index_vector for e in encodings])  # (index_dim, n_texts + 1)
 
     def score(qv, dv):
-        if metric == "cosine":
-            return float(qv @ dv / (np.linalg.norm(qv) * np.linalg.norm(dv)))
+        if metric == "cosine":  # unit vectors measured safely; no direction, no score
+            units = unit_rows(np.stack([qv, dv]))  # (2, index_dim), zeros if no direction
+            return float(units[0] @ units[1]) if units.any(axis=1).all() else float("nan")
         return float(qv @ dv)
 
     scores = np.array([score(index[:, -1], index[:, i]) for i in range(len(texts))])

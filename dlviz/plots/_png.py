@@ -27,7 +27,8 @@ def encode_png(pixels: np.ndarray, *, opaque: bool) -> bytes:
     """PNG bytes of `pixels` (height, width, 4) uint8 RGBA; `opaque` drops the alpha."""
     pixels = np.asarray(pixels)
     if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
-        raise ValueError(f"pixels must be (height, width, 4) uint8; got {pixels.shape} {pixels.dtype}")
+        got = f"{pixels.shape} {pixels.dtype}"
+        raise ValueError(f"pixels must be (height, width, 4) uint8; got {got}")
     height, width, _ = pixels.shape
     channels = 3 if opaque else 4
     rows = pixels[:, :, :channels].reshape(height, width * channels)  # (height, width·channels)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import choice, frozen
+from dlviz._numerics import direction_problem
 from dlviz.vectordb._ranking import _check_k, _top_k
 from dlviz.vectordb.encoder import Encoding, SentenceEncoder
 from dlviz.vectordb.index import METRICS, VectorIndex
@@ -139,17 +140,18 @@ class VectorDatabase:
         return SearchResult(query=encoding, metric=metric, k=k, scores=frozen(scores[0]), hits=hits)
 
     def _refuse_zero_vectors(self, query: Encoding) -> None:
-        """Cosine needs a direction: name the text whose index vector is all zeros."""
-        if not query.index_vector.any():
+        """Cosine needs a direction: name the text whose index vector has none."""
+        problem = direction_problem(query.index_vector)
+        if problem:
             raise ValueError(
-                f"the query {query.sentence!r} has index vector "
-                f"{query.index_vector.tolist()} (length 0): cosine similarity is undefined "
-                "for it; use metric='dot'"
+                f"the query {query.sentence!r} has index vector {query.index_vector.tolist()}, "
+                f"which {problem}: cosine similarity is undefined for it; use metric='dot'"
             )
         for i, e in enumerate(self._encodings):
-            if not e.index_vector.any():
+            problem = direction_problem(e.index_vector)
+            if problem:
                 raise ValueError(
                     f"the stored text {e.sentence!r} (index {i}) has index vector "
-                    f"{e.index_vector.tolist()} (length 0): cosine similarity is undefined "
-                    "for it; use metric='dot'"
+                    f"{e.index_vector.tolist()}, which {problem}: cosine similarity is "
+                    "undefined for it; use metric='dot'"
                 )

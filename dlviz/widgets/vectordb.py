@@ -8,9 +8,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
+from dlviz._numerics import direction_problem, unit_rows
 from dlviz.checking import vectordb_checks
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
-from dlviz.sheet import FONT, format_number, grid, labels, product, row
+from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid, labels, product, row
 from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
 from dlviz.widgets.base import (
     Explorer,
@@ -64,7 +65,7 @@ def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
     """Words (not numbers) in a grid laid out like `dlviz.sheet.grid`: tokens, hits."""
     # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
     cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;background:#fff;color:#000"
-    head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
     parts = [
         f'<table data-name="{html.escape(name)}" style="border-collapse:collapse;'
         f'margin:2px 0;{FONT}">',
@@ -155,11 +156,11 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
     hit[[found.index for found in result.hits], 0] = True
     if result.metric == "cosine":
         sfmt = COSINE_FORMAT if fmt == "frac" else fmt
-        units = stored / np.linalg.norm(stored, axis=0)  # (index_dim, n), refused if 0
+        units = unit_rows(stored.T)  # (n, index_dim): safe at any size; no direction is refused
         scores = product(
-            grid(units.T, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
+            grid(units, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
                  name="unit_index_vectors"),
-            grid((query / np.linalg.norm(query))[:, None], rows=xy, cols=["q̂"],
+            grid(unit_rows(query[None, :]).T, rows=xy, cols=["q̂"],
                  title="q̂ = q ÷ |q|", fmt=sfmt, name="unit_query_vector"),
             grid(result.scores[:, None], rows=names[:n], cols=["cos"], title="scores",
                  fmt=sfmt, outline=hit, name="scores"),
@@ -458,17 +459,25 @@ class VectorDBExplorer(Explorer):
 def _refuse_zero_for_cosine(query, database: VectorDatabase, lines) -> None:
     """Cosine measures an angle: explain, in words, which index vector has none."""
     fix = "change P or b, or switch the metric to dot"
-    if not query.index_vector.any():
-        raise ValueError(
-            f"cosine compares directions, but the query {query.sentence!r} has index vector "
-            f"{_vector_text(query.index_vector)}: a zero vector points nowhere, so its angle "
-            f"with the texts is undefined. Change the query, {fix}."
+    numbers = [number for number, _ in lines]
+    for encoding, number in [(query, None), *zip(database.encodings, numbers, strict=True)]:
+        vector = encoding.index_vector
+        if direction_problem(vector) is None:
+            continue
+        why = (
+            "a zero vector points nowhere"
+            if not vector.any()
+            else "its numbers are so small (below 2.2e-308) that a float has lost the digits "
+            "of its direction"
         )
-    for (number, _), encoding in zip(lines, database.encodings, strict=True):
-        if not encoding.index_vector.any():
+        if number is None:
             raise ValueError(
-                f"cosine compares directions, but {encoding.sentence!r} (database line "
-                f"{number}) has index vector {_vector_text(encoding.index_vector)}: a zero "
-                f"vector points nowhere, so its angle with the query is undefined. Remove "
-                f"that line, {fix}."
+                f"cosine compares directions, but the query {encoding.sentence!r} has index "
+                f"vector {_vector_text(vector)}: {why}, so its angle with the texts is "
+                f"undefined. Change the query, {fix}."
             )
+        raise ValueError(
+            f"cosine compares directions, but {encoding.sentence!r} (database line "
+            f"{number}) has index vector {_vector_text(vector)}: {why}, so its angle with "
+            f"the query is undefined. Remove that line, {fix}."
+        )
