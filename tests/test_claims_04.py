@@ -6,6 +6,7 @@ fails here and is checked again), then does what it says.
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -167,3 +168,17 @@ def test_try_5_temperature_saturates(try_this, explorer):
 
 def test_the_saturated_columns_in_prose(prose):
     assert "put nearly all of each column's weight on its best key" in prose
+
+
+CHECKED = {  # every "Try this" item of notebook 4, by its bold title, and its test above
+    "One head is the sheet": test_try_1_one_head_is_the_sheet_and_z3_adds_up,
+    "Four heads": test_try_2_four_heads,
+    "Break the tie": test_try_3_positions_break_the_tie,
+    "Positions by hand": test_try_4_positions_by_hand,
+    "A big d_k without √d_k": test_try_5_temperature_saturates,
+}
+
+
+def test_every_try_this_has_a_test(try_this):
+    titles = re.findall(r"\d\. \*\*(.+?)\.?\*\*", try_this)
+    assert titles == list(CHECKED)
