@@ -147,8 +147,14 @@ def equal_aspect_limits(current, xs, ys, ratio: float, *, room: float = 0.25, ba
     return (float(x0), float(x1)), (float(y0), float(y1))
 
 
+def _plain(text: str) -> str:
+    """`text` drawn as typed: matplotlib reads text between two $ as maths, unless escaped."""
+    return text.replace("$", r"\$")
+
+
 def _short(text: str, width: int = 28) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """A learner's text for a label: cut to `width` characters, drawn as typed."""
+    return _plain(text if len(text) <= width else text[: width - 1] + "…")
 
 
 def _rank_label(text: str, rank: int | None) -> str:
@@ -506,7 +512,7 @@ class WordMap(LiveFigure):
         ax.set_ylabel(f"2nd principal axis ({share[1]:.0%})", fontsize=9.5)
         ax.scatter(*self.coords, s=30, color=STORED_COLOUR, zorder=3, edgecolors="white")
         self.labels = [
-            ax.annotate(name, xy=tuple(xy), xytext=(7, 0), textcoords="offset points",
+            ax.annotate(_plain(name), xy=tuple(xy), xytext=(7, 0), textcoords="offset points",
                         fontsize=9.5, bbox=LABEL_BOX)
             for name, xy in zip(self.names, self.coords.T, strict=True)
         ]  # fmt: skip
@@ -527,7 +533,7 @@ class WordMap(LiveFigure):
         words = [w for w in dict.fromkeys(words) if w in self._point_of]
         points = sorted({self._point_of[w] for w in words})
         self.rings.set_offsets(self.coords[:, points].T.reshape(-1, 2))
-        self.caption.set_text(f"ringed: {', '.join(words)}" if words else "")
+        self.caption.set_text(_plain(f"ringed: {', '.join(words)}") if words else "")
 
     def __repr__(self) -> str:
         return f"<WordMap: {len(self._point_of)} words at {len(self.names)} points>"
