@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz.checking import Step, Verdict, check
-from dlviz.sheet import FONT, format_number, grid
+from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid
 from dlviz.widgets.static import StaticView
 
 _LOOK = {  # status -> (background, mark, words for a screen reader)
@@ -28,7 +28,7 @@ def _cell_name(step: Step, i: int, j: int) -> str:
 def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     """The learner's answers, each marked right or wrong (colour and a mark), and the hints."""
     n_rows, n_cols = verdict.status.shape
-    head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
     cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;color:#000"
     parts = [f'<table data-name="verdict-{step.key}" style="border-collapse:collapse;{FONT}">']
     if step.cols:

@@ -11,7 +11,7 @@ from dlviz import examples
 from dlviz._numerics import direction_problem, unit_rows
 from dlviz.checking import vectordb_checks
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
-from dlviz.sheet import FONT, format_number, grid, labels, product, row
+from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid, labels, product, row
 from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
 from dlviz.widgets._texts import MAX_TEXTS as MAX_TEXTS  # the explorer's limits, named here
 from dlviz.widgets._texts import MAX_WORDS as MAX_WORDS
@@ -68,7 +68,7 @@ def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
     """Words (not numbers) in a grid laid out like `dlviz.sheet.grid`: tokens, hits."""
     # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
     cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;background:#fff;color:#000"
-    head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
     parts = [
         f'<table data-name="{html.escape(name)}" style="border-collapse:collapse;'
         f'margin:2px 0;{FONT}">',
