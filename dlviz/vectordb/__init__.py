@@ -18,7 +18,8 @@ every intermediate (`Encoding`), `VectorDatabase` does steps 5-7 for texts, and
 for a query, exactly, fast enough for a million of them.
 
 The package has one module per part: `words` (Vocabulary), `encoder` (SentenceEncoder,
-steps 1-4), `index` (VectorIndex, the exact engine), `database` (VectorDatabase, steps
+steps 1-4), `index` (VectorIndex, the exact engine), `kmeans` and `ivf` (IVFIndex, approximate
+search in k-means cells, beyond the sheet), `database` (VectorDatabase, steps
 5-7) and `map` (pca_2d, the word map). Every public name is importable from here.
 """
 
@@ -27,6 +28,8 @@ from __future__ import annotations
 from dlviz.vectordb.database import Hit, SearchResult, VectorDatabase
 from dlviz.vectordb.encoder import Encoding, SentenceEncoder
 from dlviz.vectordb.index import METRICS, Neighbours, VectorIndex
+from dlviz.vectordb.ivf import IVFIndex, IVFNeighbours
+from dlviz.vectordb.kmeans import KMeans, LloydStep, assign, kmeans, lloyd_step, nearest_centroids
 from dlviz.vectordb.map import PCA2D, pca_2d
 from dlviz.vectordb.words import Vocabulary
 
@@ -35,11 +38,19 @@ __all__ = [
     "PCA2D",
     "Encoding",
     "Hit",
+    "IVFIndex",
+    "IVFNeighbours",
+    "KMeans",
+    "LloydStep",
     "Neighbours",
     "SearchResult",
     "SentenceEncoder",
     "VectorDatabase",
     "VectorIndex",
     "Vocabulary",
+    "assign",
+    "kmeans",
+    "lloyd_step",
+    "nearest_centroids",
     "pca_2d",
 ]
