@@ -19,6 +19,8 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 import traitlets
 
+from dlviz.palette import ORANGE
+
 # The controls live in their own module; the explorers import them from here too.
 from dlviz.widgets.controls import MatrixInput as MatrixInput
 from dlviz.widgets.controls import Reporting, _Strict, kind_fault, refusal_text
@@ -96,7 +98,7 @@ class Explorer(StaticView, widgets.VBox):
             self.message.value = ""
             return
         self.message.value = (
-            '<div role="alert" style="border-left: 4px solid #b35806; background: #fff4e5; '
+            f'<div role="alert" style="border-left: 4px solid {ORANGE}; background: #fff4e5; '
             'color: #3d2100; padding: 6px 10px; margin: 4px 0">'
             f"<b>⚠ Not recomputed:</b> {html.escape(text)}<br>"
             "<small>The views below still show the last good input; fix the value above "
