@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer, examples, self_attention
-from dlviz._format import format_number
+from dlviz._format import distinct_decimals, format_number
 from dlviz.vectordb import SentenceEncoder, VectorDatabase
 from dlviz.widgets.controls import Reporting
-from dlviz.widgets.vectordb import COSINE_FORMAT, MAX_TEXTS, MAX_WORDS, database_lines
+from dlviz.widgets.vectordb import MAX_TEXTS, MAX_WORDS, database_lines
 from tests.helpers import shown
 
 MOVES = 1_000
@@ -202,7 +202,7 @@ def test_vector_database_explorer_soak(moves):
         assert [h.index for h in e.result.hits] == [h.index for h in expected.hits]
         fmt = e.controls["numbers"].value
         if expected.metric == "cosine" and fmt == "frac":
-            fmt = COSINE_FORMAT
+            fmt = distinct_decimals(expected.scores)
         assert shown(e, "scores") == _cells(expected.scores[:, None], fmt)
 
     seen = _drive(explorer, pick, oracle, views_agree, seed=12, moves=moves)
