@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
+from dlviz._checks import as_int
 from dlviz.attention import AttentionResult, self_attention
 from dlviz.checking import attention_checks
 from dlviz.multi_head import MultiHeadResult, multi_head_attention, positional_encoding
@@ -117,6 +118,7 @@ class AttentionExplorer(Explorer):
         given = {"X": X, "WQ": WQ, "WK": WK, "WV": WV}
         start.update({k: v for k, v in given.items() if v is not None})
         first = self_attention(**start, mode=mode)  # refuse bad starting values loudly
+        step = as_int("step", step, low=1, high=len(STEP_NAMES))  # as the step slider does
         n, d_model = first.n_tokens, first.X.shape[0]
         feats = labels("f", d_model)
         d_v = first.V.shape[0]
