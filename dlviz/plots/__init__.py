@@ -7,6 +7,7 @@ changes its artists in place when the numbers change, and gives PNG bytes for an
 
 - `attention`: `AttentionHeatmap`, the attention weights;
 - `vectordb`: `IndexVectorPlot`, `ScoreBars`, `WordMap`;
+- `ivf`: `IVFCellsPlot`, the cells of an inverted-file index and the lists probed;
 - `moe`: `GateHeatmap`, `LoadBars`.
 
 Every name is also available from `dlviz.plots` itself.
@@ -23,6 +24,7 @@ from dlviz.plots.base import (
     Heatmap,
     LiveFigure,
 )
+from dlviz.plots.ivf import LIST_COLOURS, IVFCellsPlot
 from dlviz.plots.moe import (
     BALANCED_COLOUR,
     CHOSEN_COLOUR,
@@ -56,8 +58,10 @@ __all__ = [
     "GlyphLabels",
     "HIT_COLOUR",
     "Heatmap",
+    "IVFCellsPlot",
     "IndexVectorPlot",
     "LABEL_BOX",
+    "LIST_COLOURS",
     "LiveFigure",
     "LoadBars",
     "MASKED_COLOUR",

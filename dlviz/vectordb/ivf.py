@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, choice, frozen
-from dlviz.vectordb._ranking import _all_finite, _best, _ranges, _row_norms
+from dlviz.vectordb._ranking import _all_finite, _ranges, _row_norms, _top_k_ragged
 from dlviz.vectordb.index import METRICS, Neighbours, _checked_rows, _float_dtype
-from dlviz.vectordb.kmeans import KMeans, _check_centroids, assign, kmeans, nearest_centroids
+from dlviz.vectordb.kmeans import KMeans, _check_centroids, _nearest, assign, kmeans
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,6 +148,7 @@ class IVFIndex:
         as_array("centroids", centroids, ndim=2)  # too large for the dtype: say so
         stored = self.vectors
         self._centroids = centroids
+        self._c_sq = np.einsum("ij,ij->i", centroids, centroids)  # (n_lists,) |c|², for probing
         self._store, self._ids = self._store[:0], self._ids[:0]
         self._offsets[:] = 0
         self._norms = np.empty(0)
@@ -195,7 +196,7 @@ class IVFIndex:
         """
         nprobe = self._check_nprobe(nprobe)
         rows = _checked_rows("queries", queries, self._dim)
-        return nearest_centroids(rows.astype(self._dtype, copy=False), self._trained(), nprobe)
+        return _nearest(rows.astype(self._dtype, copy=False), self._trained(), self._c_sq, nprobe)
 
     def search(self, queries, k: int = 1, *, nprobe: int = 1, metric: str = "dot") -> IVFNeighbours:
         """The k best vectors of the nprobe nearest lists, for each query: step 7, approximately.
@@ -224,40 +225,28 @@ class IVFIndex:
         )  # (m, dim)
         if metric == "cosine":
             rows = self._unit_queries(rows)
-        probed = nearest_centroids(rows, centroids, nprobe)  # (m, nprobe)
-        m = rows.shape[0]
-        ids = np.full((m, k), -1, dtype=np.int64)
-        scores = np.full((m, k), -np.inf, dtype=self._dtype)
-        scanned = np.zeros(m, dtype=np.int64)
+        probed = _nearest(rows, centroids, self._c_sq, nprobe)  # (m, nprobe), nearest first
         starts, ends = self._offsets[probed], self._offsets[probed + 1]  # (m, nprobe) each
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported
-            for i in range(m):
-                found, top, scanned[i] = self._search_one(rows[i], starts[i], ends[i], k, metric)
-                ids[i, : found.size], scores[i, : found.size] = found, top
-        return IVFNeighbours(
-            ids=frozen(ids), scores=frozen(scores), probed=frozen(probed), scanned=frozen(scanned)
-        )
-
-    def _search_one(self, query, starts, ends, k: int, metric: str):
-        """Score one query (dim,) against the lists in rows [starts[j], ends[j]); its k best."""
-        bounds = list(zip(starts.tolist(), ends.tolist(), strict=True))
-        scanned = sum(end - start for start, end in bounds)
-        if not scanned:  # every probed list is empty: nothing found
-            return np.empty(0, np.int64), np.empty(0, self._dtype), 0
-        scores = np.empty(scanned, dtype=self._dtype)  # (scanned,) list after list
+        scanned = (ends - starts).sum(axis=1)  # (m,)
+        scores = np.empty(int(scanned.sum()), dtype=self._dtype)  # query after query
         at = 0
-        for start, end in bounds:  # each list is one slice: one product, no copy
-            np.matmul(self._store[start:end], query, out=scores[at : at + end - start])
-            at += end - start
-        rows = _ranges(starts, ends)  # (scanned,) the rows just scored
-        if metric == "cosine":
-            scores /= self._norms[rows].astype(self._dtype)
-        if not _all_finite(scores):
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            for query, first, last in zip(rows, starts.tolist(), ends.tolist(), strict=True):
+                for start, end in zip(first, last, strict=True):  # a list: one slice, no copy
+                    np.matmul(self._store[start:end], query, out=scores[at : at + end - start])
+                    at += end - start
+            store_rows = _ranges(starts.ravel(), ends.ravel())  # (total,) the rows scored
+            if metric == "cosine":
+                scores /= self._norms[store_rows].astype(self._dtype)
+        if scores.size and not _all_finite(scores):
             raise ValueError(
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
                 "the vectors are too large; scale them down"
             )
-        return (*_best(scores, self._ids[rows], k), scanned)
+        ids, top = _top_k_ragged(scores, self._ids[store_rows], scanned, k)
+        return IVFNeighbours(
+            ids=frozen(ids), scores=frozen(top), probed=frozen(probed), scanned=frozen(scanned)
+        )
 
     def _trained(self) -> np.ndarray:
         if self._centroids is None:
