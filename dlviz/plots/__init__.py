@@ -8,7 +8,7 @@ changes its artists in place when the numbers change, and gives PNG bytes for an
 - `attention`: `AttentionHeatmap`, the attention weights;
 - `vectordb`: `IndexVectorPlot`, `ScoreBars`, `WordMap`;
 - `ivf`: `IVFCellsPlot`, the cells of an inverted-file index and the lists probed;
-- `moe`: `GateHeatmap`, `LoadBars`.
+- `moe`: `GateHeatmap`; `moe_load`: `LoadBars`.
 
 Every name is also available from `dlviz.plots` itself.
 """
@@ -26,12 +26,15 @@ from dlviz.plots.base import (
 )
 from dlviz.plots.ivf import LIST_COLOURS, IVFCellsPlot
 from dlviz.plots.moe import (
-    BALANCED_COLOUR,
     CHOSEN_COLOUR,
     GATE_MAX_TOKENS,
     GateHeatmap,
-    LoadBars,
     gate_caption,
+)
+from dlviz.plots.moe_load import (
+    BALANCED_COLOUR,
+    DROPPED_COLOUR,
+    LoadBars,
     load_caption,
 )
 from dlviz.plots.vectordb import (
@@ -52,6 +55,7 @@ __all__ = [
     "AttentionHeatmap",
     "BALANCED_COLOUR",
     "CHOSEN_COLOUR",
+    "DROPPED_COLOUR",
     "GATE_MAX_TOKENS",
     "GUIDE_COLOUR",
     "GateHeatmap",

@@ -11,7 +11,7 @@ import matplotlib.transforms
 import numpy as np
 
 from dlviz._numerics import unit_rows
-from dlviz.plots.base import LiveFigure
+from dlviz.plots.base import GlyphLabels, LiveFigure
 from dlviz.sheet import format_number
 
 # Okabe-Ito colours, told apart with every common colour-vision deficiency. The nearest
@@ -23,6 +23,12 @@ QUERY_COLOUR = "#D55E00"  # vermillion: the query
 HIT_COLOUR = "#000000"  # black rings and edges: the k nearest
 GUIDE_COLOUR = "#8c8c8c"  # grey: the axes through 0, shadows, the unit circle
 LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+
+# Class-sized databases: the index picture names the query, the hits and the first
+# texts up to this many (each name costs about a millisecond to place and draw on every
+# move, and sixty names would cover the picture); the bars show the best this many.
+LABELLED_TEXTS = 4
+MAX_BARS = 6
 
 # Where a label may sit around its point, in points (1/72 inch); alignment follows the signs.
 _LABEL_OFFSETS = (
@@ -37,11 +43,28 @@ def _label_alignment(dx: float, dy: float) -> tuple[str, str]:
     return ha, va
 
 
-def _overlap(a, b) -> float:
-    """The area two boxes (x0, y0, x1, y1) share."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return w * h if w > 0 and h > 0 else 0.0
+def _overlaps(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """The area each of `boxes` (c, 4) shares with all of `others` (m, 4), summed: (c,).
+
+    Boxes are (x0, y0, x1, y1) in pixels.
+    """
+    w = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], others[None, :, 0]
+    )  # (c, m)
+    h = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], others[None, :, 1]
+    )  # (c, m)
+    return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=1)
+
+
+def _candidate_boxes(anchor_px, size, offsets_px, aligns) -> np.ndarray:
+    """The box (x0, y0, x1, y1) a label of `size` (w, h) takes at each offset: (c, 4)."""
+    w, h = size
+    x = anchor_px[0] + offsets_px[:, 0]  # (c,)
+    y = anchor_px[1] + offsets_px[:, 1]
+    x0 = np.where(aligns[:, 0] == 0, x - w / 2, np.where(aligns[:, 0] > 0, x, x - w))
+    y0 = np.where(aligns[:, 1] == 0, y - h / 2, np.where(aligns[:, 1] > 0, y, y - h))
+    return np.stack([x0, y0, x0 + w, y0 + h], axis=1)
 
 
 def place_labels(
@@ -53,48 +76,47 @@ def place_labels(
     first offset where it covers no label placed before it, no point of `avoid`
     ((m, 2), data coordinates, each kept clear `radius` pixels around) and stays inside
     the axes, or else the offset where it covers least. With `away_from` (a point),
-    offsets pointing away from it are tried first. Text sizes come from the figure's
-    renderer, so the fit is exact for the font in use; ten labels take a few
-    milliseconds.
+    offsets pointing away from it are tried first. Each label's size comes from the
+    figure's renderer once (so the fit is exact for the font in use); its boxes at
+    every offset follow by arithmetic, and all overlaps are counted at once, so the
+    work grows with labels × points, not with matplotlib text layouts.
     """
     renderer = figure.canvas.get_renderer()
-    frame = tuple(ax.get_window_extent(renderer).extents)  # (x0, y0, x1, y1) pixels
+    frame = np.array([ax.get_window_extent(renderer).extents])  # (1, 4) pixels
     to_px = ax.transData.transform
     r = radius
-    taken = [(x - r, y - r, x + r, y + r) for x, y in to_px(np.reshape(avoid, (-1, 2)))]
+    points = to_px(np.reshape(avoid, (-1, 2)))  # (m, 2) pixels
+    taken = [np.column_stack([points - r, points + r])]  # boxes (m, 4): x0, y0, x1, y1
+    base = np.array(_LABEL_OFFSETS, dtype=float)  # (c, 2) points
+    scale = figure.dpi / 72.0  # points → pixels
     for label, anchor in zip(labels, anchors, strict=True):
-        offsets = _LABEL_OFFSETS
+        offsets = base
         if away_from is not None:
             away = to_px(anchor) - to_px(away_from)
             length = float(np.hypot(*away))
             if length > 0:
                 # Pointing most nearly away first; a far offset pays for its distance.
-                offsets = sorted(
-                    offsets,
-                    key=lambda o: (
-                        0.02 * np.hypot(*o)
-                        - (o[0] * away[0] + o[1] * away[1]) / (np.hypot(*o) * length)
-                    ),
-                )
-        best, best_cost = None, np.inf
-        for dx, dy in offsets:
-            ha, va = _label_alignment(dx, dy)
-            label.set_position((dx, dy))
-            label.set_horizontalalignment(ha)
-            label.set_verticalalignment(va)
-            box = tuple(label.get_window_extent(renderer).extents)
-            area = (box[2] - box[0]) * (box[3] - box[1])
-            # Leaving the axes costs most: the text would be cut or run into the margins.
-            cost = 3 * (area - _overlap(box, frame)) + sum(_overlap(box, t) for t in taken)
-            if cost < best_cost:
-                best, best_cost = (dx, dy, ha, va, box), cost
-            if cost == 0:
-                break
-        dx, dy, ha, va, box = best
+                norms = np.hypot(base[:, 0], base[:, 1])
+                cost = 0.02 * norms - (base @ away) / (norms * length)
+                offsets = base[np.argsort(cost, kind="stable")]
+        label.set_position((0, 0))
+        label.set_horizontalalignment("center")
+        label.set_verticalalignment("center")
+        extent = label.get_window_extent(renderer)
+        size = (extent.width, extent.height)
+        aligns = np.sign(offsets)  # (c, 2): left/center/right, bottom/center/top
+        boxes = _candidate_boxes(to_px(anchor), size, offsets * scale, aligns)  # (c, 4)
+        area = size[0] * size[1]
+        # Leaving the axes costs most: the text would be cut or run into the margins.
+        costs = 3 * (area - _overlaps(boxes, frame)) + _overlaps(boxes, np.concatenate(taken))
+        free = np.flatnonzero(costs <= 1e-9)
+        best = int(free[0]) if free.size else int(np.argmin(costs))
+        dx, dy = offsets[best]
+        ha, va = _label_alignment(dx, dy)
         label.set_position((dx, dy))
         label.set_horizontalalignment(ha)
         label.set_verticalalignment(va)
-        taken.append(box)
+        taken.append(boxes[best : best + 1])
 
 
 def equal_aspect_limits(current, xs, ys, ratio: float, *, room: float = 0.25, bare=None):
@@ -164,7 +186,8 @@ class IndexVectorPlot(LiveFigure):
     dashed line): dotted lines drop each point onto that line, and the farthest shadow
     wins. With cosine only directions count: each arrow's crossing of the dotted unit
     circle is marked, and the smallest angle wins. The hits get a black ring, a thicker
-    arrow and a label "#rank".
+    arrow and a label "#rank". With more than `LABELLED_TEXTS` texts only the query,
+    the hits and the first texts are named (the others are points and arrows).
 
     Update with `show(database, result)` (a `VectorDatabase` and its `SearchResult`).
     Everything that changes is a dynamic artist, also for a new number of texts (their
@@ -310,10 +333,13 @@ class IndexVectorPlot(LiveFigure):
             if unit is not None:
                 self.query_direction.set_data([unit[0]], [unit[1]])
 
-        # The vectors themselves.
+        # The vectors themselves: an arrow for each named text (all of them, up to
+        # LABELLED_TEXTS), a point for every text.
+        order = [*hit_ids, *(j for j in range(n) if j not in rank)][:LABELLED_TEXTS]
+        named = set(order)
         for j, arrow in enumerate(self.arrows):
             arrow.xy = tuple(S[:, j])
-            arrow.set_visible(bool(S[:, j].any()))
+            arrow.set_visible(bool(S[:, j].any()) and j in named)
             arrow.arrow_patch.set_linewidth(2.6 if j in rank else 1.2)
         self.query_arrow.xy = tuple(q)
         self.query_arrow.set_visible(bool(q.any()))
@@ -326,10 +352,11 @@ class IndexVectorPlot(LiveFigure):
         self.query_label.set_text(f"query: {_short(result.query.sentence)}")
         self.query_label.xy = tuple(q)
         for j, label in enumerate(self.labels):
-            label.set_text(_rank_label(database.texts[j], rank.get(j)))
-            label.set_fontweight("bold" if j in rank else "normal")
-            label.xy = tuple(S[:, j])
-        order = [*hit_ids, *(j for j in range(n) if j not in rank)]
+            label.set_visible(j in named)
+            if j in named:
+                label.set_text(_rank_label(database.texts[j], rank.get(j)))
+                label.set_fontweight("bold" if j in rank else "normal")
+                label.xy = tuple(S[:, j])
         samples = np.linspace(0.15, 0.85, 6)[:, None, None]  # along each arrow and shadow
         tips = tips.T  # (n + 1, 2)
         avoid = [np.zeros((1, 2)), tips, (samples * tips).reshape(-1, 2)]
@@ -357,6 +384,10 @@ class ScoreBars(LiveFigure):
     new number of texts or new x limits redraw the rest too. (Names are static on
     purpose: each dynamic text costs about a millisecond on every update, and names
     change only while a learner types in the database.)
+
+    With more than `MAX_BARS` texts the bars are the best `MAX_BARS`, best first, and
+    the title says so; their names and values then change with the ranking, and are
+    drawn as glyph outlines (`GlyphLabels`), which cost almost nothing per update.
     """
 
     def __init__(self, database, result, *, fmt: str = "frac", width: float = 4.4):
@@ -376,11 +407,19 @@ class ScoreBars(LiveFigure):
         self.bars: list = []
         self.values: list = []
         self.names: list = []
+        self._ranked = False
+        self._glyphs = None  # (names, values) as GlyphLabels, when ranked
         self.show(database, result, fmt=fmt)
 
-    def _set_count(self, n: int) -> None:
-        """n bars, values and names; the figure's height follows n."""
-        for artist in (*self.bars, *self.values, *self.names):
+    def _set_count(self, n: int, ranked: bool = False) -> None:
+        """n bars, values and names; the figure's height follows n.
+
+        ranked: the bars are the best of a larger database, so their names change with
+        the ranking: then names and values are drawn as glyph outlines (`GlyphLabels`,
+        dynamic, a fraction of a millisecond) and a new order costs no full draw.
+        """
+        self._ranked = ranked
+        for artist in (*self.bars, *self.values, *self.names, *self._glyph_artists()):
             artist.remove()
         ax = self.ax
         self.bars = list(ax.barh(range(n), np.zeros(n), height=0.6, color=STORED_LIGHT))
@@ -394,8 +433,16 @@ class ScoreBars(LiveFigure):
             ax.text(-0.03, j, "", transform=names, ha="right", va="center", fontsize=9.5)
             for j in range(n)
         ]
+        self._glyphs = None
+        if ranked:  # the Text names and values stay, hidden, holding the same strings
+            self._glyphs = (
+                GlyphLabels(ax, size=9.5, transform=names, ha="right", offset=(-2.0, 0.0)),
+                GlyphLabels(ax, size=9.5, transform=ax.transData, ha="left", offset=(4.0, 0.0)),
+            )
+            for artist in (*self.names, *self.values):
+                artist.set_visible(False)
         self._dynamic = []
-        for artist in (*self.bars, *self.values):
+        for artist in (*self.bars, *self.values, *self._glyph_artists()):
             self.dynamic(artist)
         height = 1.25 + 0.42 * max(n, 2)
         self.figure.set_size_inches(self.figure.get_figwidth(), height)
@@ -403,6 +450,9 @@ class ScoreBars(LiveFigure):
         ax.set_ylim(n - 0.4, -0.6)  # first text at the top
         self._left = 0.0  # `_layout` places the axes for the new height
         self.invalidate()
+
+    def _glyph_artists(self) -> tuple:
+        return () if self._glyphs is None else tuple(g.artist for g in self._glyphs)
 
     def _layout(self, names: list[str]) -> None:
         """Widen the left margin when a name does not fit (it never shrinks for a count)."""
@@ -421,11 +471,17 @@ class ScoreBars(LiveFigure):
         if fmt is not None:
             self.fmt = fmt
         scores = np.asarray(result.scores, dtype=float)  # (n,)
-        if scores.size != len(self.bars):
-            self._set_count(scores.size)
-        names = [_short(t) for t in database.texts]
-        self._layout(names)
+        texts = database.texts
         rank = {hit.index: r for r, hit in enumerate(result.hits, start=1)}
+        best = None
+        if scores.size > MAX_BARS:  # the best MAX_BARS, best first (ties: the order added)
+            best = np.argsort(-scores, kind="stable")[:MAX_BARS]
+            rank = {j: rank[i] for j, i in enumerate(best) if i in rank}
+            texts, scores = [texts[i] for i in best], scores[best]
+        if scores.size != len(self.bars) or (best is not None) != self._ranked:
+            self._set_count(scores.size, ranked=best is not None)
+        names = [_short(t) for t in texts]
+        self._layout(names)
         fmt = ".3f" if result.metric == "cosine" and self.fmt == "frac" else self.fmt
         limits = self._fit(scores)
         if limits != self.limits:
@@ -433,11 +489,15 @@ class ScoreBars(LiveFigure):
             self.ax.set_xlim(*limits)
             self.invalidate()
         what = "cosine of the angle" if result.metric == "cosine" else "dot product"
-        wanted = [f"score = {what} with the query", *names]
+        title = f"score = {what} with the query"
+        if best is not None:
+            title = f"the best {MAX_BARS} of {len(database.texts)} texts: {what} with the query"
+        wanted = [title, *names]
         for text, new in zip([self.title, *self.names], wanted, strict=True):
             if text.get_text() != new:
                 text.set_text(new)
-                self.invalidate()
+                if text is self.title or not self._ranked:
+                    self.invalidate()
         for j, (bar, value, score) in enumerate(zip(self.bars, self.values, scores, strict=True)):
             hit = j in rank
             bar.set_width(score)
@@ -450,6 +510,13 @@ class ScoreBars(LiveFigure):
             value.xy = (score, j)
             value.set_position((4, 0) if score >= 0 else (-4, 0))
             value.set_horizontalalignment("left" if score >= 0 else "right")
+        if self._glyphs is not None:
+            rows = np.arange(scores.size)
+            self._glyphs[0].set(names, np.column_stack([np.full(scores.size, -0.03), rows]))
+            # values right of each bar's end, or of 0 for a negative bar (left-aligned)
+            ends = np.column_stack([np.maximum(scores, 0.0), rows])
+            colours = [HIT_COLOUR if j in rank else "#333333" for j in range(scores.size)]
+            self._glyphs[1].set([v.get_text() for v in self.values], ends, colours)
 
     def _fit(self, scores: np.ndarray) -> tuple[float, float]:
         """x limits holding 0, every bar and its printed value (30 % of the width)."""
