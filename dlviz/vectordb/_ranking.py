@@ -49,46 +49,6 @@ def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return ids, top
 
 
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The integers of [starts[0], ends[0]), then [starts[1], ends[1]), …, as one array."""
-    lengths = ends - starts
-    total = int(lengths.sum())
-    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)  # (total,)
-    return shift + np.arange(total)
-
-
-def _top_k_ragged(scores, ids, counts, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k best of each query's run of scores: (ids, scores), (m, k) each.
-
-    scores, ids : (total,) query after query, counts[i] of them for query i. Best first,
-    equal scores lower id first; a query with fewer than k scores is padded with id
-    −1 and score −inf (nothing found). Each run's k-th best comes from a partial sort
-    of that run; then every score at or above it (so every tie with it) is kept, and
-    only those few are sorted, all queries at once.
-    """
-    m = counts.size
-    ends = np.cumsum(counts)
-    kth = np.full(m, -np.inf, dtype=scores.dtype)  # (m,) each run's k-th best
-    for i, (start, end) in enumerate(zip((ends - counts).tolist(), ends.tolist(), strict=True)):
-        if end - start > k:
-            kth[i] = np.partition(scores[start:end], end - start - k)[end - start - k]
-    owner = np.repeat(np.arange(m), counts)  # (total,) the query of each score
-    keep = np.flatnonzero(scores >= kth[owner])  # at least min(k, count) per query
-    r, kept, kept_ids = owner[keep], scores[keep], ids[keep]
-    order = np.lexsort((kept_ids, -kept, r))  # by query, score descending, then id
-    first = np.searchsorted(r[order], np.arange(m))  # (m,) where each query's run starts
-    have = np.minimum(np.bincount(r, minlength=m), k)  # (m,) found, at most k
-    slot = np.arange(k)
-    valid = slot < have[:, None]  # (m, k)
-    pick = order[np.where(valid, first[:, None] + slot, 0)] if keep.size else None
-    if pick is None:
-        return np.full((m, k), -1, dtype=np.int64), np.full((m, k), -np.inf, scores.dtype)
-    return (
-        np.where(valid, kept_ids[pick], -1).astype(np.int64, copy=False),
-        np.where(valid, kept[pick], -np.inf).astype(scores.dtype, copy=False),
-    )
-
-
 # The first block's threshold comes from about this many of its scores per query.
 _SAMPLE = 4096
 

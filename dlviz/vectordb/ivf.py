@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, choice, frozen
-from dlviz.vectordb._ranking import _all_finite, _ranges, _row_norms, _top_k_ragged
+from dlviz.vectordb._ranking import _all_finite, _row_norms
 from dlviz.vectordb.index import METRICS, Neighbours, _checked_rows, _float_dtype
 from dlviz.vectordb.kmeans import KMeans, _check_centroids, _nearest, assign, kmeans
 
@@ -66,6 +66,7 @@ class IVFIndex:
         self._ids = np.empty(0, np.int64)  # (n,) the id of each row of _store
         self._offsets = np.zeros(self._n_lists + 1, np.int64)  # list j is rows [o[j], o[j+1])
         self._norms = np.empty(0)  # (n,) float64 row lengths of _store, for cosine
+        self._norms_d = np.empty(0, dtype)  # the same in the store's dtype
 
     @property
     def dim(self) -> int:
@@ -151,7 +152,7 @@ class IVFIndex:
         self._c_sq = np.einsum("ij,ij->i", centroids, centroids)  # (n_lists,) |c|², for probing
         self._store, self._ids = self._store[:0], self._ids[:0]
         self._offsets[:] = 0
-        self._norms = np.empty(0)
+        self._norms, self._norms_d = np.empty(0), np.empty(0, self._dtype)
         if stored.shape[0]:
             self.add(stored)
         return result
@@ -186,6 +187,8 @@ class IVFIndex:
         self._store = np.concatenate([self._store, new])[order]
         self._ids = np.concatenate([self._ids, np.arange(n, n + m)])[order]
         self._norms = np.concatenate([self._norms, _row_norms(new)])[order]
+        with np.errstate(over="ignore"):  # a length beyond the dtype: cosine is refused
+            self._norms_d = self._norms.astype(self._dtype)  # (n,) for cosine, by row
         self._offsets[1:] = np.cumsum(np.bincount(labels, minlength=self._n_lists))
         return np.arange(n, n + m, dtype=np.int64)
 
@@ -227,26 +230,46 @@ class IVFIndex:
             rows = self._unit_queries(rows)
         probed = _nearest(rows, centroids, self._c_sq, nprobe)  # (m, nprobe), nearest first
         starts, ends = self._offsets[probed], self._offsets[probed + 1]  # (m, nprobe) each
+        m = rows.shape[0]
+        ids = np.full((m, k), -1, dtype=np.int64)  # −1 and −inf: nothing found
+        top = np.full((m, k), -np.inf, dtype=self._dtype)
         scanned = (ends - starts).sum(axis=1)  # (m,)
-        scores = np.empty(int(scanned.sum()), dtype=self._dtype)  # query after query
-        at = 0
+        buffer = np.empty(int(scanned.max(initial=0)), dtype=self._dtype)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
-            for query, first, last in zip(rows, starts.tolist(), ends.tolist(), strict=True):
-                for start, end in zip(first, last, strict=True):  # a list: one slice, no copy
-                    np.matmul(self._store[start:end], query, out=scores[at : at + end - start])
-                    at += end - start
-            store_rows = _ranges(starts.ravel(), ends.ravel())  # (total,) the rows scored
+            for i, (first, last) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+                found, scores = self._search_lists(rows[i], first, last, buffer, k, metric)
+                ids[i, : found.size], top[i, : found.size] = found, scores
+        return IVFNeighbours(
+            ids=frozen(ids), scores=frozen(top), probed=frozen(probed), scanned=frozen(scanned)
+        )
+
+    def _search_lists(self, query, first: list, last: list, buffer, k: int, metric: str):
+        """One query (dim,) against store rows first[j] … last[j]−1 for each probed list j:
+        the ids and scores of its (up to) k best, best first, equal scores lower id first."""
+        lengths = [end - start for start, end in zip(first, last, strict=True)]
+        scores = buffer[: sum(lengths)]  # (scanned,) list after list
+        at = 0
+        for start, end in zip(first, last, strict=True):  # a list: one slice, no copy
+            np.matmul(self._store[start:end], query, out=scores[at : at + end - start])
             if metric == "cosine":
-                scores /= self._norms[store_rows].astype(self._dtype)
+                scores[at : at + end - start] /= self._norms_d[start:end]
+            at += end - start
         if scores.size and not _all_finite(scores):
             raise ValueError(
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
                 "the vectors are too large; scale them down"
             )
-        ids, top = _top_k_ragged(scores, self._ids[store_rows], scanned, k)
-        return IVFNeighbours(
-            ids=frozen(ids), scores=frozen(top), probed=frozen(probed), scanned=frozen(scanned)
-        )
+        if scores.size > k:  # keep every score ≥ the k-th best: all ties with it too
+            kth = np.partition(scores, scores.size - k)[scores.size - k]
+            kept = np.flatnonzero(scores >= kth)  # positions in `scores`
+        else:
+            kept = np.arange(scores.size)
+        seg_at = np.cumsum(lengths) - lengths  # where each list's scores begin
+        seg = np.searchsorted(seg_at, kept, side="right") - 1  # the list of each kept score
+        store_rows = np.asarray(first)[seg] + kept - seg_at[seg]
+        kept_ids, kept_scores = self._ids[store_rows], scores[kept]
+        order = np.lexsort((kept_ids, -kept_scores))[:k]  # by score descending, then id
+        return kept_ids[order], kept_scores[order]
 
     def _trained(self) -> np.ndarray:
         if self._centroids is None:
