@@ -18,8 +18,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, choice, frozen
+<<<<<<< HEAD
 from dlviz._numerics import refuse_nonfinite
 from dlviz.vectordb._ranking import _all_finite, _row_norms
+=======
+from dlviz._numerics import refuse_nonfinite, row_scales, unit_rows
+from dlviz.vectordb._ranking import (
+    _all_finite,
+    _best,
+    _ranges,
+    _refuse_no_direction,
+    _to_cosines,
+)
+>>>>>>> main
 from dlviz.vectordb.index import METRICS, Neighbours, _checked_rows, _float_dtype
 from dlviz.vectordb.kmeans import KMeans, _check_centroids, _nearest, assign, kmeans
 
@@ -66,8 +77,13 @@ class IVFIndex:
         self._store = np.empty((0, self._dim), dtype)  # (n, dim), sorted by list, then id
         self._ids = np.empty(0, np.int64)  # (n,) the id of each row of _store
         self._offsets = np.zeros(self._n_lists + 1, np.int64)  # list j is rows [o[j], o[j+1])
+<<<<<<< HEAD
         self._norms = np.empty(0)  # (n,) float64 row lengths of _store, for cosine
         self._norms_d = np.empty(0, dtype)  # the same in the store's dtype
+=======
+        # For cosine: each stored row's largest |entry| and length ÷ it, in _store's order.
+        self._scale, self._rel = np.empty(0), np.empty(0)
+>>>>>>> main
 
     @property
     def dim(self) -> int:
@@ -153,7 +169,11 @@ class IVFIndex:
         self._c_sq = np.einsum("ij,ij->i", centroids, centroids)  # (n_lists,) |c|², for probing
         self._store, self._ids = self._store[:0], self._ids[:0]
         self._offsets[:] = 0
+<<<<<<< HEAD
         self._norms, self._norms_d = np.empty(0), np.empty(0, self._dtype)
+=======
+        self._scale, self._rel = np.empty(0), np.empty(0)
+>>>>>>> main
         if stored.shape[0]:
             self.add(stored)
         return result
@@ -189,9 +209,15 @@ class IVFIndex:
         order = np.argsort(labels, kind="stable")  # by list; by id within a list
         self._store = np.concatenate([self._store, new])[order]
         self._ids = np.concatenate([self._ids, np.arange(n, n + m)])[order]
+<<<<<<< HEAD
         self._norms = np.concatenate([self._norms, _row_norms(new)])[order]
         with np.errstate(over="ignore"):  # a length beyond the dtype: cosine is refused
             self._norms_d = self._norms.astype(self._dtype)  # (n,) for cosine, by row
+=======
+        scale, rel = row_scales(new)  # (m,) each
+        self._scale = np.concatenate([self._scale, scale])[order]
+        self._rel = np.concatenate([self._rel, rel])[order]
+>>>>>>> main
         self._offsets[1:] = np.cumsum(np.bincount(labels, minlength=self._n_lists))
         return np.arange(n, n + m, dtype=np.int64)
 
@@ -257,7 +283,17 @@ class IVFIndex:
             if metric == "cosine":
                 scores[at : at + end - start] /= self._norms_d[start:end]
             at += end - start
+<<<<<<< HEAD
         if scores.size and not _all_finite(scores):
+=======
+        rows = _ranges(starts, ends)  # (scanned,) the rows just scored
+        if metric == "cosine":
+            unit = np.asarray(query, dtype=np.float64)[None, :]  # (1, dim), length 1
+            _to_cosines(
+                scores[None, :], unit, self._store, rows, self._scale[rows], self._rel[rows]
+            )
+        if not _all_finite(scores):
+>>>>>>> main
             raise ValueError(
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
                 "the vectors are too large; scale them down"
@@ -292,17 +328,6 @@ class IVFIndex:
         return nprobe
 
     def _unit_queries(self, rows: np.ndarray) -> np.ndarray:
-        norms = _row_norms(rows)
-        if (norms == 0).any():
-            i = int(np.flatnonzero(norms == 0)[0])
-            raise ValueError(
-                f"query row {i} is a zero vector (length 0): cosine similarity is undefined "
-                "for it; use metric='dot' or another query"
-            )
-        if (self._norms == 0).any():
-            i = int(self._ids[np.flatnonzero(self._norms == 0)[0]])
-            raise ValueError(
-                f"stored vector {i} is a zero vector (length 0): cosine similarity is "
-                "undefined for it; use metric='dot'"
-            )
-        return (rows / norms[:, None]).astype(self._dtype)
+        """The queries (m, dim) as unit rows in the store's dtype; none without a direction."""
+        _refuse_no_direction(rows, self._scale, self._dtype, self._ids)
+        return unit_rows(rows).astype(self._dtype)
