@@ -97,6 +97,28 @@ def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return ids, top
 
 
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The integers of [starts[0], ends[0]), then [starts[1], ends[1]), …, as one array."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)  # (total,)
+    return shift + np.arange(total)
+
+
+def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The up-to-k highest scores, best first, equal scores lower id first: (ids, scores)."""
+    if scores.size > k:
+        kth = np.partition(scores, scores.size - k)[scores.size - k]  # the k-th best score
+        better = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)
+        tied = tied[np.argsort(ids[tied], kind="stable")[: k - better.size]]
+        chosen = np.concatenate([better, tied])
+    else:
+        chosen = np.arange(scores.size)
+    order = np.lexsort((ids[chosen], -scores[chosen]))  # by score descending, then id
+    return ids[chosen[order]], scores[chosen[order]]
+
+
 # The first block's threshold comes from about this many of its scores per query.
 _SAMPLE = 4096
 

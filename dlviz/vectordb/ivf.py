@@ -18,10 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, choice, frozen
-<<<<<<< HEAD
-from dlviz._numerics import refuse_nonfinite
-from dlviz.vectordb._ranking import _all_finite, _row_norms
-=======
 from dlviz._numerics import refuse_nonfinite, row_scales, unit_rows
 from dlviz.vectordb._ranking import (
     _all_finite,
@@ -30,9 +26,8 @@ from dlviz.vectordb._ranking import (
     _refuse_no_direction,
     _to_cosines,
 )
->>>>>>> main
 from dlviz.vectordb.index import METRICS, Neighbours, _checked_rows, _float_dtype
-from dlviz.vectordb.kmeans import KMeans, _check_centroids, _nearest, assign, kmeans
+from dlviz.vectordb.kmeans import KMeans, _check_centroids, assign, kmeans, nearest_centroids
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,13 +72,8 @@ class IVFIndex:
         self._store = np.empty((0, self._dim), dtype)  # (n, dim), sorted by list, then id
         self._ids = np.empty(0, np.int64)  # (n,) the id of each row of _store
         self._offsets = np.zeros(self._n_lists + 1, np.int64)  # list j is rows [o[j], o[j+1])
-<<<<<<< HEAD
-        self._norms = np.empty(0)  # (n,) float64 row lengths of _store, for cosine
-        self._norms_d = np.empty(0, dtype)  # the same in the store's dtype
-=======
         # For cosine: each stored row's largest |entry| and length ÷ it, in _store's order.
         self._scale, self._rel = np.empty(0), np.empty(0)
->>>>>>> main
 
     @property
     def dim(self) -> int:
@@ -166,14 +156,9 @@ class IVFIndex:
         as_array("centroids", centroids, ndim=2)  # too large for the dtype: say so
         stored = self.vectors
         self._centroids = centroids
-        self._c_sq = np.einsum("ij,ij->i", centroids, centroids)  # (n_lists,) |c|², for probing
         self._store, self._ids = self._store[:0], self._ids[:0]
         self._offsets[:] = 0
-<<<<<<< HEAD
-        self._norms, self._norms_d = np.empty(0), np.empty(0, self._dtype)
-=======
         self._scale, self._rel = np.empty(0), np.empty(0)
->>>>>>> main
         if stored.shape[0]:
             self.add(stored)
         return result
@@ -209,15 +194,9 @@ class IVFIndex:
         order = np.argsort(labels, kind="stable")  # by list; by id within a list
         self._store = np.concatenate([self._store, new])[order]
         self._ids = np.concatenate([self._ids, np.arange(n, n + m)])[order]
-<<<<<<< HEAD
-        self._norms = np.concatenate([self._norms, _row_norms(new)])[order]
-        with np.errstate(over="ignore"):  # a length beyond the dtype: cosine is refused
-            self._norms_d = self._norms.astype(self._dtype)  # (n,) for cosine, by row
-=======
         scale, rel = row_scales(new)  # (m,) each
         self._scale = np.concatenate([self._scale, scale])[order]
         self._rel = np.concatenate([self._rel, rel])[order]
->>>>>>> main
         self._offsets[1:] = np.cumsum(np.bincount(labels, minlength=self._n_lists))
         return np.arange(n, n + m, dtype=np.int64)
 
@@ -228,7 +207,7 @@ class IVFIndex:
         """
         nprobe = self._check_nprobe(nprobe)
         rows = _checked_rows("queries", queries, self._dim)
-        return _nearest(rows.astype(self._dtype, copy=False), self._trained(), self._c_sq, nprobe)
+        return nearest_centroids(rows.astype(self._dtype, copy=False), self._trained(), nprobe)
 
     def search(self, queries, k: int = 1, *, nprobe: int = 1, metric: str = "dot") -> IVFNeighbours:
         """The k best vectors of the nprobe nearest lists, for each query: step 7, approximately.
@@ -257,35 +236,31 @@ class IVFIndex:
         )  # (m, dim)
         if metric == "cosine":
             rows = self._unit_queries(rows)
-        probed = _nearest(rows, centroids, self._c_sq, nprobe)  # (m, nprobe), nearest first
-        starts, ends = self._offsets[probed], self._offsets[probed + 1]  # (m, nprobe) each
+        probed = nearest_centroids(rows, centroids, nprobe)  # (m, nprobe)
         m = rows.shape[0]
-        ids = np.full((m, k), -1, dtype=np.int64)  # −1 and −inf: nothing found
-        top = np.full((m, k), -np.inf, dtype=self._dtype)
-        scanned = (ends - starts).sum(axis=1)  # (m,)
-        buffer = np.empty(int(scanned.max(initial=0)), dtype=self._dtype)
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
-            for i, (first, last) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-                found, scores = self._search_lists(rows[i], first, last, buffer, k, metric)
-                ids[i, : found.size], top[i, : found.size] = found, scores
+        ids = np.full((m, k), -1, dtype=np.int64)
+        scores = np.full((m, k), -np.inf, dtype=self._dtype)
+        scanned = np.zeros(m, dtype=np.int64)
+        starts, ends = self._offsets[probed], self._offsets[probed + 1]  # (m, nprobe) each
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported
+            for i in range(m):
+                found, top, scanned[i] = self._search_one(rows[i], starts[i], ends[i], k, metric)
+                ids[i, : found.size], scores[i, : found.size] = found, top
         return IVFNeighbours(
-            ids=frozen(ids), scores=frozen(top), probed=frozen(probed), scanned=frozen(scanned)
+            ids=frozen(ids), scores=frozen(scores), probed=frozen(probed), scanned=frozen(scanned)
         )
 
-    def _search_lists(self, query, first: list, last: list, buffer, k: int, metric: str):
-        """One query (dim,) against store rows first[j] … last[j]−1 for each probed list j:
-        the ids and scores of its (up to) k best, best first, equal scores lower id first."""
-        lengths = [end - start for start, end in zip(first, last, strict=True)]
-        scores = buffer[: sum(lengths)]  # (scanned,) list after list
+    def _search_one(self, query, starts, ends, k: int, metric: str):
+        """Score one query (dim,) against the lists in rows [starts[j], ends[j]); its k best."""
+        bounds = list(zip(starts.tolist(), ends.tolist(), strict=True))
+        scanned = sum(end - start for start, end in bounds)
+        if not scanned:  # every probed list is empty: nothing found
+            return np.empty(0, np.int64), np.empty(0, self._dtype), 0
+        scores = np.empty(scanned, dtype=self._dtype)  # (scanned,) list after list
         at = 0
-        for start, end in zip(first, last, strict=True):  # a list: one slice, no copy
+        for start, end in bounds:  # each list is one slice: one product, no copy
             np.matmul(self._store[start:end], query, out=scores[at : at + end - start])
-            if metric == "cosine":
-                scores[at : at + end - start] /= self._norms_d[start:end]
             at += end - start
-<<<<<<< HEAD
-        if scores.size and not _all_finite(scores):
-=======
         rows = _ranges(starts, ends)  # (scanned,) the rows just scored
         if metric == "cosine":
             unit = np.asarray(query, dtype=np.float64)[None, :]  # (1, dim), length 1
@@ -293,22 +268,11 @@ class IVFIndex:
                 scores[None, :], unit, self._store, rows, self._scale[rows], self._rel[rows]
             )
         if not _all_finite(scores):
->>>>>>> main
             raise ValueError(
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
                 "the vectors are too large; scale them down"
             )
-        if scores.size > k:  # keep every score ≥ the k-th best: all ties with it too
-            kth = np.partition(scores, scores.size - k)[scores.size - k]
-            kept = np.flatnonzero(scores >= kth)  # positions in `scores`
-        else:
-            kept = np.arange(scores.size)
-        seg_at = np.cumsum(lengths) - lengths  # where each list's scores begin
-        seg = np.searchsorted(seg_at, kept, side="right") - 1  # the list of each kept score
-        store_rows = np.asarray(first)[seg] + kept - seg_at[seg]
-        kept_ids, kept_scores = self._ids[store_rows], scores[kept]
-        order = np.lexsort((kept_ids, -kept_scores))[:k]  # by score descending, then id
-        return kept_ids[order], kept_scores[order]
+        return (*_best(scores, self._ids[rows], k), scanned)
 
     def _trained(self) -> np.ndarray:
         if self._centroids is None:

@@ -37,23 +37,11 @@ def nearest_centroids(vectors, centroids, n: int = 1) -> np.ndarray:
     rows = _checked_rows("vectors", vectors, centroids.shape[1])  # (m, dim)
     dtype = rows.dtype if rows.dtype.kind == "f" else np.dtype(np.float64)  # float32 stays
     c = centroids.astype(dtype, copy=False)  # (n_lists, dim)
-<<<<<<< HEAD
-=======
     c_sq = None  # (n_lists,) |c|², once, when the numbers are of ordinary size
->>>>>>> main
     n = as_int("n", n, low=1, high=c.shape[0])
-    return _nearest(rows, c, np.einsum("ij,ij->i", c, c), n)
-
-
-def _nearest(rows: np.ndarray, c: np.ndarray, c_sq: np.ndarray, n: int) -> np.ndarray:
-    """`nearest_centroids` on checked rows, with the centroids' |c|² (n_lists,) given."""
     block = max(1, _DISTANCES_PER_BLOCK // c.shape[0])
     found = np.empty((rows.shape[0], n), dtype=np.int64)
     for start in range(0, rows.shape[0], block):
-<<<<<<< HEAD
-        part = rows[start : start + block].astype(c.dtype, copy=False)  # (b, dim)
-        shifted = c_sq - 2 * (part @ c.T)  # (b, n_lists): |x − c|² − |x|²
-=======
         part = rows[start : start + block].astype(dtype, copy=False)  # (b, dim)
         top = max(float(np.abs(part).max()), float(np.abs(c).max()))
         if 0 < top and not 2.0**-200 < top < 2.0**200:
@@ -65,7 +53,6 @@ def _nearest(rows: np.ndarray, c: np.ndarray, c_sq: np.ndarray, n: int) -> np.nd
         else:
             c_sq = np.einsum("ij,ij->i", c, c) if c_sq is None else c_sq
             shifted = c_sq - 2 * (part @ c.T)  # (b, n_lists): |x − c|² − |x|²
->>>>>>> main
         if n == 1:
             found[start : start + block, 0] = np.argmin(shifted, axis=1)  # first = lower j
         else:
