@@ -27,6 +27,7 @@ from dlviz.widgets.base import (
     figure_image,
     step_panel,
 )
+from dlviz.widgets.ivf import IVFView, ivf_controls
 
 STEP_NAMES = {
     1: "split into words",
@@ -234,7 +235,9 @@ class VectorDBExplorer(Explorer):
     "metric" ("dot"/"cosine"), "numbers" ("frac" or ".3f"), one FloatSlider per
     entry of the projection, "P[1,1]" … "P[2,4]", and of the encoder's bias,
     "b[1]" … "b[4]" (counted from 1, as the sheet's rows and columns), "W" (a
-    `MatrixInput`) and "reset" (a button back to the exercise). `result` is the
+    `MatrixInput`), "reset" (a button back to the exercise), and for approximate search
+    "n_lists" (k-means cells, up to the number of texts) and "nprobe" (lists read,
+    up to n_lists), shown in the "approximate search (IVF)" section. `result` is the
     current `SearchResult`, `database` its `VectorDatabase`.
 
     Starting values (all optional, the exercise's by default): the texts, the query,
@@ -322,6 +325,7 @@ class VectorDBExplorer(Explorer):
                 description="back to the exercise", icon="undo",
                 layout=widgets.Layout(width="auto"),
             ),
+            **ivf_controls(len(texts)),
         }  # fmt: skip
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
@@ -363,6 +367,11 @@ class VectorDBExplorer(Explorer):
         )
         # Drawn while open only: a closed map would cost every query change a picture.
         words.observe(lambda _: self._ring_query_words(), names="selected_index")
+        self.ivf_view = IVFView({name: controls[name] for name in ("n_lists", "nprobe")})
+        ivf = self.ivf_box = widgets.Accordion(
+            [self.ivf_view], titles=("approximate search (IVF): k-means cells and nprobe",)
+        )
+        ivf.observe(lambda _: self._show_ivf(self.database, self.result), names="selected_index")
         self.children = [
             widgets.HBox(
                 [controls["query"], controls["metric"], controls["k"], controls["numbers"]],
@@ -380,6 +389,7 @@ class VectorDBExplorer(Explorer):
             ),
             *self.panels.values(),
             words,
+            ivf,
         ]
         self.refresh()
 
@@ -447,6 +457,14 @@ class VectorDBExplorer(Explorer):
         self.bars.show(database, result, fmt=fmt)
         self.bars_image.value = self.bars.png()
         self._ring_query_words()
+        self._show_ivf(database, result)
+
+    def _show_ivf(self, database, result) -> None:
+        """The lists slider reaches the number of texts, nprobe the lists; drawn while open."""
+        self._follow_max("n_lists", len(database))
+        self._follow_max("nprobe", min(self.controls["n_lists"].value, len(database)))
+        if self.ivf_box.selected_index is not None:
+            self.ivf_view.show(database, result)
 
     def _ring_query_words(self) -> None:
         """Ring the query's words on the word map, if it is open and they changed."""
@@ -458,11 +476,15 @@ class VectorDBExplorer(Explorer):
 
     def _follow_k(self, n: int) -> None:
         """Let the k slider reach exactly the number of texts, without a second recompute."""
-        k = self.controls["k"]
-        if k.max != n:
-            self._held += 1  # lowering max may lower k.value: already capped in `compute`
+        self._follow_max("k", n)
+
+    def _follow_max(self, name: str, n: int) -> None:
+        """A slider's maximum set to n without a second recompute (its value is capped in use)."""
+        slider = self.controls[name]
+        if slider.max != n:
+            self._held += 1  # lowering max may lower the value: already capped in use
             try:
-                k.max = n
+                slider.max = n
             finally:
                 self._held -= 1
 
