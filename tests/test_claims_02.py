@@ -351,3 +351,63 @@ def _(item):
     assert np.allclose(np.array(grid.step.expected, dtype=float).ravel(), explorer.result.scores)
     grid.close()
     explorer.close()
+
+
+# --- the IVF part (issue 16) has its own claims module, reading its cells by id ---------
+
+claims.checked_in(
+    "test_claims_ivf",
+    "ivf-explorer-try", "ivf-intro", "ivf-assign-md", "ivf-average-md", "ivf-step2-md",
+    "ivf-query-md", "ivf-try-md", "ivf-trade-md",
+)  # fmt: skip
+
+
+def _ivf():
+    """test_claims_ivf's fixtures, built the way it builds them."""
+    import nbformat
+
+    from tests import test_claims_ivf as ivf
+
+    cells = {c.id: c.source for c in nbformat.read(ivf.NOTEBOOK, as_version=4).cells}
+    ex, iv = examples.vectordb_exercise(), examples.ivf_exercise()
+    db = VectorDatabase(SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"]))
+    db.add(iv["texts"])
+    six = (iv["texts"], db.index_vectors.T, iv["init"], db.encoder.encode(iv["query"]).index_vector)
+    return ivf, cells, six
+
+
+@claims.try_this("Near is not best")
+def _(item):
+    ivf, cells, _ = _ivf()
+    assert item in " ".join(cells["ivf-explorer-try"].split())
+    ivf.test_try_this_in_the_explorer_near_is_not_best(cells)
+
+
+@claims.try_this("Another start")
+def _(item):
+    ivf, cells, six = _ivf()
+    assert item in " ".join(cells["ivf-try-md"].split())
+    ivf.test_try_this_by_hand(cells, six)
+
+
+@claims.try_this("Fewer lists")
+def _(item):
+    ivf, cells, six = _ivf()
+    assert item in " ".join(cells["ivf-try-md"].split())
+    ivf.test_try_this_by_hand(cells, six)
+
+
+def _cell_text(cell_id: str) -> str:
+    import nbformat
+
+    from tests.test_claims_ivf import NOTEBOOK
+
+    (source,) = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.id == cell_id]
+    text = "\n".join(line for line in source.splitlines() if not line.startswith("#"))
+    return re.escape(" ".join(text.split()))
+
+
+# Three IVF cells that test_claims_ivf checks by their content, not by id: left to it
+# (not yet reviewed here, issue 10's handover note says so).
+for _id in ("ivf-answers-md", "ivf-cells-md", "ivf-scale-md"):
+    claims.not_computed(_cell_text(_id), "the IVF part (issue 16): tests/test_claims_ivf.py")
