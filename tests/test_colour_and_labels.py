@@ -88,14 +88,6 @@ def test_cosine_bars_zoom_so_that_close_scores_look_different():
     assert bars.ax.get_xlim()[0] < 0 < bars.ax.get_xlim()[1]  # a dot product: from 0 again
 
 
-def test_a_dollar_in_a_text_is_shown_as_written_not_as_maths():
-    ex = examples.vectordb_exercise()
-    words = " ".join(list(ex["embeddings"])[:2])
-    db, found = _search([words], words, "dot")
-    bars = ScoreBars(db, found)
-    assert all(not name.get_parse_math() for name in bars.names)
-
-
 def test_load_counts_keep_clear_of_the_balanced_line():
     ex = examples.moe_exercise()
     result = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])(ex["X"])

@@ -87,8 +87,7 @@ class ScoreBars(LiveFigure):
                 ha="right",
                 va="center",
                 fontsize=9.5,
-                parse_math=False,
-            )  # a text is words: "$5 costs $10" is not maths
+            )
             for j in range(n)
         ]
         self._glyphs = None

@@ -127,7 +127,6 @@ class IndexVectorPlot(LiveFigure):
         return self.ax.annotate(
             "", xy=(0, 0), xytext=(9, 0), textcoords="offset points", color=colour,
             fontsize=9.5, va="center", bbox=LABEL_BOX, annotation_clip=False,
-            parse_math=False,  # a text is words: "$5 costs $10" is not maths
         )  # fmt: skip
 
     def _set_count(self, n: int) -> None:
