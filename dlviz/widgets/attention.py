@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import ipywidgets as widgets
 import numpy as np
 
@@ -15,6 +13,7 @@ from dlviz.multi_head import MultiHeadResult, multi_head_attention, positional_e
 from dlviz.multi_head_checks import multi_head_checks
 from dlviz.plots import AttentionHeatmap
 from dlviz.sheet import grid, labels, row
+from dlviz.widgets.attention_messages import hand_rule_message
 from dlviz.widgets.base import (
     Explorer,
     MatrixInput,
@@ -24,14 +23,6 @@ from dlviz.widgets.base import (
     step_panel,
 )
 from dlviz.widgets.heads import MAX_HEADS, HeadsView, stacked_weights
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def superscript(number) -> str:
-    """`superscript(42)` → "⁴²": an exponent as the notebook writes it."""
-    return str(number).translate(_SUPERSCRIPT)
-
 
 STEP_NAMES = {
     1: "the features X",
@@ -264,29 +255,7 @@ class AttentionExplorer(Explorer):
 
     def explain(self, exc: Exception) -> str:
         """The by-hand rules' limits in the learner's words, naming the control to change."""
-        text = str(exc)
-        too_big = re.match(
-            r"by hand, scaled score (\S+) \(key (\d+), query (\d+)\).*limit is 3\^(\d+)", text
-        )
-        if too_big:
-            score, key, query, limit = too_big.groups()
-            power = f"3{superscript(score)}" if score.isdigit() else f"3 to the power {score}"
-            return (
-                f"By hand, query {query} gives key {key} a scaled score of {score}, and "
-                f"{power} is too big to write down: the sheet's whole-number "
-                f"powers of 3 stop at 3{superscript(limit)}. Switch *mode* to *exact*, or "
-                "make the inputs smaller."
-            )
-        all_zero = re.match(r"by hand, every rounded 3ˣ in column q(\d+) is 0 \(its scaled "
-                            r"scores are ([^)]*)\)", text)  # fmt: skip
-        if all_zero:
-            query, scores = all_zero.groups()
-            return (
-                f"By hand, every power of 3 in column q{query} rounds to 0 (its scaled scores "
-                f"are {scores.replace('-', '−')}), so there is nothing to divide by. Switch "
-                f"*mode* to *exact*, which never rounds, or raise a score of query {query}."
-            )
-        return super().explain(exc)
+        return hand_rule_message(str(exc)) or super().explain(exc)
 
     def compute(self) -> AttentionResult:
         """Head 1's result (the walk-through); all heads are kept in `multi`."""
