@@ -111,12 +111,16 @@ class Explorer(StaticView, widgets.VBox):
             return f"{name} = nan is not a number: give one from {slider.min:g} to {slider.max:g}"
         return f"{name} = {value:g} is outside its range, {slider.min:g} to {slider.max:g}"
 
+    # Controls left out of the text form: how it is shown, not what it computes.
+    _unsummarised: tuple[str, ...] = ("view",)
+
     def _summary(self) -> dict:
         """Control values to show in the text form of the explorer."""
         return {
             name: control.value
             for name, control in self.controls.items()
             if isinstance(getattr(control, "value", None), (bool, int, float, str))
+            and name not in self._unsummarised
         }
 
     def __repr__(self) -> str:
@@ -245,9 +249,57 @@ def figure_image(live_figure, width: int | None = None) -> widgets.Image:
     )
 
 
-def step_panel(title: str, body) -> str:
-    """One step of an explorer's walk-through: a bold heading over its grids (HTML)."""
+def step_panel(title: str, body, *, large: bool = False) -> str:
+    """One step of an explorer's walk-through: a bold heading over its grids (HTML).
+
+    large: projector type (`large_type`): numbers 18 px, labels 16 px, heading 20 px.
+    """
+    if large:
+        return (
+            f'<div style="margin: 4px 0 2px 0; font-weight: bold; font-size: 20px">'
+            f"{html.escape(title)}</div>{large_type(body.html)}"
+        )
     return (
         f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
         f"{body.html}"
     )
+
+
+# The sheet's type (dlviz.sheet: numbers 13 px, labels 12 px) at projector size.
+_LARGE_TYPE = (
+    ("font-size:13px", "font-size:18px"),
+    ("font-size:12px", "font-size:16px"),
+    ("padding:3px 7px", "padding:2px 6px"),
+)
+
+
+def large_type(text: str) -> str:
+    """The same grids at projector size: numbers 18 px, row and column labels 16 px.
+
+    Read from the back of a room at 150 % zoom; the cells' padding shrinks a little so
+    the grids grow less than their type.
+    """
+    for small, large in _LARGE_TYPE:
+        text = text.replace(small, large)
+    return text
+
+
+VIEWS = (("all steps", "all"), ("projector", "projector"))
+
+
+def view_toggle() -> widgets.ToggleButtons:
+    """The "view" control: every step, or the projector view (one step, large type)."""
+    return widgets.ToggleButtons(
+        options=list(VIEWS),
+        value="all",
+        tooltips=[
+            "every step of the walk-through",
+            "for a projector: the chosen step only, with its inputs, in large type",
+        ],
+        style={"button_width": "7em"},
+    )
+
+
+def placeholder(box: widgets.Widget, shown: bool) -> None:
+    """Show a step's box, or hide it but keep its place, so the page does not jump."""
+    box.layout.visibility = None if shown else "hidden"

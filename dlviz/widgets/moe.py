@@ -25,6 +25,7 @@ from dlviz.widgets.base import (
     StrictIntSlider,
     figure_image,
     step_panel,
+    view_toggle,
 )
 from dlviz.widgets.moe_capacity import capacity_view
 
@@ -240,7 +241,12 @@ class MoEExplorer(Explorer):
     ``MoEExplorer(**examples.moe_exercise(7))``. X holds two tokens of 3 numbers, each
     from -5 to 5 (the sliders' range); there are two experts, W 4×3 and b of 4. The
     reset button goes back to these numbers.
+
+    "view" ("all" steps, or "projector": the step on the "step" slider only, 1-6, in
+    large type, the pictures left out) and "step" are the projector view's.
     """
+
+    _unsummarised = ("view", "step")  # the projector view's: not what it computes
 
     def __init__(
         self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0,
@@ -304,6 +310,11 @@ class MoEExplorer(Explorer):
                 icon="undo",
                 layout=widgets.Layout(width="auto", align_self="flex-start"),  # its own width
             ),
+            "view": view_toggle(),
+            "step": StrictIntSlider(
+                value=6, min=1, max=6, description="step", style=wide,
+                tooltip="the step the projector view shows",
+            ),
         }  # fmt: skip
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
@@ -323,18 +334,32 @@ class MoEExplorer(Explorer):
             [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in (1, 2, 3)]) for j in (1, 2)],
             layout=wrap,
         )
-        self.children = [
-            widgets.HBox(
-                [controls["top_k"], controls["n_experts"], controls["random_tokens"]],
-                layout=wrap,
-            ),
-            widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap),
-            tokens,
-            controls["reset"],
-            self.message,
-            widgets.HBox([self.gate_image, self.load_image], layout=wrap),
-            *self.panels.values(),
-        ]
+        sizes = widgets.HBox(
+            [controls["top_k"], controls["n_experts"], controls["random_tokens"]], layout=wrap
+        )
+        capacity = widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap)
+        self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
+        self._views = {
+            "all": [
+                sizes,
+                capacity,
+                tokens,
+                widgets.HBox([controls["reset"], controls["view"]], layout=wrap),
+                self.message,
+                widgets.HBox([self.gate_image, self.load_image], layout=wrap),
+                *self.panels.values(),
+            ],
+            # The projector view: the controls and the chosen step alone, in large type.
+            "projector": [
+                sizes,
+                tokens,
+                widgets.HBox([controls["step"], controls["view"], controls["reset"]], layout=wrap),
+                self.message,
+                self.focus,
+                capacity,
+            ],
+        }
+        self.children = self._views["all"]
         self.refresh()
 
     # -- computing -----------------------------------------------------------------------
@@ -404,6 +429,15 @@ class MoEExplorer(Explorer):
         return True
 
     def show(self, result: MoEResult) -> None:
+        view = self.controls["view"].value
+        if self.children != tuple(self._views[view]):
+            self.children = self._views[view]
+            self._shown_keys.clear()  # the pictures were not kept up to date meanwhile
+        if view == "projector":
+            step = self.controls["step"].value
+            title, body = step_views(result, self.moe)[step]
+            self.focus.value = step_panel(title, body, large=True)
+            return
         for k, (title, body) in step_views(result, self.moe).items():
             self.panels[k].value = step_panel(title, body)
         # Redraw a picture only when its numbers changed: X1[2] moves both of the sheet's
