@@ -80,5 +80,6 @@ def test_the_view_is_not_part_of_the_text_form():
 def test_large_type_grows_the_sheets_type_only():
     html = '<td style="font-size:13px;padding:3px 7px">3</td><th style="font-size:12px">q1</th>'
     assert large_type(html) == (
-        '<td style="font-size:18px;padding:2px 6px">3</td><th style="font-size:16px">q1</th>'
+        '<td style="font-size:18px;padding:0 5px;line-height:1.2">3</td>'
+        '<th style="font-size:16px">q1</th>'
     )

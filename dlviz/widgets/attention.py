@@ -211,11 +211,10 @@ class AttentionExplorer(Explorer):
                     ),
                     controls["mode"],
                     controls["causal"],
-                    controls["view"],
                 ],
                 layout=widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="0 2em"),
             ),
-            controls["temperature"],
+            widgets.HBox([controls["temperature"], controls["view"]], layout=wrap),
             widgets.HBox([controls["step"], self.step_name], layout=wrap),
         ]
         # The projector view: the controls, then the chosen step alone, in large type.

@@ -22,6 +22,7 @@ import traitlets
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
+from dlviz import sheet
 from dlviz.widgets.static import StaticView
 
 
@@ -256,8 +257,8 @@ def step_panel(title: str, body, *, large: bool = False) -> str:
     """
     if large:
         return (
-            f'<div style="margin: 4px 0 2px 0; font-weight: bold; font-size: 20px">'
-            f"{html.escape(title)}</div>{large_type(body.html)}"
+            f'<div style="margin: 2px 0 0 0; font-weight: bold; font-size: 17px">'
+            f"{html.escape(title)}</div>{large_type(side_by_side(body).html)}"
         )
     return (
         f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
@@ -269,7 +270,7 @@ def step_panel(title: str, body, *, large: bool = False) -> str:
 _LARGE_TYPE = (
     ("font-size:13px", "font-size:18px"),
     ("font-size:12px", "font-size:16px"),
-    ("padding:3px 7px", "padding:2px 6px"),
+    ("padding:3px 7px", "padding:0 5px;line-height:1.2"),
 )
 
 
@@ -282,6 +283,19 @@ def large_type(text: str) -> str:
     for small, large in _LARGE_TYPE:
         text = text.replace(small, large)
     return text
+
+
+def side_by_side(body):
+    """A product laid out in a row (left · right = result) instead of crossed, as on paper.
+
+    A projector is wide and short: the crossed layout stacks the right factor above the
+    product, which would push the step's result off the screen.
+    """
+    if isinstance(body, sheet.Product):
+        return sheet.row(body.left, body.right, body.result)
+    if isinstance(body, sheet.Row):
+        return sheet.row(*(side_by_side(item) for item in body.items))
+    return body
 
 
 VIEWS = (("all steps", "all"), ("projector", "projector"))

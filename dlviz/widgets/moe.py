@@ -273,7 +273,8 @@ class MoEExplorer(Explorer):
             f"X{j + 1}[{i + 1}]": StrictFloatSlider(
                 value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
                 description=f"X{j + 1}[{i + 1}]", readout_format=".1f",
-                layout=widgets.Layout(width="340px"),  # 20 steps: room for each
+                style={"description_width": "3.2em"},
+                layout=widgets.Layout(width="212px"),  # 20 steps: room for each; 3 a line
             )
             for j in range(2)
             for i in range(3)
@@ -282,15 +283,18 @@ class MoEExplorer(Explorer):
             **token_sliders,
             "top_k": StrictIntSlider(
                 value=top_k, min=1, max=n_experts, description="top_k", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="how many experts each token goes to",
             ),
             "n_experts": StrictIntSlider(
                 value=n_experts, min=2, max=MAX_EXPERTS, description="experts", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="2 = the sheet's experts; more are random (fixed seed)",
             ),
             "random_tokens": StrictIntSlider(
                 value=random_tokens, min=0, max=MAX_RANDOM_TOKENS,
                 description="random tokens", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="0 = just X1 and X2; more are random (fixed seed)",
             ),
             "capacity": widgets.Checkbox(
@@ -352,7 +356,10 @@ class MoEExplorer(Explorer):
             # The projector view: the controls and the chosen step alone, in large type.
             "projector": [
                 sizes,
-                tokens,
+                widgets.GridBox(  # X1's numbers in a row, X2's under them: two lines
+                    [token_sliders[f"X{j}[{i}]"] for j in (1, 2) for i in (1, 2, 3)],
+                    layout=widgets.Layout(grid_template_columns="repeat(3, max-content)"),
+                ),
                 widgets.HBox([controls["step"], controls["view"], controls["reset"]], layout=wrap),
                 self.message,
                 self.focus,

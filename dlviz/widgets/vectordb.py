@@ -374,10 +374,7 @@ class VectorDBExplorer(Explorer):
         )
         # Drawn while open only: a closed map would cost every query change a picture.
         words.observe(lambda _: self._ring_query_words(), names="selected_index")
-        search = widgets.HBox(
-            [controls["query"], controls["metric"], controls["k"], controls["numbers"]],
-            layout=wrap,
-        )
+        search = [controls["query"], controls["metric"], controls["k"]]
         texts_and_model = widgets.HBox(
             [controls["database"], model], layout=widgets.Layout(flex_flow="row wrap")
         )
@@ -385,7 +382,7 @@ class VectorDBExplorer(Explorer):
         self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
         self._views = {
             "all": [
-                search,
+                widgets.HBox([*search, controls["numbers"]], layout=wrap),
                 texts_and_model,
                 widgets.HBox([controls["reset"], self.nearest, controls["view"]], layout=wrap),
                 inputs,
@@ -400,13 +397,17 @@ class VectorDBExplorer(Explorer):
             # The projector view: the search controls and the chosen step alone, in large
             # type; the texts and the model fold away below it.
             "projector": [
-                search,
+                widgets.HBox(search, layout=wrap),
                 widgets.HBox([controls["step"], self.step_name, controls["view"]], layout=wrap),
                 self.message,
                 self.focus,
                 widgets.Accordion(
-                    [widgets.VBox([texts_and_model, controls["W"], controls["reset"]])],
-                    titles=("the texts and the model: P, b, W",),
+                    [
+                        widgets.VBox(
+                            [controls["numbers"], texts_and_model, controls["W"], controls["reset"]]
+                        )
+                    ],
+                    titles=("numbers, the texts and the model: P, b, W",),
                 ),
             ],
         }
