@@ -39,6 +39,7 @@ def test_a_formula_latex2mathml_cannot_read_is_kept_as_code():
     assert export_html.mathml("\\frac{1}{", display=False).startswith("<code>")
 
 
+@pytest.mark.slow  # converts each whole notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_page_is_self_contained(path, tmp_path):
     page = export_html.export(path, tmp_path).read_text(encoding="utf-8")

@@ -23,12 +23,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from dlviz._format import format_number
+from dlviz.palette import MASKED_COLOUR as MASKED_COLOUR  # re-exported by dlviz.plots
+from dlviz.palette import text_colour
 from dlviz.plots._png import encode_png
-from dlviz.sheet import format_number, text_colour
 
-# Colour-blind-safe, and the same families as the HTML grids of dlviz.sheet.
+# Colour-blind-safe, and the same family as the HTML grids' (dlviz.palette.SEQUENTIAL).
 WEIGHTS_CMAP = "Blues"
-MASKED_COLOUR = "#d9d9d9"
 
 
 class LiveFigure:

@@ -10,9 +10,10 @@ import matplotlib.textpath
 import matplotlib.transforms
 import numpy as np
 
+from dlviz._format import format_number, labels
+from dlviz.palette import text_colour
 from dlviz.plots.base import GlyphLabels, Heatmap
 from dlviz.plots.moe_load import DROPPED_COLOUR
-from dlviz.sheet import format_number, labels, text_colour
 
 # The gate picture shows at most this many tokens, the first ones: beyond that a cell is
 # too narrow to read. The load bars count every token.

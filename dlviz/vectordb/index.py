@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, as_matrix, as_vector, choice, frozen, shape_text
-from dlviz._numerics import direction_problem, no_direction, row_scales, unit_rows
+from dlviz._numerics import (
+    direction_problem,
+    no_direction,
+    refuse_nonfinite,
+    row_scales,
+    unit_rows,
+)
 from dlviz.vectordb._ranking import _all_finite, _check_k, _top_k_blocks
 
 METRICS = ("dot", "cosine")
@@ -159,10 +165,12 @@ class VectorIndex:
         if not _all_finite(new):
             if not _all_finite(rows):
                 as_array("vectors", rows, ndim=rows.ndim)  # raises, naming the entry
-            i = int(np.flatnonzero(~np.isfinite(new).all(axis=1))[0])
-            raise ValueError(
-                f"vectors[{i}] has entries too large for {self._dtype} (largest |entry| "
-                f"{np.abs(rows[i]).max():g}): nothing was added"
+            refuse_nonfinite(  # the first row with an entry beyond the dtype
+                new,
+                lambda where: (
+                    f"vectors[{where[0]}] has entries too large for {self._dtype} (largest "
+                    f"|entry| {np.abs(rows[where[0]]).max():g}): nothing was added"
+                ),
             )
         self._n += m
         return np.arange(self._n - m, self._n, dtype=np.int64)

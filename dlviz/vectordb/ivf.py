@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, choice, frozen
+from dlviz._numerics import refuse_nonfinite
 from dlviz.vectordb._ranking import _all_finite, _best, _ranges, _row_norms
 from dlviz.vectordb.index import METRICS, Neighbours, _checked_rows, _float_dtype
 from dlviz.vectordb.kmeans import KMeans, _check_centroids, assign, kmeans, nearest_centroids
@@ -169,10 +170,12 @@ class IVFIndex:
         with np.errstate(over="ignore"):
             new = rows.astype(self._dtype, copy=False)
         if not _all_finite(new):
-            i = int(np.flatnonzero(~np.isfinite(new).all(axis=1))[0])
-            raise ValueError(
-                f"vectors[{i}] has entries too large for {self._dtype} (largest |entry| "
-                f"{np.abs(rows[i]).max():g}): nothing was added"
+            refuse_nonfinite(  # the first row with an entry beyond the dtype
+                new,
+                lambda where: (
+                    f"vectors[{where[0]}] has entries too large for {self._dtype} (largest "
+                    f"|entry| {np.abs(rows[where[0]]).max():g}): nothing was added"
+                ),
             )
         n, m = len(self), new.shape[0]
         labels = np.concatenate(

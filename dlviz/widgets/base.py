@@ -23,6 +23,7 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from dlviz import sheet
+from dlviz.palette import ORANGE
 from dlviz.widgets.static import StaticView
 
 
@@ -94,7 +95,7 @@ class Explorer(StaticView, widgets.VBox):
             self.message.value = ""
             return
         self.message.value = (
-            '<div role="alert" style="border-left: 4px solid #b35806; background: #fff4e5; '
+            f'<div role="alert" style="border-left: 4px solid {ORANGE}; background: #fff4e5; '
             'color: #3d2100; padding: 6px 10px; margin: 4px 0">'
             f"<b>⚠ Not recomputed:</b> {html.escape(text)}<br>"
             "<small>The views below still show the last good input; fix the value above "

@@ -9,9 +9,11 @@ import numpy as np
 
 from dlviz import examples
 from dlviz._numerics import direction_problem, unit_rows
+from dlviz._table import html_table
 from dlviz.checking import vectordb_checks
+from dlviz.palette import FONT
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
-from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid, labels, product, row
+from dlviz.sheet import format_number, grid, labels, product, row
 from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
 from dlviz.widgets.base import (
     Explorer,
@@ -68,29 +70,16 @@ def _stack(*items) -> _Html:
 
 def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
     """Words (not numbers) in a grid laid out like `dlviz.sheet.grid`: tokens, hits."""
-    # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
-    cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;background:#fff;color:#000"
-    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
-    parts = [
-        f'<table data-name="{html.escape(name)}" style="border-collapse:collapse;'
-        f'margin:2px 0;{FONT}">',
-        '<caption style="caption-side:top;text-align:left;white-space:nowrap;'
-        f'padding-bottom:2px;font-family:inherit">{html.escape(title)}</caption>',
-        f'<tr><th style="{head}"></th>'
-        + "".join(f'<th style="{head};text-align:center">{html.escape(c)}</th>' for c in cols)
-        + "</tr>",
-    ]
-    for i, (label, line) in enumerate(zip(rows, cells, strict=True)):
-        parts.append(f'<tr><th style="{head};text-align:right">{html.escape(label)}</th>')
-        for j in range(len(cols)):
-            text = line[j] if j < len(line) else ""
-            style = cell if text else f"{cell};border:0;background:transparent"
-            parts.append(
-                f'<td data-row="{i}" data-col="{j}" style="{style}">{html.escape(text)}</td>'
-            )
-        parts.append("</tr>")
-    parts.append("</table>")
-    return _Html("".join(parts))
+
+    def cell(i: int, j: int) -> tuple[str, str, str]:
+        text = cells[i][j] if j < len(cells[i]) else ""
+        # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
+        return text, "background:#fff;color:#000" if text else "border:0;background:transparent", ""
+
+    if len(cells) != len(rows):
+        raise ValueError(f"{len(cells)} rows of words for {len(rows)} row labels")
+    return _Html(html_table(len(rows), len(cols), cell, rows=rows, cols=cols, title=title,
+                            name=name))  # fmt: skip
 
 
 def step_views(
