@@ -11,23 +11,16 @@ scrolls. Screenshots go to benchmarks/results/screenshot_projector_*.png (look a
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401 - fixtures used by name
-    EXPLORER,
-    RESULTS,
-    VIEWPORT,
-    browser,
-    run_all,
-    wait_for_kernel,
-)
+from tests import browser_support as support
+from tests.browser_page import EXPLORER, VIEWPORT, run_all, wait_for_kernel
 
-try:
-    from . import browser_support as support
-except ImportError:
-    import browser_support as support
+pytestmark = pytest.mark.browser
 
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 ZOOMED = {"width": 853, "height": 480}  # 1280×720 at 150 %, in CSS pixels
 NAME = "projector.ipynb"
 CASES = [  # (stem, the cell's code, the controls that must be on screen)
@@ -112,13 +105,13 @@ def lab(tmp_path_factory):
     (root / NAME).write_text(json.dumps(notebook), encoding="utf-8")
     server = support.JupyterLab(root, work)
     try:
-        server.start(timeout=60)
+        server.start()
         yield server
     finally:
         server.stop()
 
 
-def test_projector_view_at_1280x720_and_150_percent(browser, lab):  # noqa: F811
+def test_projector_view_at_1280x720_and_150_percent(browser, lab):
     # Run the cells in the test's usual window (at 853 px JupyterLab folds the toolbar,
     # kernel indicator included, into a menu), then look at the projector's.
     context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1.5)
