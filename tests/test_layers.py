@@ -54,7 +54,6 @@ NOT_YET_SPLIT = {
     "dlviz.moe": "the checks of the experts and tokens at the door from the routing",
     "dlviz.widgets.moe": "the by-hand step views from the explorer",
     "dlviz.widgets.vectordb": "the by-hand step views (step_views) from the explorer",
-    "dlviz.plots.vectordb": "the word map from the index-vector plane",
 }
 
 
