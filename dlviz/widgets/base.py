@@ -17,13 +17,16 @@ import html
 from contextlib import contextmanager
 
 import ipywidgets as widgets
-import numpy as np
 import traitlets
-from ipywidgets.widgets.widget_description import DescriptionStyle
-from ipywidgets.widgets.widget_string import HTMLStyle
 
 from dlviz import sheet
 from dlviz.palette import ORANGE
+
+# The controls live in their own module; the explorers import them from here too.
+from dlviz.widgets.controls import MatrixInput as MatrixInput
+from dlviz.widgets.controls import Reporting, _Strict, kind_fault, refusal_text
+from dlviz.widgets.controls import StrictFloatSlider as StrictFloatSlider
+from dlviz.widgets.controls import StrictIntSlider as StrictIntSlider
 from dlviz.widgets.static import StaticView
 
 
@@ -46,8 +49,9 @@ class Explorer(StaticView, widgets.VBox):
         for control in controls.values():
             if "value" in control.trait_names():
                 control.observe(self._on_change, names="value")
-            if isinstance(control, _Strict):
+            if isinstance(control, Reporting):
                 control.on_refused = self._refused
+                control.on_accepted = self._accepted
 
     # -- what a subclass provides ----------------------------------------------------
 
@@ -103,15 +107,28 @@ class Explorer(StaticView, widgets.VBox):
         )
         self.message.layout.display = None
 
-    def _refused(self, slider, value) -> None:
-        name = next(n for n, c in self.controls.items() if c is slider)
-        self.show_error(self.refusal(name, slider, value))
+    def _refused(self, control, value) -> None:
+        name = next(n for n, c in self.controls.items() if c is control)
+        if isinstance(control, _Strict) and kind_fault(value, whole=control.whole):
+            text = refusal_text(name, control, value)  # not a number, or not a whole one
+        elif isinstance(control, _Strict):
+            text = self.refusal(name, control, value)
+        else:
+            text = control.problem  # a matrix names the entry at fault itself
+        self.show_error(text)
+
+    def _accepted(self, control) -> None:
+        """A control was set to the value it holds: clear a refusal still on screen."""
+        if self.error and not self._held:
+            self.refresh()
 
     def refusal(self, name: str, slider, value) -> str:
-        """Why `value`, set from Python, does not fit slider `name` (subclasses may say more)."""
-        if value != value:
-            return f"{name} = nan is not a number: give one from {slider.min:g} to {slider.max:g}"
-        return f"{name} = {value:g} is outside its range, {slider.min:g} to {slider.max:g}"
+        """Why number `value`, set from Python, does not fit slider `name` (NaN, or its range).
+
+        Subclasses may say more; a value that is no number at all, or not a whole one on
+        a whole-number slider, is explained by the base in the same words everywhere.
+        """
+        return refusal_text(name, slider, value)
 
     # Controls left out of the text form: how it is shown, not what it computes.
     _unsummarised: tuple[str, ...] = ("view",)
@@ -130,117 +147,6 @@ class Explorer(StaticView, widgets.VBox):
         # notebooks' text outputs are compared by nbval: keep it short and stable.
         shown = ", ".join(f"{k}={v!r}" for k, v in self._summary().items())
         return f"{type(self).__name__}({shown})"
-
-
-class _Strict:
-    """A slider that refuses a value outside min…max set from Python, instead of capping it.
-
-    ipywidgets caps such a value without a word (top_k = 5 with 2 experts would quietly
-    become 2). Here the slider keeps its value and calls `on_refused(slider, value)`,
-    so that the explorer can say why (`Explorer.refusal`). NaN is refused too.
-    """
-
-    on_refused = None
-
-    @traitlets.validate("value")
-    def _validate_value(self, proposal):
-        value = proposal["value"]
-        if self.min <= value <= self.max:  # False for NaN
-            return value
-        if self.on_refused is not None:
-            self.on_refused(self, value)
-        return self.value
-
-
-class StrictIntSlider(_Strict, widgets.IntSlider):
-    """An IntSlider that refuses, rather than caps, an out-of-range value set from Python."""
-
-
-class StrictFloatSlider(_Strict, widgets.FloatSlider):
-    """A FloatSlider that refuses, rather than caps, an out-of-range value set from Python."""
-
-
-class MatrixInput(widgets.GridBox):
-    """A matrix of number boxes with row and column labels, as one control.
-
-    `value` is the whole matrix as a tuple of row tuples; setting it fills the
-    boxes, and typing in a box changes it. Python-side only: each box syncs itself.
-    """
-
-    value = traitlets.Any()
-
-    def __init__(self, values, *, rows, cols, title: str = "", step: float = 1.0):
-        values = np.asarray(values, dtype=float)
-        self.shape = values.shape
-        self._syncing = False
-        # One layout and one style shared by every box: a model each would be
-        # hundreds of widget models, all saved in the notebook.
-        box_layout = widgets.Layout(width="4.3em")
-        box_style = DescriptionStyle()
-        self.boxes = [
-            [
-                widgets.FloatText(
-                    value=float(values[i, j]),
-                    step=step,
-                    layout=box_layout,
-                    style=box_style,
-                    tooltip=f"{title}[{rows[i]}, {cols[j]}]",
-                )
-                for j in range(self.shape[1])
-            ]
-            for i in range(self.shape[0])
-        ]
-        for row in self.boxes:
-            for box in row:
-                box.observe(self._from_boxes, names="value")
-        label = widgets.Layout(justify_content="center")
-        label_style = HTMLStyle()
-        cells = [widgets.HTML(f"<b>{html.escape(title)}</b>", layout=label, style=label_style)]
-        cells += [widgets.HTML(html.escape(c), layout=label, style=label_style) for c in cols]
-        for i in range(self.shape[0]):
-            cells.append(widgets.HTML(html.escape(rows[i]), layout=label, style=label_style))
-            cells.extend(self.boxes[i])
-        super().__init__(
-            cells,
-            layout=widgets.Layout(
-                grid_template_columns=f"auto repeat({self.shape[1]}, 4.5em)",
-                grid_gap="2px 2px",
-                align_items="center",
-                margin="0 18px 8px 0",
-            ),
-        )
-        self.value = self._read()
-
-    def _read(self) -> tuple:
-        return tuple(tuple(box.value for box in row) for row in self.boxes)
-
-    def _from_boxes(self, change) -> None:
-        if not self._syncing:
-            self.value = self._read()
-
-    @traitlets.validate("value")
-    def _check(self, proposal):
-        value = proposal["value"]
-        shape = np.shape(value)
-        if shape != self.shape:
-            raise ValueError(
-                f"this input is a {self.shape[0]}×{self.shape[1]} matrix; got shape {shape}"
-            )
-        return tuple(tuple(float(v) for v in row) for row in value)
-
-    @traitlets.observe("value")
-    def _to_boxes(self, change) -> None:
-        self._syncing = True  # one change of `value`, not one per box
-        try:
-            for row_boxes, row in zip(self.boxes, change["new"], strict=True):
-                for box, v in zip(row_boxes, row, strict=True):
-                    box.value = v
-        finally:
-            self._syncing = False
-
-    @property
-    def array(self) -> np.ndarray:
-        return np.array(self.value, dtype=float)
 
 
 def figure_image(live_figure, width: int | None = None) -> widgets.Image:
