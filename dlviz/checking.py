@@ -218,34 +218,6 @@ def attention_checks(result) -> dict[str, Step]:
     }  # fmt: skip
 
 
-def multi_head_checks(result) -> dict[str, Step]:
-    """The concatenation and the output WO·concat of a `MultiHeadResult`, with their slips.
-
-    Each head's own steps are checked with `attention_checks(result.heads[h])`.
-    """
-    n, d_v, h = result.n_tokens, result.d_v, result.n_heads
-    hand = result.mode == "hand"
-    concat_rows = tuple(f"h{i + 1}·{j + 1}" for i in range(h) for j in range(d_v))
-    reversed_heads = np.vstack([head.output for head in reversed(result.heads)])
-    first_only = result.WO[:, :d_v] @ result.heads[0].output
-    return {
-        "concat": Step(
-            "concat", "concat: the heads' outputs stacked, head 1 on top", result.concat,
-            concat_rows, tuple(labels("z", n)), tolerance=0.0 if hand else 0.005,
-            fmt="auto" if hand else ".2f",
-            slips=(Slip(reversed_heads, "The heads are stacked in the wrong order: head 1's "
-                        "rows go on top, then head 2's, and so on."),),
-        ),
-        "multi_output": Step(
-            "multi_output", "output = WO·concat", result.output, None,
-            tuple(labels("o", n)), tolerance=0.0 if hand else 0.005,
-            fmt="auto" if hand else ".2f",
-            slips=(Slip(first_only, "Only head 1 was mixed in: each output entry uses a whole "
-                        "row of WO, across every head's rows of the concatenation."),),
-        ),
-    }  # fmt: skip
-
-
 def _encode_variant(encoder, tokens, *, relu=True, bias=True, drop_last_row_of=None):
     """Encode tokens with one rule changed, the way a slip would."""
     E = np.column_stack([encoder.vocabulary.vector(t) for t in tokens])  # (dim, n_tokens)
@@ -377,4 +349,34 @@ def moe_checks(moe, result, n_tokens: int = 2) -> dict[str, Step]:
                            Slip(dense, "That mixes every expert by its gate probability; with "
                                 "top-1 routing only the chosen expert computes."),
                        )),
+    }  # fmt: skip
+
+
+def ivf_checks(step, texts: Sequence[str]) -> dict[str, Step]:
+    """The two by-hand steps of one Lloyd step (`dlviz.vectordb.lloyd_step`): keys
+    "assignment" (the list of each text, counted from 1) and "centroids" (the new
+    centroid of each list, one per column as on the sheets)."""
+    n_lists = step.centroids.shape[0]
+    lists = tuple(f"list {j + 1}" for j in range(n_lists))
+    assignment = (step.assignment + 1)[None, :].astype(float)  # (1, n): lists from 1
+    sums = step.new_centroids * np.maximum(step.counts, 1)[:, None]  # (n_lists, dim)
+    with_old = (sums + step.centroids) / (step.counts + 1)[:, None]
+    axes = (
+        tuple(labels("x", step.centroids.shape[1])) if step.centroids.shape[1] != 2 else ("x", "y")
+    )
+    return {
+        "assignment": Step("assignment", "the list of each text: its nearest centroid",
+                           assignment, ("list",), tuple(texts),
+                           slips=(Slip(assignment - 1, "Lists are counted from 1 here: the "
+                                       "first centroid's list is list 1."),)),
+        "centroids": Step("centroids", "the new centroids: the mean of each list",
+                          step.new_centroids.T, axes, lists,
+                          slips=(
+                              Slip(sums.T, "That is the sum of the list: divide by how "
+                                   "many texts it holds."),
+                              Slip(with_old.T, "The old centroid is not one of the texts: "
+                                   "average the list's texts only."),
+                              Slip(3 * step.new_centroids.T, "Those are thirds: divide by "
+                                   "3 to get the index vector's own numbers."),
+                          )),
     }  # fmt: skip

@@ -8,8 +8,9 @@ import numpy as np
 from dlviz import examples
 from dlviz._checks import as_int
 from dlviz.attention import AttentionResult, self_attention
-from dlviz.checking import attention_checks, multi_head_checks
+from dlviz.checking import attention_checks
 from dlviz.multi_head import MultiHeadResult, multi_head_attention, positional_encoding
+from dlviz.multi_head_checks import multi_head_checks
 from dlviz.plots import AttentionHeatmap
 from dlviz.sheet import grid, labels, row
 from dlviz.widgets.base import (

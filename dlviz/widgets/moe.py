@@ -229,7 +229,7 @@ class MoEExplorer(Explorer):
     the sheet), "top_k" (1 to the number of experts), "n_experts" (2 = the sheet's
     experts; up to 8, the extra ones random),
     "random_tokens" (0 = just X1 and X2; up to 64 more, random), "capacity" (a check
-    box: limit each expert's slots), "capacity_factor" (0 to 4, step 0.25: each expert
+    box labelled "limit slots"), "capacity_factor" (0 to 4, step 0.25: each expert
     serves floor(factor · top_k · n_tokens / n_experts) slots while "capacity" is
     ticked) and "reset" (a button back to the exercise). Random parts come from
     `examples.random_moe(…, seed)`.
@@ -300,7 +300,7 @@ class MoEExplorer(Explorer):
                 tooltip="0 = just X1 and X2; more are random (fixed seed)",
             ),
             "capacity": widgets.Checkbox(
-                value=capacity_factor is not None, description="capacity", indent=False,
+                value=capacity_factor is not None, description="limit slots", indent=False,
                 layout=widgets.Layout(width="auto"),
                 tooltip="give each expert a fixed number of slots; the rest are dropped",
             ),

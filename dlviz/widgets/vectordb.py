@@ -27,6 +27,7 @@ from dlviz.widgets.base import (
     step_panel,
     view_toggle,
 )
+from dlviz.widgets.ivf import IVFView, ivf_controls
 
 STEP_NAMES = {
     1: "split into words",
@@ -231,7 +232,9 @@ class VectorDBExplorer(Explorer):
     "metric" ("dot"/"cosine"), "numbers" ("frac" or ".3f"), one FloatSlider per
     entry of the projection, "P[1,1]" … "P[2,4]", and of the encoder's bias,
     "b[1]" … "b[4]" (counted from 1, as the sheet's rows and columns), "W" (a
-    `MatrixInput`) and "reset" (a button back to the exercise). `result` is the
+    `MatrixInput`), "reset" (a button back to the exercise), and for approximate search
+    "n_lists" (k-means cells, up to the number of texts) and "nprobe" (lists read,
+    up to n_lists), shown in the "approximate search (IVF)" section. `result` is the
     current `SearchResult`, `database` its `VectorDatabase`.
 
     Starting values (all optional, the exercise's by default): the texts, the query,
@@ -327,6 +330,7 @@ class VectorDBExplorer(Explorer):
                 value=7, min=1, max=len(STEP_NAMES), description="step",
                 style={"description_width": "initial"}, layout=widgets.Layout(width="20em"),
             ),
+            **ivf_controls(len(texts)),
         }  # fmt: skip
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
@@ -368,6 +372,11 @@ class VectorDBExplorer(Explorer):
         )
         # Drawn while open only: a closed map would cost every query change a picture.
         words.observe(lambda _: self._ring_query_words(), names="selected_index")
+        self.ivf_view = IVFView({name: controls[name] for name in ("n_lists", "nprobe")})
+        ivf = self.ivf_box = widgets.Accordion(
+            [self.ivf_view], titles=("approximate search (IVF): k-means cells and nprobe",)
+        )
+        ivf.observe(lambda _: self._show_ivf(self.database, self.result), names="selected_index")
         search = [controls["query"], controls["metric"], controls["k"]]
         texts_and_model = widgets.HBox(
             [controls["database"], model], layout=widgets.Layout(flex_flow="row wrap")
@@ -387,6 +396,7 @@ class VectorDBExplorer(Explorer):
                 ),
                 *self.panels.values(),
                 words,
+                ivf,
             ],
             # The projector view: the search controls and the chosen step alone, in large
             # type; the texts and the model fold away below it.
@@ -476,6 +486,14 @@ class VectorDBExplorer(Explorer):
         self.bars.show(database, result, fmt=fmt)
         self.bars_image.value = self.bars.png()
         self._ring_query_words()
+        self._show_ivf(database, result)
+
+    def _show_ivf(self, database, result) -> None:
+        """The lists slider reaches the number of texts, nprobe the lists; drawn while open."""
+        self._follow_max("n_lists", len(database))
+        self._follow_max("nprobe", min(self.controls["n_lists"].value, len(database)))
+        if self.ivf_box.selected_index is not None:
+            self.ivf_view.show(database, result)
 
     def _show_focus(self, database, result, fmt: str) -> None:
         """The projector view: the step on the slider only, in large type."""
@@ -496,11 +514,15 @@ class VectorDBExplorer(Explorer):
 
     def _follow_k(self, n: int) -> None:
         """Let the k slider reach exactly the number of texts, without a second recompute."""
-        k = self.controls["k"]
-        if k.max != n:
-            self._held += 1  # lowering max may lower k.value: already capped in `compute`
+        self._follow_max("k", n)
+
+    def _follow_max(self, name: str, n: int) -> None:
+        """A slider's maximum set to n without a second recompute (its value is capped in use)."""
+        slider = self.controls[name]
+        if slider.max != n:
+            self._held += 1  # lowering max may lower the value: already capped in use
             try:
-                k.max = n
+                slider.max = n
             finally:
                 self._held -= 1
 
