@@ -26,6 +26,7 @@ from dlviz.widgets.base import (
     StrictIntSlider,
     figure_image,
     step_panel,
+    view_toggle,
 )
 from dlviz.widgets.moe_capacity import capacity_view
 
@@ -242,7 +243,12 @@ class MoEExplorer(Explorer):
     ``MoEExplorer(**examples.moe_exercise(7))``. X holds two tokens of 3 numbers, each
     from -5 to 5 (the sliders' range); there are two experts, W 4×3 and b of 4. The
     reset button goes back to these numbers.
+
+    "view" ("all" steps, or "projector": the step on the "step" slider only, 1-6, in
+    large type, the pictures left out) and "step" are the projector view's.
     """
+
+    _unsummarised = ("view", "step")  # the projector view's: not what it computes
 
     def __init__(
         self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0,
@@ -269,7 +275,8 @@ class MoEExplorer(Explorer):
             f"X{j + 1}[{i + 1}]": StrictFloatSlider(
                 value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
                 description=f"X{j + 1}[{i + 1}]", readout_format=".1f",
-                layout=widgets.Layout(width="340px"),  # 20 steps: room for each
+                style={"description_width": "3.2em"},
+                layout=widgets.Layout(width="212px"),  # 20 steps: room for each; 3 a line
             )
             for j in range(2)
             for i in range(3)
@@ -278,15 +285,18 @@ class MoEExplorer(Explorer):
             **token_sliders,
             "top_k": StrictIntSlider(
                 value=top_k, min=1, max=n_experts, description="top_k", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="how many experts each token goes to",
             ),
             "n_experts": StrictIntSlider(
                 value=n_experts, min=2, max=MAX_EXPERTS, description="experts", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="2 = the sheet's experts; more are random (fixed seed)",
             ),
             "random_tokens": StrictIntSlider(
                 value=random_tokens, min=0, max=MAX_RANDOM_TOKENS,
                 description="random tokens", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="0 = just X1 and X2; more are random (fixed seed)",
             ),
             "capacity": widgets.Checkbox(
@@ -305,6 +315,11 @@ class MoEExplorer(Explorer):
                 description="back to the exercise",
                 icon="undo",
                 layout=widgets.Layout(width="auto", align_self="flex-start"),  # its own width
+            ),
+            "view": view_toggle(),
+            "step": StrictIntSlider(
+                value=6, min=1, max=6, description="step", style=wide,
+                tooltip="the step the projector view shows",
             ),
         }  # fmt: skip
         super().__init__(controls)
@@ -325,18 +340,35 @@ class MoEExplorer(Explorer):
             [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in (1, 2, 3)]) for j in (1, 2)],
             layout=wrap,
         )
-        self.children = [
-            widgets.HBox(
-                [controls["top_k"], controls["n_experts"], controls["random_tokens"]],
-                layout=wrap,
-            ),
-            widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap),
-            tokens,
-            controls["reset"],
-            self.message,
-            widgets.HBox([self.gate_image, self.load_image], layout=wrap),
-            *self.panels.values(),
-        ]
+        sizes = widgets.HBox(
+            [controls["top_k"], controls["n_experts"], controls["random_tokens"]], layout=wrap
+        )
+        capacity = widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap)
+        self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
+        self._views = {
+            "all": [
+                sizes,
+                capacity,
+                tokens,
+                widgets.HBox([controls["reset"], controls["view"]], layout=wrap),
+                self.message,
+                widgets.HBox([self.gate_image, self.load_image], layout=wrap),
+                *self.panels.values(),
+            ],
+            # The projector view: the controls and the chosen step alone, in large type.
+            "projector": [
+                sizes,
+                widgets.GridBox(  # X1's numbers in a row, X2's under them: two lines
+                    [token_sliders[f"X{j}[{i}]"] for j in (1, 2) for i in (1, 2, 3)],
+                    layout=widgets.Layout(grid_template_columns="repeat(3, max-content)"),
+                ),
+                widgets.HBox([controls["step"], controls["view"], controls["reset"]], layout=wrap),
+                self.message,
+                self.focus,
+                capacity,
+            ],
+        }
+        self.children = self._views["all"]
         self.refresh()
 
     # -- computing -----------------------------------------------------------------------
@@ -406,6 +438,15 @@ class MoEExplorer(Explorer):
         return True
 
     def show(self, result: MoEResult) -> None:
+        view = self.controls["view"].value
+        if self.children != tuple(self._views[view]):
+            self.children = self._views[view]
+            self._shown_keys.clear()  # the pictures were not kept up to date meanwhile
+        if view == "projector":
+            step = self.controls["step"].value
+            title, body = step_views(result, self.moe)[step]
+            self.focus.value = step_panel(title, body, large=True)
+            return
         for k, (title, body) in step_views(result, self.moe).items():
             self.panels[k].value = step_panel(title, body)
         # Redraw a picture only when its numbers changed: X1[2] moves both of the sheet's
