@@ -51,8 +51,9 @@ class Explorer(StaticView, widgets.VBox):
         self.controls = controls
         self.result = None
         self.error: str = ""
-        self.message = widgets.HTML(layout=widgets.Layout(display="none"))
-        self._theme = widgets.HTML(THEME_CSS, layout=widgets.Layout(display="none"))
+        # The message area also carries the theme's style (see THEME_CSS): a <style> applies
+        # while its element is hidden, and no child has to be added for it.
+        self.message = widgets.HTML(THEME_CSS, layout=widgets.Layout(display="none"))
         self._held = 0
         for control in controls.values():
             if "value" in control.trait_names():
@@ -60,13 +61,6 @@ class Explorer(StaticView, widgets.VBox):
             if isinstance(control, Reporting):
                 control.on_refused = self._refused
                 control.on_accepted = self._accepted
-
-    @traitlets.observe("children")
-    def _keep_theme(self, change) -> None:
-        """The theme's style rides along, whatever children a subclass sets."""
-        theme = getattr(self, "_theme", None)  # None while VBox.__init__ runs
-        if theme is not None and theme not in change["new"]:
-            self.children = (theme, *change["new"])
 
     # -- what a subclass provides ----------------------------------------------------
 
@@ -111,9 +105,9 @@ class Explorer(StaticView, widgets.VBox):
         self.error = text
         if not text:
             self.message.layout.display = "none"
-            self.message.value = ""
+            self.message.value = THEME_CSS
             return
-        self.message.value = (
+        self.message.value = THEME_CSS + (
             f'<div role="alert" style="border-left: 4px solid {ORANGE}; background: #fff4e5; '
             'color: #3d2100; padding: 6px 10px; margin: 4px 0">'
             f"<b>⚠ Not recomputed:</b> {html.escape(text)}<br>"
