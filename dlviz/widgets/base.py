@@ -22,6 +22,36 @@ import traitlets
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
+from dlviz.widgets._cells import replaces_last_run
+
+
+# How many times in a row `refresh` recomputes when observers keep changing controls.
+MAX_ROUNDS = 20
+
+
+def close_tree(*roots) -> None:
+    """Close `roots` and every widget inside them (children, boxes, layouts, styles)."""
+    for widget in _descendants(roots):
+        widget.close()
+
+
+def _descendants(roots) -> list:
+    """Every widget reachable from `roots` through children, boxes, layouts and styles."""
+    seen: dict[int, widgets.Widget] = {}
+    todo = list(roots)
+    while todo:
+        w = todo.pop()
+        if not isinstance(w, widgets.Widget) or id(w) in seen:
+            continue
+        seen[id(w)] = w
+        for name in ("children", "boxes"):
+            value = getattr(w, name, None) or ()
+            for item in value:
+                todo.extend(item if isinstance(item, (list, tuple)) else [item])
+        for name in ("layout", "style"):
+            todo.append(getattr(w, name, None))
+    return list(seen.values())
+
 
 class Explorer(widgets.VBox):
     """Base class: recompute on every control change; explain bad input on screen."""
@@ -37,6 +67,11 @@ class Explorer(widgets.VBox):
         self.error: str = ""
         self.message = widgets.HTML(layout=widgets.Layout(display="none"))
         self._held = 0
+        self._refreshing = False
+        self._pending = False
+        self._closed = False
+        self._followers: list = []
+        replaces_last_run(self)  # a cell run again closes the explorer its last run made
         for control in controls.values():
             if "value" in control.trait_names():
                 control.observe(self._on_change, names="value")
@@ -71,15 +106,80 @@ class Explorer(widgets.VBox):
             self.refresh()
 
     def refresh(self) -> None:
-        """Recompute from the controls and show the result, or explain what is wrong."""
-        try:
-            result = self.compute()
-        except (ValueError, TypeError) as exc:
-            self.show_error(str(exc))
+        """Recompute from the controls and show the result, or explain what is wrong.
+
+        One snapshot: the views are updated from the new result first (`show`), and only
+        then is `result` set, so an observer of `result` (a following grid) sees views
+        that already agree with it. An observer that changes a control meanwhile does
+        not recompute in the middle: the change is noted and computed next, until the
+        controls stop changing, so views, `result` and grids all end at the last state.
+        """
+        if self._refreshing:
+            self._pending = True  # a control changed while we update: compute again after
             return
-        self.show_error("")
-        self.result = result
-        self.show(result)
+        self._refreshing = True
+        try:
+            for _ in range(MAX_ROUNDS):
+                self._pending = False
+                try:
+                    result = self.compute()
+                except (ValueError, TypeError) as exc:
+                    self.show_error(str(exc))
+                else:
+                    self.show_error("")
+                    self.show(result)
+                    self.result = result  # observers run here, after the views agree
+                if not self._pending:
+                    return
+            self.show_error(
+                f"the controls kept changing while updating ({MAX_ROUNDS} times in a row: an "
+                "observer sets a control on every update); showing the last state computed"
+            )
+        finally:
+            self._refreshing = False
+
+    # -- following grids, and closing ------------------------------------------------
+
+    def checks(self) -> dict:
+        """The steps a learner can check by hand (`HandCheck.follow`), for `result`."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Back to the exercise's numbers."""
+        raise NotImplementedError
+
+    def back_to_sheet(self) -> None:
+        """Back to the sheet: its numbers and its rules (what the grids' button does)."""
+        self.reset()
+
+    def add_follower(self, widget) -> None:
+        """Close `widget` (a grid that follows this explorer) when the explorer closes."""
+        self._followers.append(widget)
+
+    def figures(self) -> list:
+        """The live figures the explorer draws (closed with it)."""
+        return []
+
+    def close(self) -> None:
+        """Close the explorer: its figures, every widget inside it, and the grids that follow it.
+
+        Afterwards nothing refers to it from the widget registry, so it is freed once the
+        notebook's names let go of it.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        for follower in self._followers:
+            follower.close()
+        self._followers.clear()
+        for figure in self.figures():
+            figure.close()
+        for widget in _descendants([*self.children, *self.controls.values(), self.message]):
+            widget.close()
+        for part in (self.layout, getattr(self, "style", None)):
+            if part is not None:
+                part.close()
+        super().close()
 
     def show_error(self, text: str) -> None:
         """Explain bad input above the views (an empty text hides the message)."""

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
-from dlviz.checking import vectordb_checks
+from dlviz.checking.vectordb import vectordb_steps
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
 from dlviz.sheet import FONT, format_number, grid, labels, product, row
 from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
@@ -396,11 +396,12 @@ class VectorDBExplorer(Explorer):
         self.projection_image.value = self.projection.png()
         self.bars.show(database, result, fmt=fmt)
         self.bars_image.value = self.bars.png()
-        self._ring_query_words()
+        self._ring_query_words(result)
 
-    def _ring_query_words(self) -> None:
+    def _ring_query_words(self, result=None) -> None:
         """Ring the query's words on the word map, if it is open and they changed."""
-        tokens = self.result.query.tokens
+        result = result if result is not None else self.result
+        tokens = result.query.tokens
         if self.words_box.selected_index is not None and tokens != self._ringed:
             self._ringed = tokens
             self.word_map.highlight(tokens)
@@ -419,7 +420,10 @@ class VectorDBExplorer(Explorer):
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
         db, result = self.database, self.result
-        return vectordb_checks(db.encoder, db.texts, result.query.sentence, result.metric)
+        return vectordb_steps(db.encoder, db.texts, result.query.sentence, result.metric)
+
+    def figures(self) -> list:
+        return [self.projection, self.bars, self.word_map]
 
     def _summary(self) -> dict:
         c = self.controls
