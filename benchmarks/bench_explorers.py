@@ -60,8 +60,8 @@ def _moe():
         return setup
 
     return explorer, [
-        # the sheet: X1[0] across the threshold 3 (X1[2]), so the chosen expert flips
-        ("X1[0] slider, the sheet (expert flips)", None, [("X1[0]", 3.5), ("X1[0]", 2.0)]),
+        # the sheet: X1[1] across the threshold 3 (X1[3]), so the chosen expert flips
+        ("X1[1] slider, the sheet (expert flips)", None, [("X1[1]", 3.5), ("X1[1]", 2.0)]),
         ("top_k slider, the sheet", None, [("top_k", 2), ("top_k", 1)]),
         (
             "random tokens slider 0 ↔ 1 (new shape)",
@@ -71,9 +71,9 @@ def _moe():
         ("experts slider 2 ↔ 3 (new shape)", None, [("n_experts", 3), ("n_experts", 2)]),
         # crowded: 8 experts, 66 tokens, top-2 (numbers left out of the gate picture)
         (
-            "X2[2] slider, 8 experts, 66 tokens, top-2",
+            "X2[3] slider, 8 experts, 66 tokens, top-2",
             crowd(top_k=2),
-            [("X2[2]", 0.0), ("X2[2]", 2.0)],
+            [("X2[3]", 0.0), ("X2[3]", 2.0)],
         ),
         ("top_k slider, 8 experts, 66 tokens", crowd(), [("top_k", 2), ("top_k", 1)]),
         (
@@ -96,8 +96,8 @@ def _vectordb():
         ("metric", None, [("metric", "cosine"), ("metric", "dot")]),
         ("k", None, [("k", 3), ("k", 1)]),
         ("numbers", None, [("numbers", ".3f"), ("numbers", "frac")]),
-        ("P[0,0] slider", None, [("P[0,0]", 0.75), ("P[0,0]", 1.0)]),
-        ("b[2] slider", None, [("b[2]", -0.75), ("b[2]", -1.0)]),
+        ("P[1,1] slider", None, [("P[1,1]", 0.75), ("P[1,1]", 1.0)]),
+        ("b[3] slider", None, [("b[3]", -0.75), ("b[3]", -1.0)]),
         ("W entry (number box)", None, [(w_box, 0.0), (w_box, 1.0)]),
         (
             "database: edit a line (same count)",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_matrix, as_positive, choice, frozen, shape_text
+from dlviz._numerics import refuse_nonfinite, softmax_columns
 
 MODES = ("hand", "exact")
 
@@ -75,6 +76,24 @@ class AttentionResult:
         return self.X.shape[1]
 
 
+# What each intermediate is computed from, so an overflow names the inputs at fault.
+_MADE_FROM = {
+    "Q": ("WQ", "X"), "K": ("WK", "X"), "V": ("WV", "X"), "scores": ("WQ", "WK", "X"),
+    "scaled": ("WQ", "WK", "X"), "exp": ("WQ", "WK", "X"), "sums": ("WQ", "WK", "X"),
+    "weights": ("WQ", "WK", "X"), "output": ("WV", "X"), "shift": ("WQ", "WK", "X"),
+}  # fmt: skip
+
+
+def _overflowed(name: str, arrays: dict) -> str:
+    """Why intermediate `name` holds inf or NaN, naming the inputs it was computed from."""
+    made_from = _MADE_FROM[name]
+    largest = ", ".join(f"{m} {np.abs(arrays[m]).max():g}" for m in made_from)
+    return (
+        f"{name} overflowed (entries beyond ±1.8e308): {', '.join(made_from)} are too large "
+        f"to multiply (largest |entry|: {largest}); scale them down"
+    )
+
+
 def self_attention(
     X, WQ, WK, WV, *, mode: str = "exact", causal: bool = False, temperature: float = 1.0
 ) -> AttentionResult:
@@ -123,7 +142,7 @@ def self_attention(
     if mode == "hand" and temperature != 1.0:
         raise ValueError(
             f"the by-hand rules have no temperature: it must be 1 with mode='hand', "
-            f"got {temperature:g} (use mode='exact' to explore temperature)"
+            f"got {temperature!r} (use mode='exact' to explore temperature)"
         )
     X = as_matrix("X", X)
     WQ, WK, WV = as_matrix("WQ", WQ), as_matrix("WK", WK), as_matrix("WV", WV)
@@ -185,10 +204,15 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
     else:
         divisor = math.sqrt(d_k)
         scaled = scores / divisor / temperature
-        shift = np.where(mask, scaled, -np.inf).max(axis=0)  # (n_queries,)
-        exp = np.where(mask, np.exp(np.where(mask, scaled - shift, 0.0)), 0.0)
-        sums = exp.sum(axis=0)  # ≥ 1: the column's maximum contributes e⁰
-        weights = exp / sums
+        if np.isfinite(scores).all() and not np.isfinite(scaled).all():
+            top = float(np.abs(scores).max())
+            raise ValueError(
+                f"temperature={temperature!r} is too small for these scores: S ÷ √{d_k} ÷ "
+                f"temperature passes the largest float (about 1.8e308); with scores up to "
+                f"{top:g} the temperature must be at least {top / divisor / 1.7e308:.2g}"
+            )
+        softmax = softmax_columns(scaled, mask)  # down each column, shifted by its maximum
+        shift, exp, sums, weights = softmax.shift, softmax.exp, softmax.sums, softmax.weights
 
     output = V @ weights  # (d_v, n_queries)
     arrays = dict(
@@ -196,12 +220,8 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
         sums=sums, weights=weights, output=output, mask=mask, shift=shift,
     )  # fmt: skip
     for name, arr in arrays.items():
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
-            raise ValueError(
-                f"{name} overflowed (entries beyond ±1.8e308): the inputs are too large; "
-                f"largest |entry| of X is {np.abs(X).max():g}"
-            )
+        # Only reachable with inputs near the float limit (~1e308): say so, never pass inf on.
+        refuse_nonfinite(arr, lambda _, name=name: _overflowed(name, arrays))
     return AttentionResult(
         **{k: frozen(v) for k, v in arrays.items()},
         mode=mode,

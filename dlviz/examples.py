@@ -3,6 +3,11 @@
 Each call builds new arrays, so a learner who edits one in a notebook cannot change
 what the next cell (or a test) gets. Values: `shared/exercises.md`, taken from the
 published by-hand sheets. Every vector is a column, as on the sheets.
+
+With a `seed` (a whole number ≥ 0) each function gives a fresh exercise of the same
+keys and shapes, chosen so that a pencil still suffices (`fresh.py` says how), for
+worksheets (`tools/worksheet.py`) and for practice in the explorers:
+``AttentionExplorer(**attention_exercise(7))``.
 """
 
 from __future__ import annotations
@@ -12,8 +17,17 @@ import numpy as np
 from dlviz._checks import as_int
 
 
-def attention_exercise() -> dict[str, np.ndarray]:
-    """Exercise 1, self-attention: `X` (6 features × 4 tokens) and `WQ`, `WK`, `WV` (3×6)."""
+def attention_exercise(seed: int | None = None) -> dict[str, np.ndarray]:
+    """Exercise 1, self-attention: `X` (6 features × 4 tokens) and `WQ`, `WK`, `WV` (3×6).
+
+    seed=None gives the sheet's numbers; a whole number gives fresh ones
+    (`dlviz.fresh.attention`): whole numbers, by-hand scaled scores within ±4, column
+    sums under 250.
+    """
+    if seed is not None:
+        from dlviz import fresh
+
+        return fresh.attention(seed)
     X = np.array(
         [
             [2, 0, 0, 2],
@@ -43,12 +57,18 @@ _WORDS = {
 }  # fmt: skip
 
 
-def vectordb_exercise() -> dict:
+def vectordb_exercise(seed: int | None = None) -> dict:
     """Exercise 2, vector database.
 
     Returns `embeddings` (word → 4-vector), the encoder `W` (4×4) and `b` (4), the
-    projection `P` (2×4), the `database` sentences and the `query`.
+    projection `P` (2×4), the `database` sentences and the `query`. seed=None gives
+    the sheet's numbers; a whole number gives fresh ones (`dlviz.fresh.vectordb`): the
+    same words with new vectors, new W, b, P, texts and query, one nearest text.
     """
+    if seed is not None:
+        from dlviz import fresh
+
+        return fresh.vectordb(seed)
     return {
         "embeddings": {word: np.array(vec) for word, vec in _WORDS.items()},
         "W": np.array([[1, 1, 0, 0], [0, 1, 0, 1], [1, 0, 1, 0], [1, -1, 0, 0]]),
@@ -59,12 +79,18 @@ def vectordb_exercise() -> dict:
     }
 
 
-def moe_exercise() -> dict:
+def moe_exercise(seed: int | None = None) -> dict:
     """Exercise 3, mixture of experts.
 
     Returns `X` (3×2: tokens X1 and X2 as columns), the gate's `gate_W` (2×3) and
     `gate_b` (2), and `experts`: a list of two `(W, b)` pairs, W 4×3 and b of 4.
+    seed=None gives the sheet's numbers; a whole number gives fresh ones
+    (`dlviz.fresh.moe`): no tied gate logits, each expert chosen once, ReLU at work.
     """
+    if seed is not None:
+        from dlviz import fresh
+
+        return fresh.moe(seed)
     return {
         "X": np.array([[2, 3], [1, 1], [3, 2]]),
         "gate_W": np.array([[1, 1, 0], [0, 1, 1]]),

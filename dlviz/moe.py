@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_int, as_matrix, as_vector, frozen, shape_text
+from dlviz._numerics import refuse_nonfinite, softmax_columns
 
 __all__ = ["MixtureOfExperts", "MoEResult"]
 
@@ -190,14 +191,14 @@ class MixtureOfExperts:
         _refuse_overflow("the gate logits gate_W·X + gate_b", gate_logits, "gate_W, gate_b, X")
 
         # Step 2: softmax down each column.
-        gate_probs = _softmax_columns(gate_logits)  # (n_experts, n_tokens)
+        gate_probs = softmax_columns(gate_logits).weights  # (n_experts, n_tokens)
 
         # Step 3: the choice. A stable sort of -logits keeps equal logits in index order,
         # so ties go to the lower index exactly (argmax-like, but for any k).
         chosen = np.argsort(-gate_logits, axis=0, kind="stable")[:k]  # (top_k, n_tokens)
         chosen_logits = np.take_along_axis(gate_logits, chosen, axis=0)  # (top_k, n_tokens)
         # Renormalise over the chosen k only: row 0 is the best, so top-1 gives exp(0)/1 = 1.
-        gate_weights = _softmax_columns(chosen_logits)  # (top_k, n_tokens)
+        gate_weights = softmax_columns(chosen_logits).weights  # (top_k, n_tokens)
 
         # Step 4: each chosen expert's linear layer, only on the tokens sent to it. The loop
         # runs over experts (a handful), never over tokens, and skips work an unchosen
@@ -294,25 +295,13 @@ def _expert_pairs(experts) -> list[tuple[np.ndarray, np.ndarray]]:
     return pairs
 
 
-def _softmax_columns(logits: np.ndarray) -> np.ndarray:
-    """Softmax down each column, finite for any finite logits."""
-    # Subtracting the column max keeps exp() at most 1, so nothing overflows to inf, and
-    # the max term is exp(0) = 1, so the sum is at least 1. A gap wider than float64 can
-    # hold becomes -inf, and exp(-inf) = 0 is the right answer for it.
-    with np.errstate(over="ignore"):
-        shifted = logits - logits.max(axis=0, keepdims=True)  # (rows, n_tokens), all <= 0
-    exp = np.exp(shifted)  # (rows, n_tokens)
-    return exp / exp.sum(axis=0, keepdims=True)
-
-
 def _refuse_overflow(what: str, values: np.ndarray, inputs: str) -> None:
     """Raise if finite inputs produced inf or NaN: numbers too large for float64."""
-    finite = np.isfinite(values)
-    if not finite.all():
-        where = tuple(int(i) for i in np.argwhere(~finite)[0])
-        token = where[-1]
-        raise ValueError(
-            f"{what} overflowed at index [{', '.join(map(str, where))}] (token {token}): "
+    refuse_nonfinite(
+        values,
+        lambda where: (
+            f"{what} overflowed at index [{', '.join(map(str, where))}] (token {where[-1]}): "
             f"the numbers in {inputs} are too large to multiply in float64 (largest "
             f"about 1.8e308); scale them down"
-        )
+        ),
+    )

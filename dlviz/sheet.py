@@ -16,10 +16,13 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
+
+# Re-exported, so `from dlviz.sheet import labels, format_number` keeps working.
+from dlviz._format import format_number as format_number
+from dlviz._format import labels as labels
 
 # Colour-blind-safe maps (ColorBrewer "Blues" and "PuOr"), as anchor colours to
 # interpolate between: positive-only values run white → blue; signed values run
@@ -28,37 +31,6 @@ _SEQUENTIAL = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 _DIVERGING = ("#b35806", "#fdb863", "#f7f7f7", "#b2abd2", "#542788")
 MASKED_COLOUR = "#d9d9d9"
 FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px"
-
-
-def labels(prefix: str, n: int) -> list[str]:
-    """`labels("q", 3)` → `["q1", "q2", "q3"]`: 1-based, as on the sheets."""
-    return [f"{prefix}{i + 1}" for i in range(n)]
-
-
-# --- numbers ----------------------------------------------------------------------
-
-
-def format_number(x: float, fmt: str = "auto") -> str:
-    """One number as the sheet writes it.
-
-    fmt: "auto" — whole numbers as whole numbers (3, not 3.0), others with two
-    decimals; "frac" — exact small fractions as fractions (44/9), whole numbers as
-    such, anything else with two decimals; or a format spec such as ".1f".
-    Never prints "-0".
-    """
-    x = float(x)
-    if fmt in ("auto", "frac"):
-        if abs(x - round(x)) < 1e-9:
-            return str(int(round(x)))
-        if fmt == "frac":
-            frac = Fraction(x).limit_denominator(1000)
-            if abs(float(frac) - x) < 1e-9 * max(1.0, abs(x)):
-                return f"{frac.numerator}/{frac.denominator}"
-        fmt = ".2f"
-    text = format(x, fmt)
-    if text.startswith("-") and float(text) == 0:
-        text = text[1:]
-    return text
 
 
 # --- colour -----------------------------------------------------------------------

@@ -155,7 +155,7 @@ def check_attention(page: Page, explorer: Locator) -> Probe:
 
 
 def check_moe(page: Page, explorer: Locator) -> Probe:
-    """Notebook 3: two key presses on X1[0] (2 → 3) hand X1 from expert 2 to expert 1."""
+    """Notebook 3: two key presses on X1[1] (2 → 3) hand X1 from expert 2 to expert 1."""
     from dlviz import MixtureOfExperts, examples
     from dlviz.sheet import format_number
     from dlviz.widgets.moe import _fmt
@@ -174,16 +174,16 @@ def check_moe(page: Page, explorer: Locator) -> Probe:
     assert read_grid(explorer, "chosen") == [["2", "1"]]  # the sheet: X1 → e2, X2 → e1
     expect_grid(page, explorer, "output", shown(sheet.output))
 
-    handle = slider_handle(explorer, "X1[0]")
+    handle = slider_handle(explorer, "X1[1]")
     handle.focus()
     page.keyboard.press("ArrowRight")  # 2.5
     page.keyboard.press("ArrowRight")  # 3: a tie, which goes to expert 1
-    assert slider_readout(explorer, "X1[0]") == "3.0"
+    assert slider_readout(explorer, "X1[1]") == "3.0"
     expect_grid(page, explorer, "chosen", shown(moved.chosen + 1))
     assert read_grid(explorer, "chosen") == [["1", "1"]]
     expect_grid(page, explorer, "output", shown(moved.output))
     return Probe(
-        slider="X1[0]",
+        slider="X1[1]",
         keys=("ArrowLeft", "ArrowRight"),  # 3 ↔ 2.5: the gate probabilities change each time
         grid="gate_probs",
         image="img.widget-image",  # the first picture: the gate's choices
@@ -191,7 +191,7 @@ def check_moe(page: Page, explorer: Locator) -> Probe:
 
 
 def check_vectordb(page: Page, explorer: Locator) -> Probe:
-    """Notebook 2: dot → cosine re-ranks; one key press on P[0,0] moves every score."""
+    """Notebook 2: dot → cosine re-ranks; one key press on P[1,1] moves every score."""
     from dlviz import SentenceEncoder, VectorDatabase, Vocabulary, examples
     from dlviz.sheet import format_number
     from dlviz.widgets.vectordb import COSINE_FORMAT
@@ -212,16 +212,16 @@ def check_vectordb(page: Page, explorer: Locator) -> Probe:
     explorer.locator("button.widget-toggle-button", has_text=re.compile(r"^\s*cosine\s*$")).click()
     expect_grid(page, explorer, "scores", scores("cosine"))
 
-    handle = slider_handle(explorer, "P[0,0]")
+    handle = slider_handle(explorer, "P[1,1]")
     handle.focus()
     page.keyboard.press("ArrowRight")  # 1 → 1.25
-    assert slider_readout(explorer, "P[0,0]") == "1.25"
+    assert slider_readout(explorer, "P[1,1]") == "1.25"
     P = np.array(ex["P"], dtype=float)
     P[0, 0] = 1.25
     expect_grid(page, explorer, "scores", scores("cosine", P))
     assert scores("cosine", P) != scores("cosine")
     return Probe(
-        slider="P[0,0]",
+        slider="P[1,1]",
         keys=("ArrowLeft", "ArrowRight"),  # 1.25 ↔ 1: every cosine changes
         grid="scores",
         image="img.widget-image",  # the first picture: the index vectors in the plane

@@ -45,7 +45,9 @@ ATTENTION_CHANGES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("what", "change"), ATTENTION_CHANGES, ids=[c[0] for c in ATTENTION_CHANGES])
+@pytest.mark.parametrize(
+    ("what", "change"), ATTENTION_CHANGES, ids=[c[0] for c in ATTENTION_CHANGES]
+)
 def test_attention_grids_follow(what, change):
     explorer = AttentionExplorer()
     grids = {k: HandCheck.follow(explorer, k) for k in ("scores", "sums", "weights", "output")}
@@ -79,10 +81,10 @@ VECTORDB_CHANGES = [
     ("k", lambda e: setattr(e.controls["k"], "value", 2)),
     ("metric", lambda e: setattr(e.controls["metric"], "value", "cosine")),
     ("numbers", lambda e: setattr(e.controls["numbers"], "value", ".3f")),
-    ("P slider", lambda e: setattr(e.controls["P[0,0]"], "value", 0.5)),
-    ("b slider", lambda e: setattr(e.controls["b[2]"], "value", 0.25)),
+    ("P slider", lambda e: setattr(e.controls["P[1,1]"], "value", 0.5)),
+    ("b slider", lambda e: setattr(e.controls["b[3]"], "value", 0.25)),
     ("W", lambda e: setattr(e.controls["W"].boxes[0][0], "value", 2.0)),
-    ("reset", lambda e: (setattr(e.controls["P[1,3]"], "value", -1.0), e.reset())),
+    ("reset", lambda e: (setattr(e.controls["P[2,4]"], "value", -1.0), e.reset())),
 ]
 
 
@@ -96,7 +98,9 @@ def test_vectordb_grids_follow(what, change):
     hidden, cols = grids["pooled"].step.shape
     assert cols == n + 1
     np.testing.assert_allclose(grids["scores"].step.expected, result.scores)
-    assert_copying_the_explorer_is_right(grids["pooled"], shown_rows(explorer, "pooled", hidden, cols))
+    assert_copying_the_explorer_is_right(
+        grids["pooled"], shown_rows(explorer, "pooled", hidden, cols)
+    )
     assert_copying_the_explorer_is_right(grids["index"], shown_rows(explorer, "projected", 2, cols))
     assert_copying_the_explorer_is_right(
         grids["scores"], shown_rows(explorer, "scores", 1, n, transpose=True)
@@ -107,8 +111,8 @@ def test_vectordb_grids_follow(what, change):
 # --- mixture of experts ---------------------------------------------------------------------
 
 MOE_CHANGES = [
-    ("X1 slider", lambda e: setattr(e.controls["X1[0]"], "value", 3.5)),
-    ("X2 slider", lambda e: setattr(e.controls["X2[2]"], "value", -4.0)),
+    ("X1 slider", lambda e: setattr(e.controls["X1[1]"], "value", 3.5)),
+    ("X2 slider", lambda e: setattr(e.controls["X2[3]"], "value", -4.0)),
     ("top_k", lambda e: setattr(e.controls["top_k"], "value", 2)),
     ("n_experts", lambda e: setattr(e.controls["n_experts"], "value", 4)),
     ("n_experts and top_k", lambda e: (setattr(e.controls["n_experts"], "value", 5),

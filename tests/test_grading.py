@@ -166,7 +166,7 @@ def test_numbers_instead_of_text_are_read():
 
 # --- properties --------------------------------------------------------------------------
 
-fractions = st.fractions(min_value=-10**6, max_value=10**6, max_denominator=1000)
+fractions = st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=1000)
 
 
 def _honest(value: Fraction, draw) -> str:
@@ -177,7 +177,11 @@ def _honest(value: Fraction, draw) -> str:
     if how == "mixed" and value.denominator != 1:
         whole, rest = divmod(abs(value.numerator), value.denominator)
         sign = "-" if value < 0 else ""
-        return f"{sign}{whole} {rest}/{value.denominator}" if whole else f"{sign}{rest}/{value.denominator}"
+        return (
+            f"{sign}{whole} {rest}/{value.denominator}"
+            if whole
+            else f"{sign}{rest}/{value.denominator}"
+        )
     if how == "unicode":
         return f"−{-value.numerator}/{value.denominator}" if value < 0 else str(value)
     places = draw(st.integers(1, 6))

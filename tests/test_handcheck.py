@@ -3,14 +3,12 @@
 import gc
 import weakref
 
-from ipywidgets.widgets.widget import _instances
 import numpy as np
 import pytest
+from ipywidgets.widgets.widget import _instances
 
 from dlviz import AttentionExplorer, HandCheck, examples, self_attention
 from dlviz.checking import Step
-from dlviz.widgets.handcheck import expected_text
-
 
 STEP = Step("s", "a step", np.array([[44 / 9, 0.2]]))
 
@@ -71,8 +69,6 @@ def test_widget_reshapes_when_the_step_changes_shape_and_keeps_what_fits():
     )
     checker.type([["1", "2", "3"], ["4", "5", "x"]])
     assert checker.check().counts == {"right": 5, "wrong": 0, "empty": 0, "unreadable": 1}
-
-
 
 
 # --- following an explorer: what it grades, said on screen ------------------------------
@@ -254,3 +250,27 @@ def test_running_a_cell_again_and_again_keeps_memory_flat(cls, key, monkeypatch)
     del explorer
     gc.collect()
     assert sum(r() is not None for r in refs[:-1]) == 0
+
+
+def test_moe_checks_follow_the_explorer_and_keep_to_the_sheets_tokens():
+    from dlviz import MoEExplorer
+
+    explorer = MoEExplorer()
+    checker = HandCheck.follow(explorer, "choice")
+    explorer.controls["random_tokens"].value = 10
+    assert checker.step.expected.shape == (2, 2)  # X1 and X2 only
+    explorer.controls["X1[1]"].value = 3.0  # a tie: expert 1 takes X1
+    assert checker.step.expected[:, 0].tolist() == [1.0, 0.0]
+    explorer.controls["n_experts"].value = 3
+    assert checker.step.expected.shape == (3, 2) and len(checker.boxes) == 3
+
+
+def test_score_bars_keep_one_bar_container_whatever_the_number_of_texts():
+    from dlviz import VectorDBExplorer
+
+    explorer = VectorDBExplorer()
+    texts = ["who am I", "who am I\nhow are you", "who am I\nhow are you\nwho are you\nam I"]
+    for text in texts * 5:
+        explorer.controls["database"].value = text
+    assert len(explorer.bars.ax.containers) == 1 and len(explorer.bars.bars) == 4
+    explorer.close()

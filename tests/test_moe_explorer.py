@@ -34,7 +34,7 @@ def test_starts_on_the_sheet(explorer):
     assert explorer.gate.chosen_cells == {(1, 0): 1, (0, 1): 1}
     assert explorer.load.counts.texts == ["1", "1"]
     assert repr(explorer) == (
-        "MoEExplorer(X1[0]=2.0, X1[1]=1.0, X1[2]=3.0, X2[0]=3.0, X2[1]=1.0, X2[2]=2.0, "
+        "MoEExplorer(X1[1]=2.0, X1[2]=1.0, X1[3]=3.0, X2[1]=3.0, X2[2]=1.0, X2[3]=2.0, "
         "top_k=1, n_experts=2, random_tokens=0)"
     )
 
@@ -42,15 +42,15 @@ def test_starts_on_the_sheet(explorer):
 def test_moving_x1_past_the_threshold_switches_its_expert(explorer):
     # X1 = [a, 1, 3]: expert 1's logit is a + 1, expert 2's is 1 + 3 = 4.
     gate_png, load_png = explorer.gate_image.value, explorer.load_image.value
-    explorer.controls["X1[0]"].value = 2.5
+    explorer.controls["X1[1]"].value = 2.5
     assert explorer.result.chosen[0, 0] == 1  # still expert 2: 3.5 < 4
     assert column(explorer, "gate_logits", 0) == ["3.5", "4.0"]
     assert explorer.gate_image.value != gate_png  # the probabilities moved
     assert explorer.load_image.value == load_png  # the load did not: not redrawn
-    explorer.controls["X1[0]"].value = 3.0  # a tie: the lower number wins
+    explorer.controls["X1[1]"].value = 3.0  # a tie: the lower number wins
     assert explorer.result.chosen[0, 0] == 0
     assert column(explorer, "gate_probs", 0) == ["0.500", "0.500"]
-    explorer.controls["X1[0]"].value = 3.5
+    explorer.controls["X1[1]"].value = 3.5
     assert explorer.result.chosen[0, 0] == 0
     assert shown(explorer, "chosen")[(0, 0)] == "1"
     assert outlined(explorer, "routing") == {(0, 0), (0, 1)}
@@ -64,9 +64,9 @@ def test_moving_x1_past_the_threshold_switches_its_expert(explorer):
 
 
 def test_the_middle_number_of_x1_cannot_change_the_choice(explorer):
-    # Both gate rows have a 1 in the middle: X1[1] adds the same to both logits.
+    # Both gate rows have a 1 in the middle: X1[2] adds the same to both logits.
     gate_png = explorer.gate_image.value
-    explorer.controls["X1[1]"].value = -4.0
+    explorer.controls["X1[2]"].value = -4.0
     assert column(explorer, "gate_logits", 0) == ["-2", "-1"]
     assert explorer.result.chosen[0, 0] == 1
     assert column(explorer, "gate_probs", 0) == ["0.269", "0.731"]
@@ -133,8 +133,8 @@ def test_random_tokens_change_the_load(explorer):
         ("top_k", 0, r"top_k = 0 is outside its range, 1 to 2: every token goes to at least"),
         ("n_experts", 1, r"n_experts = 1 is outside its range, 2 to 8: the sheet's two"),
         ("random_tokens", 100, r"random_tokens = 100 is outside its range, 0 to 64"),
-        ("X1[0]", 7.0, r"X1\[0\] = 7 is outside its range, -5 to 5"),
-        ("X2[1]", float("nan"), r"X2\[1\] = nan is not a number: give one from -5 to 5"),
+        ("X1[1]", 7.0, r"X1\[1\] = 7 is outside its range, -5 to 5"),
+        ("X2[2]", float("nan"), r"X2\[2\] = nan is not a number: give one from -5 to 5"),
     ],
 )
 def test_bad_values_from_python_are_explained_and_refused(explorer, control, value, message):
@@ -145,7 +145,7 @@ def test_bad_values_from_python_are_explained_and_refused(explorer, control, val
     assert explorer.message.layout.display is None
     assert explorer.controls[control].value == before  # refused, not capped
     assert explorer.result is good
-    explorer.controls["X2[0]"].value = 2.5  # the next good move recovers
+    explorer.controls["X2[1]"].value = 2.5  # the next good move recovers
     assert explorer.error == "" and explorer.message.layout.display == "none"
     assert explorer.result.X[0, 1] == 2.5
 
@@ -155,7 +155,7 @@ def test_reset_goes_back_to_the_exercise_in_one_recompute(explorer):
         explorer.controls["n_experts"].value = 6
         explorer.controls["top_k"].value = 4
         explorer.controls["random_tokens"].value = 20
-        explorer.controls["X1[2]"].value = -1.0
+        explorer.controls["X1[3]"].value = -1.0
     calls = []
     original = explorer.compute
     explorer.compute = lambda: calls.append(1) or original()

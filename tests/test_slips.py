@@ -200,7 +200,9 @@ def test_vectordb_right_answers_as_fractions(vdb):
     pooled = [["1", "1", "5/3", "5/3"], ["2/3", "2/3", "2/3", "1"],
               ["1/3", "0", "1/3", "1/3"], ["1/3", "1/3", "2/3", "1/3"]]  # fmt: skip
     assert check(steps["pooled"], pooled).all_right
-    assert check(steps["index"], [["5/3", "5/3", "7/3", "8/3"], ["2/3", "1/3", "1", "2/3"]]).all_right
+    assert check(
+        steps["index"], [["5/3", "5/3", "7/3", "8/3"], ["2/3", "1/3", "1", "2/3"]]
+    ).all_right
 
 
 def test_vectordb_who_lost_its_last_entry(vdb):
@@ -237,7 +239,9 @@ def test_vectordb_pooling_slips(vdb, row3, row4, words):
 def test_vectordb_index_vectors_of_sums(vdb):
     encoder, ex = vdb
     step = vectordb_steps(encoder, ex["database"], ex["query"])["index"]
-    assert "mean pooling" in only_hint(check(step, [["5", "5", "7", "8"], ["2", "1", "3", "2"]])).text
+    assert (
+        "mean pooling" in only_hint(check(step, [["5", "5", "7", "8"], ["2", "1", "3", "2"]])).text
+    )
 
 
 @pytest.mark.parametrize(
@@ -280,7 +284,10 @@ def test_moe_right_answers():
 
 
 def test_moe_experts_swapped():
-    assert "experts are swapped" in only_hint(check(moe_steps()["logits"], [["4", "3"], ["3", "4"]])).text
+    assert (
+        "experts are swapped"
+        in only_hint(check(moe_steps()["logits"], [["4", "3"], ["3", "4"]])).text
+    )
 
 
 def test_moe_gate_bias_left_out():

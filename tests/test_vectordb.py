@@ -430,7 +430,7 @@ def test_index_growth_small_adds_equal_one_big_add():
 
 def test_many_queries_go_in_blocks(monkeypatch):
     """A small score budget forces several blocks; the answer must not change."""
-    monkeypatch.setattr(vectordb, "_SCORES_PER_BLOCK", 100)  # 100 // 40 = 2 queries a block
+    monkeypatch.setattr(vectordb.index, "_SCORES_PER_BLOCK", 100)  # 100 // 40 = 2 queries a block
     rng = np.random.default_rng(21)
     stored = rng.integers(-2, 3, size=(40, 3))
     stored[~stored.any(axis=1)] = 1  # no zero vectors, so cosine is defined
@@ -611,3 +611,40 @@ def test_import_does_not_pull_in_plotting_or_widgets():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------------- doctests
+
+
+@pytest.mark.parametrize("module", ["words", "encoder", "index", "database", "map"])
+def test_docstring_examples_hold(module):
+    """The sheet's worked numbers in `VectorDatabase.search`'s docstring (and any other) run."""
+    import doctest
+    import importlib
+
+    found = doctest.testmod(importlib.import_module(f"dlviz.vectordb.{module}"))
+    assert found.failed == 0
+    if module == "database":
+        assert found.attempted >= 8  # the sheet's example is there and was run
+
+
+def test_every_public_name_of_the_package_is_importable_from_dlviz_vectordb():
+    """The split into modules kept `from dlviz.vectordb import X` working for every X."""
+    import importlib
+    import inspect
+
+    import dlviz
+
+    for module in ("words", "encoder", "index", "database", "map"):
+        mod = importlib.import_module(f"dlviz.vectordb.{module}")
+        for name, value in vars(mod).items():
+            defined_here = getattr(value, "__module__", None) == mod.__name__
+            if (
+                defined_here
+                and not name.startswith("_")
+                and (inspect.isclass(value) or inspect.isfunction(value))
+            ):
+                assert name in vectordb.__all__, f"{module}.{name} is not re-exported"
+                assert getattr(vectordb, name) is value
+    for name in ("Vocabulary", "SentenceEncoder", "VectorDatabase", "VectorIndex"):
+        assert getattr(dlviz, name) is getattr(vectordb, name)

@@ -130,7 +130,7 @@ def test_cosine_with_the_zero_vector_she_is_explained(explorer):
     assert "'she' (database line 4) has index vector [0, 0]" in explorer.error
     assert "points nowhere" in explorer.message.value
     assert explorer.result.metric == "dot"  # the last good result stays
-    explorer.controls["b[2]"].value = 1.5  # h3 = ReLU(-1 + 1.5) = 1/2: "she" gets a direction
+    explorer.controls["b[3]"].value = 1.5  # h3 = ReLU(-1 + 1.5) = 1/2: "she" gets a direction
     assert explorer.error == "" and explorer.result.metric == "cosine"
     assert column(shown(explorer, "index_vectors"), 3) == ["0", "1/2"]
     explorer.controls["query"].value = "she"
@@ -168,7 +168,7 @@ def test_empty_query_is_explained(explorer):
 def test_projection_slider_moves_the_points(explorer, ex):
     offsets = np.array(explorer.projection.points.get_offsets())
     png = explorer.projection_image.value
-    explorer.controls["P[0,0]"].value = 0.5
+    explorer.controls["P[1,1]"].value = 0.5
     P = ex["P"].astype(float)
     P[0, 0] = 0.5
     expected = reference(ex, P=P)
@@ -181,7 +181,7 @@ def test_projection_slider_moves_the_points(explorer, ex):
 
 
 def test_bias_slider_changes_the_encoding(explorer, ex):
-    explorer.controls["b[2]"].value = 0.0
+    explorer.controls["b[3]"].value = 0.0
     expected = reference(ex, b=[0, 0, 0, 0])
     np.testing.assert_allclose(explorer.database.index_vectors, expected.index_vectors)
     assert shown(explorer, "b")[(2, 0)] == "0"
@@ -207,8 +207,8 @@ def test_numbers_as_decimals_on_request(explorer):
 def test_reset_goes_back_to_the_exercise_in_one_recompute(explorer):
     c = explorer.controls
     c["query"].value = "why"
-    c["P[1,2]"].value = -1.0
-    c["b[0]"].value = 2.0
+    c["P[2,3]"].value = -1.0
+    c["b[1]"].value = 2.0
     c["metric"].value = "cosine"
     c["database"].value = "who am I"
     calls = []
@@ -218,7 +218,7 @@ def test_reset_goes_back_to_the_exercise_in_one_recompute(explorer):
     assert len(calls) == 1
     assert repr(explorer) == "VectorDBExplorer(query='am I you', k=1, metric='dot', texts=3)"
     assert column(shown(explorer, "scores")) == ["44/9", "14/3", "62/9"]
-    assert c["P[1,2]"].value == 1.0 and c["b[0]"].value == 0.0
+    assert c["P[2,3]"].value == 1.0 and c["b[1]"].value == 0.0
 
 
 def test_explorer_accepts_its_own_starting_texts():

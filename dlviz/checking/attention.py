@@ -27,14 +27,14 @@ from __future__ import annotations
 import numpy as np
 
 from dlviz import examples
+from dlviz._format import labels
 from dlviz.attention import HAND_MAX_EXPONENT, AttentionResult
 from dlviz.checking.grade import Given, Slip, Step
-from dlviz.sheet import labels
 
 
-def sheet_differences(result: AttentionResult) -> tuple[str, ...]:
-    """How the result's inputs and rules differ from the sheet's, in a few words."""
-    sheet = examples.attention_exercise()
+def sheet_differences(result: AttentionResult, exercise=None) -> tuple[str, ...]:
+    """How the result's inputs and rules differ from the exercise's (the sheet's by default)."""
+    sheet = examples.attention_exercise() if exercise is None else exercise
     edited = [
         name
         for name in ("X", "WQ", "WK", "WV")
@@ -92,14 +92,18 @@ def _hand_sum_slips(r: AttentionResult) -> tuple[Slip, ...]:
     return tuple(slips)
 
 
-def attention_checks(result: AttentionResult) -> dict[str, Step]:
-    """Scores, column sums, weights and output of `result`, with their slips (see module)."""
+def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
+    """Scores, column sums, weights and output of `result`, with their slips (see module).
+
+    exercise: the numbers the grids call "the sheet's" (`examples.attention_exercise()`
+    by default; an explorer passes the exercise it started from).
+    """
     r = result
     n = r.n_tokens
     keys, queries = tuple(labels("k", n)), tuple(labels("q", n))
     dims = tuple(labels("d", r.d_k))
     hand = r.mode == "hand"
-    source = sheet_differences(r)
+    source = sheet_differences(r, exercise)
     S = r.scores
     transposed = Slip(
         S.T, "The whole grid is transposed: these are Qᵀ·K. On the sheet the keys are the "
@@ -177,11 +181,23 @@ def attention_checks(result: AttentionResult) -> dict[str, Step]:
             fmt=".2f", source=source, inputs=given_A, slips=tuple(slips),
         )  # fmt: skip
 
-    out_slips = [Slip(r.V @ A.T, "The whole grid is V·Aᵀ: A was transposed. Column j of Z "
-                      "mixes the values with column j of A (query j's weights).", scope="grid")]
+    out_slips = [
+        Slip(
+            r.V @ A.T,
+            "The whole grid is V·Aᵀ: A was transposed. Column j of Z "
+            "mixes the values with column j of A (query j's weights).",
+            scope="grid",
+        )
+    ]
     if hand:
-        out_slips.append(Slip(r.V @ shares, "This uses the unrounded weights: the sheet "
-                              "multiplies by A rounded to one decimal (step 8).", scope="grid"))
+        out_slips.append(
+            Slip(
+                r.V @ shares,
+                "This uses the unrounded weights: the sheet "
+                "multiplies by A rounded to one decimal (step 8).",
+                scope="grid",
+            )
+        )
     output = Step(
         "output", "Z = V·A" + (", with the rounded weights A" if hand else ""), r.output,
         None, tuple(labels("z", n)),

@@ -21,14 +21,14 @@ from __future__ import annotations
 import numpy as np
 
 from dlviz import examples
+from dlviz._format import labels
 from dlviz.checking.grade import Given, Slip, Step
 from dlviz.moe import MoEResult
-from dlviz.sheet import labels
 
 
-def sheet_differences(result: MoEResult, n_tokens: int = 2) -> tuple[str, ...]:
+def sheet_differences(result: MoEResult, n_tokens: int = 2, exercise=None) -> tuple[str, ...]:
     """How the numbers asked for differ from the sheet's, in a few words."""
-    sheet = examples.moe_exercise()
+    sheet = examples.moe_exercise() if exercise is None else exercise
     model = result.model
     parts = []
     X = result.X[:, :n_tokens]
@@ -52,8 +52,12 @@ def _fmt(values) -> str:
     return "auto" if np.allclose(values, np.round(values), rtol=0, atol=1e-9) else ".2f"
 
 
-def moe_checks(result: MoEResult, n_tokens: int = 2) -> dict[str, Step]:
-    """Gate logits, the choice (a 0/1 grid, k ones per token) and the outputs, with slips."""
+def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str, Step]:
+    """Gate logits, the choice (a 0/1 grid, k ones per token) and the outputs, with slips.
+
+    exercise: the numbers the grids call "the sheet's" (`examples.moe_exercise()` by
+    default; an explorer passes the exercise it started from).
+    """
     model = result.model
     t = min(n_tokens, result.X.shape[1])
     k = result.top_k
@@ -61,8 +65,8 @@ def moe_checks(result: MoEResult, n_tokens: int = 2) -> dict[str, Step]:
     tokens = tuple(labels("X", t))
     experts = tuple(f"expert {e + 1}" for e in range(model.n_experts))
     feats = tuple(labels("f", model.in_dim))
-    outs = tuple(labels("y", model.out_dim))
-    source = sheet_differences(result, t)
+    outs = tuple(labels("o", model.out_dim))
+    source = sheet_differences(result, t, exercise)
     logits = result.gate_logits[:, :t]  # (E, t)
     columns = np.arange(t)
 
@@ -87,8 +91,13 @@ def moe_checks(result: MoEResult, n_tokens: int = 2) -> dict[str, Step]:
     if k > 1:
         best_only = np.zeros_like(picked)
         best_only[order[0], columns] = 1.0
-        choice_slips.append(Slip(best_only, f"Only the best expert is marked: with top-{k} "
-                                 f"routing each token goes to its {k} best experts."))
+        choice_slips.append(
+            Slip(
+                best_only,
+                f"Only the best expert is marked: with top-{k} "
+                f"routing each token goes to its {k} best experts.",
+            )
+        )
     what = "the chosen expert" if k == 1 else f"each of the token's top {k} experts"
     choice_step = Step(
         "choice", f"the choice: 1 for {what}, 0 elsewhere", picked, experts, tokens,
@@ -109,8 +118,13 @@ def moe_checks(result: MoEResult, n_tokens: int = 2) -> dict[str, Step]:
     ]  # fmt: skip
     if k == 1:
         second = relu[order[1], :, columns].T  # (out, t)
-        out_slips.append(Slip(second, "That is another expert's output: the token goes to "
-                              "the expert with the largest gate logit."))
+        out_slips.append(
+            Slip(
+                second,
+                "That is another expert's output: the token goes to "
+                "the expert with the largest gate logit.",
+            )
+        )
     else:
         picked_relu = relu[chosen, :, columns[None, :]]  # (k, t, out)
         out_slips += [
@@ -139,7 +153,14 @@ def moe_checks(result: MoEResult, n_tokens: int = 2) -> dict[str, Step]:
         title = "the output ReLU(W·x + b) of each token's chosen expert"
     output = result.output[:, :t]
     output_step = Step(
-        "output", title, output, outs, tokens, fmt=_fmt(output), source=source,
-        slips=tuple(out_slips), inputs=tuple(given),
+        "output",
+        title,
+        output,
+        outs,
+        tokens,
+        fmt=_fmt(output),
+        source=source,
+        slips=tuple(out_slips),
+        inputs=tuple(given),
     )
     return {"logits": logits_step, "choice": choice_step, "output": output_step}

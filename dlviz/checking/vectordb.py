@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from dlviz import examples
+from dlviz._format import format_number, labels
 from dlviz.checking.grade import Given, Slip, Step
-from dlviz.sheet import format_number, labels
 
 
 def _score(metric: str, q: np.ndarray, d: np.ndarray) -> float:
@@ -46,9 +46,9 @@ def _pool_variant(encoder, tokens, *, relu=True, bias=True, relu_after=False, lo
     return H.mean(axis=1)
 
 
-def sheet_differences(encoder, texts, query: str, metric: str) -> tuple[str, ...]:
+def sheet_differences(encoder, texts, query: str, metric: str, exercise=None) -> tuple[str, ...]:
     """How a search differs from the sheet's, in a few words."""
-    ex = examples.vectordb_exercise()
+    ex = examples.vectordb_exercise() if exercise is None else exercise
     parts = []
     if list(texts) != list(ex["database"]):
         parts.append("texts edited")
@@ -62,8 +62,13 @@ def sheet_differences(encoder, texts, query: str, metric: str) -> tuple[str, ...
     if edited:
         parts.append(f"{', '.join(edited)} edited")
     words = encoder.vocabulary
-    if set(words.words) != set(ex["embeddings"]) or any(
-        not np.allclose(words.vector(w), v) for w, v in ex["embeddings"].items() if w in words
+    if (
+        "embeddings" in ex
+        and (set(words.words) != set(ex["embeddings"]))
+        or "embeddings" in ex
+        and any(
+            not np.allclose(words.vector(w), v) for w, v in ex["embeddings"].items() if w in words
+        )
     ):
         parts.append("word embeddings edited")
     if metric != "dot":
@@ -71,7 +76,9 @@ def sheet_differences(encoder, texts, query: str, metric: str) -> tuple[str, ...
     return tuple(parts)
 
 
-def vectordb_steps(encoder, texts: Sequence[str], query: str, metric: str = "dot") -> dict:
+def vectordb_steps(
+    encoder, texts: Sequence[str], query: str, metric: str = "dot", exercise=None
+) -> dict:
     """The three steps for a search of `query` among `texts` (see `vectordb_checks`)."""
     texts = list(texts)
     all_texts = [*texts, query]
@@ -81,7 +88,7 @@ def vectordb_steps(encoder, texts: Sequence[str], query: str, metric: str = "dot
     pooled = np.column_stack([e.pooled for e in encodings])  # (hidden, n_texts + 1)
     index = np.column_stack([e.index_vector for e in encodings])  # (index_dim, n_texts + 1)
     n = len(texts)
-    source = sheet_differences(encoder, texts, query, metric)
+    source = sheet_differences(encoder, texts, query, metric, exercise)
 
     def scores_of(vectors):  # (dim, n + 1) → (n,): each text against the query (last)
         return np.array([_score(metric, vectors[:, -1], vectors[:, i]) for i in range(n)])
@@ -109,9 +116,7 @@ def vectordb_steps(encoder, texts: Sequence[str], query: str, metric: str = "dot
     scores = scores_of(index)
     other = "dot" if metric == "cosine" else "cosine"
     with np.errstate(invalid="ignore", divide="ignore"):
-        other_scores = np.array(
-            [_score(other, index[:, -1], index[:, i]) for i in range(n)]
-        )
+        other_scores = np.array([_score(other, index[:, -1], index[:, i]) for i in range(n)])
     score_slips = [
         Slip(scores_of(P @ variants["sum"]), "These are scores of summed vectors: take the "
              "mean over the words first.", scope="grid"),
@@ -136,7 +141,7 @@ def vectordb_steps(encoder, texts: Sequence[str], query: str, metric: str = "dot
             )  # fmt: skip
 
     h = tuple(labels("h", pooled.shape[0]))
-    p = tuple(labels("p", index.shape[0]))
+    p = ("x", "y") if index.shape[0] == 2 else tuple(labels("i", index.shape[0]))
     fmt = "frac"
     per_text = tuple(
         Given(f"H of {name}", e.encoded, h, e.tokens, fmt)
@@ -157,10 +162,11 @@ def vectordb_steps(encoder, texts: Sequence[str], query: str, metric: str = "dot
     }  # fmt: skip
 
 
-def vectordb_checks(result) -> dict[str, Step]:
+def vectordb_checks(result, exercise=None) -> dict[str, Step]:
     """Pooled vectors, index vectors and scores of a `SearchResult`, with their slips.
 
     The result carries the database it searched (its encoder and texts), so nothing
     else is read.
     """
-    return vectordb_steps(result.encoder, result.texts, result.query.sentence, result.metric)
+    db = result.database
+    return vectordb_steps(db.encoder, db.texts, result.query.sentence, result.metric, exercise)

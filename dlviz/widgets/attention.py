@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
+import numpy as np
 
 from dlviz import examples
 from dlviz.attention import AttentionResult, self_attention
@@ -96,7 +97,11 @@ class AttentionExplorer(Explorer):
     controls: "mode" ("hand"/"exact"), "causal" (bool), "temperature" (exact path
     only), "step" (1-9: how much of the walk-through to show), "X", "WQ", "WK",
     "WV" (`MatrixInput`s; set `.value` to a nested list) and "reset" (a button back
-    to the exercise's numbers). `result` is the current `AttentionResult`.
+    to the starting numbers). `result` is the current `AttentionResult`.
+
+    X, WQ, WK, WV: the numbers to start from (the sheet's by default), the keys of
+    `examples.attention_exercise`, so a fresh exercise loads in one line:
+    ``AttentionExplorer(**examples.attention_exercise(7))``.
     """
 
     def __init__(self, X=None, WQ=None, WK=None, WV=None, *, mode: str = "hand", step: int = 9):
@@ -149,7 +154,9 @@ class AttentionExplorer(Explorer):
             "reset": widgets.Button(description="back to the exercise", icon="undo"),
         }
         super().__init__(controls)
-        self._exercise = examples.attention_exercise()
+        # "back to the exercise" returns to the numbers it started from (the sheet's, or
+        # a fresh exercise's: AttentionExplorer(**examples.attention_exercise(7))).
+        self._exercise = {k: np.array(v, dtype=float) for k, v in start.items()}
         controls["reset"].on_click(lambda _: self.reset())
         controls["mode"].observe(self._mode_changed, names="value")
         self.step_name = widgets.HTML()
@@ -231,7 +238,7 @@ class AttentionExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        return attention_checks(self.result)
+        return attention_checks(self.result, self._exercise)
 
     def figures(self) -> list:
         return [self.heatmap]
@@ -243,7 +250,7 @@ class AttentionExplorer(Explorer):
             self.controls["mode"].value = "hand"
 
     def reset(self) -> None:
-        """Back to the exercise's numbers (mode and step stay as they are)."""
+        """Back to the numbers it started from (mode and step stay as they are)."""
         with self.hold():
             for name, value in self._exercise.items():
                 self.controls[name].value = value.tolist()

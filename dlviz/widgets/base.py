@@ -23,7 +23,7 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from dlviz.widgets._cells import replaces_last_run
-
+from dlviz.widgets.static import StaticView
 
 # How many times in a row `refresh` recomputes when observers keep changing controls.
 MAX_ROUNDS = 20
@@ -53,8 +53,10 @@ def _descendants(roots) -> list:
     return list(seen.values())
 
 
-class Explorer(widgets.VBox):
+class Explorer(StaticView, widgets.VBox):
     """Base class: recompute on every control change; explain bad input on screen."""
+
+    static_kind = "explorer"  # a still view of it travels with the saved notebook
 
     # Observable (Python side only), so a HandCheck grid can follow the numbers shown.
     result = traitlets.Any(allow_none=True)
@@ -166,7 +168,10 @@ class Explorer(widgets.VBox):
         Afterwards nothing refers to it from the widget registry, so it is freed once the
         notebook's names let go of it.
         """
-        if self._closed:
+        if getattr(self, "_closed", False):
+            return
+        if not hasattr(self, "_followers"):  # never finished being built
+            super().close()
             return
         self._closed = True
         for follower in self._followers:

@@ -12,6 +12,7 @@ from dlviz.checking.hints import cell_name
 from dlviz.sheet import FONT, format_number, grid, row
 from dlviz.widgets._cells import replaces_last_run
 from dlviz.widgets.base import close_tree
+from dlviz.widgets.static import StaticView
 
 _LOOK = {  # status -> (background, mark, words for a screen reader)
     "right": ("#d9f0d3", "✓", "right"),
@@ -85,7 +86,7 @@ def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     return "".join(parts)
 
 
-class HandCheck(widgets.VBox):
+class HandCheck(StaticView, widgets.VBox):
     """A grid of answer boxes shaped like one step's expected matrix.
 
     Type numbers, decimals or fractions ("44/9", "15 1/3"); *Check* marks each
@@ -99,6 +100,8 @@ class HandCheck(widgets.VBox):
     so it checks the step `key` of whatever numbers the explorer currently shows.
     Nothing typed, and nothing the explorer does, makes it raise.
     """
+
+    static_kind = "try-it grid"
 
     def __init__(self, step: Step):
         self.step = step
@@ -179,13 +182,16 @@ class HandCheck(widgets.VBox):
 
     def close(self) -> None:
         """Close the grid, its boxes and labels, and stop following the explorer."""
-        if self.explorer is not None:
+        if getattr(self, "explorer", None) is not None:
             try:
                 self.explorer.unobserve(self._explorer_changed, names="result")
             except ValueError:
                 pass  # already stopped
             self.explorer = None
-        close_tree(*self.children, *(b for r in self.boxes for b in r), *self._labels)
+        close_tree(
+            *self.children, *(b for r in getattr(self, "boxes", ()) for b in r),
+            *getattr(self, "_labels", ()),
+        )  # fmt: skip
         self.layout.close()
         super().close()
 

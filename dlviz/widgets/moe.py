@@ -48,7 +48,9 @@ def _fmt(values) -> str:
     return ".2f"
 
 
-def step_views(result: MoEResult, moe: MixtureOfExperts | None = None) -> dict[int, tuple[str, object]]:
+def step_views(
+    result: MoEResult, moe: MixtureOfExperts | None = None
+) -> dict[int, tuple[str, object]]:
     """Each step of routing tokens through the experts as (title, by-hand layout).
 
     The steps of exercise 3 for all tokens at once, the matrix way: 1 the tokens, 2 the
@@ -208,31 +210,40 @@ def step_views(result: MoEResult, moe: MixtureOfExperts | None = None) -> dict[i
 class MoEExplorer(Explorer):
     """A mixture of experts with live controls: the sheet's tokens, top_k, more tokens and experts.
 
-    controls: "X1[0]", "X1[1]", "X1[2]", "X2[0]", "X2[1]", "X2[2]" (sliders from -5 to 5,
-    step 0.5: the numbers of the sheet's two tokens), "top_k" (1 to the number of
-    experts), "n_experts" (2 = the sheet's experts; up to 8, the extra ones random),
+    controls: "X1[1]", "X1[2]", "X1[3]", "X2[1]", "X2[2]", "X2[3]" (sliders from -5 to 5,
+    step 0.5: the numbers f1, f2, f3 of the sheet's two tokens, counted from 1 as on
+    the sheet), "top_k" (1 to the number of experts), "n_experts" (2 = the sheet's
+    experts; up to 8, the extra ones random),
     "random_tokens" (0 = just X1 and X2; up to 64 more, random) and "reset" (a button
     back to the exercise). Random parts come from `examples.random_moe(…, seed)`.
 
     `result` is the current `MoEResult`, `moe` the `MixtureOfExperts` that gave it.
     A value set from Python outside a slider's range is refused and explained in the
     message area; the views keep the last good numbers.
+
+    X, gate_W, gate_b, experts: the exercise to start from (the sheet's by default),
+    with the keys of `examples.moe_exercise`, so a fresh one loads in one line:
+    ``MoEExplorer(**examples.moe_exercise(7))``. X holds two tokens of 3 numbers, each
+    from -5 to 5 (the sliders' range); there are two experts, W 4×3 and b of 4. The
+    reset button goes back to these numbers.
     """
 
     def __init__(
-        self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0, seed: int = 0
-    ):
+        self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0, seed: int = 0,
+        X=None, gate_W=None, gate_b=None, experts=None,
+    ):  # fmt: skip
         # Refuse bad starting values loudly, before any widget exists.
         as_int("n_experts", n_experts, low=2, high=MAX_EXPERTS)
         as_int("random_tokens", random_tokens, low=0, high=MAX_RANDOM_TOKENS)
         self.seed = as_int("seed", seed, low=0)
-        first, moe = self._route(examples.moe_exercise()["X"], top_k, n_experts, random_tokens)
+        self._start = _starting_exercise(X, gate_W, gate_b, experts)
+        first, moe = self._route(self._start["X"], top_k, n_experts, random_tokens)
         wide = {"description_width": "initial"}
-        sheet_X = examples.moe_exercise()["X"]  # (3, 2): X1 and X2 as columns
+        sheet_X = self._start["X"]  # (3, 2): X1 and X2 as columns
         token_sliders = {
-            f"X{j + 1}[{i}]": StrictFloatSlider(
+            f"X{j + 1}[{i + 1}]": StrictFloatSlider(
                 value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
-                description=f"X{j + 1}[{i}]", readout_format=".1f",
+                description=f"X{j + 1}[{i + 1}]", readout_format=".1f",
                 layout=widgets.Layout(width="340px"),  # 20 steps: room for each
             )
             for j in range(2)
@@ -273,7 +284,7 @@ class MoEExplorer(Explorer):
 
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         tokens = widgets.HBox(
-            [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in range(3)]) for j in (1, 2)],
+            [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in (1, 2, 3)]) for j in (1, 2)],
             layout=wrap,
         )
         self.children = [
@@ -296,14 +307,18 @@ class MoEExplorer(Explorer):
         setting = examples.random_moe(n_experts, 2 + random_tokens, seed=self.seed)
         X = np.array(setting["X"], dtype=float)  # (3, 2 + random_tokens)
         X[:, :2] = X_sheet
-        moe = MixtureOfExperts(
-            setting["gate_W"], setting["gate_b"], setting["experts"], top_k=top_k
-        )
+        # The first two experts and gate rows are the exercise's (the sheet's, or fresh ones).
+        gate_W = np.array(setting["gate_W"], dtype=float)  # (n_experts, 3)
+        gate_W[:2] = self._start["gate_W"]
+        gate_b = np.array(setting["gate_b"], dtype=float)  # (n_experts,)
+        gate_b[:2] = self._start["gate_b"]
+        experts = list(self._start["experts"]) + setting["experts"][2:]
+        moe = MixtureOfExperts(gate_W, gate_b, experts, top_k=top_k)
         return moe(X), moe
 
     def compute(self) -> MoEResult:
         c = self.controls
-        X_sheet = [[c[f"X{j}[{i}]"].value for j in (1, 2)] for i in range(3)]  # (3, 2)
+        X_sheet = [[c[f"X{j}[{i}]"].value for j in (1, 2)] for i in (1, 2, 3)]  # (3, 2)
         result, _ = self._route(
             X_sheet, c["top_k"].value, c["n_experts"].value, c["random_tokens"].value
         )
@@ -350,7 +365,7 @@ class MoEExplorer(Explorer):
     def show(self, result: MoEResult) -> None:
         for k, (title, body) in step_views(result).items():
             self.panels[k].value = step_panel(title, body)
-        # Redraw a picture only when its numbers changed: X1[1] moves both of the sheet's
+        # Redraw a picture only when its numbers changed: X1[2] moves both of the sheet's
         # logits alike, for instance, and most moves of one token leave the load as it is.
         t = min(result.X.shape[1], SHOWN_TOKENS)
         n = np.array([result.X.shape[1]])
@@ -363,18 +378,45 @@ class MoEExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`): X1 and X2's."""
-        return moe_checks(self.result)
+        return moe_checks(self.result, exercise=self._start)
 
     def figures(self) -> list:
         return [self.gate, self.load]
 
     def reset(self) -> None:
-        """Back to the exercise: the sheet's X1 and X2, its two experts, top-1, no extra tokens."""
-        sheet_X = examples.moe_exercise()["X"]
+        """Back to the exercise: its X1 and X2, its two experts, top-1, no extra tokens."""
+        sheet_X = self._start["X"]
         with self.hold():
             for j in range(2):
                 for i in range(3):
-                    self.controls[f"X{j + 1}[{i}]"].value = float(sheet_X[i, j])
+                    self.controls[f"X{j + 1}[{i + 1}]"].value = float(sheet_X[i, j])
             self.controls["n_experts"].value = 2
             self.controls["top_k"].value = 1
             self.controls["random_tokens"].value = 0
+
+
+def _starting_exercise(X, gate_W, gate_b, experts) -> dict:
+    """The exercise an explorer starts from: the sheet's, with any given part replaced.
+
+    Checked at the door: two tokens of 3 numbers within the sliders' range, a gate of
+    two experts, two experts W 4×3 and b of 4, so that the explorer's sliders and its
+    random extra experts fit.
+    """
+    start = examples.moe_exercise()
+    given = {"X": X, "gate_W": gate_W, "gate_b": gate_b, "experts": experts}
+    start.update({k: v for k, v in given.items() if v is not None})
+    moe = MixtureOfExperts(start["gate_W"], start["gate_b"], start["experts"])  # checks
+    X = moe._tokens(start["X"])  # (3, n_tokens), checked
+    if (moe.n_experts, moe.in_dim, moe.out_dim) != (2, 3, 4) or X.shape != (3, 2):
+        raise ValueError(
+            f"the explorer starts from an exercise like the sheet's: two tokens of 3 "
+            f"numbers (X is 3×2, got {X.shape[0]}×{X.shape[1]}) and two experts of "
+            f"W 4×3 (got {moe.n_experts} of {moe.out_dim}×{moe.in_dim})"
+        )
+    low, high = X_RANGE
+    if (X < low).any() or (X > high).any():
+        raise ValueError(
+            f"the tokens' numbers must be from {low:g} to {high:g} (the sliders' range), "
+            f"got {np.round(X, 3).tolist()}"
+        )
+    return {"X": X, "gate_W": moe.gate_W, "gate_b": moe.gate_b, "experts": list(moe.experts)}

@@ -8,10 +8,17 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
-from dlviz.checking.vectordb import vectordb_steps
+from dlviz.checking import vectordb_checks
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
 from dlviz.sheet import FONT, format_number, grid, labels, product, row
-from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
+from dlviz.vectordb import (
+    DatabaseSnapshot,
+    SearchResult,
+    SentenceEncoder,
+    VectorDatabase,
+    Vocabulary,
+    ZeroVectorError,
+)
 from dlviz.widgets.base import (
     Explorer,
     MatrixInput,
@@ -155,11 +162,11 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
     hit[[found.index for found in result.hits], 0] = True
     if result.metric == "cosine":
         sfmt = COSINE_FORMAT if fmt == "frac" else fmt
-        units = stored / np.linalg.norm(stored, axis=0)  # (index_dim, n), refused if 0
+        units = result.unit_index_vectors  # (index_dim, n): a cosine search refused zeros
         scores = product(
             grid(units.T, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
                  name="unit_index_vectors"),
-            grid((query / np.linalg.norm(query))[:, None], rows=xy, cols=["q̂"],
+            grid(result.unit_query[:, None], rows=xy, cols=["q̂"],
                  title="q̂ = q ÷ |q|", fmt=sfmt, name="unit_query_vector"),
             grid(result.scores[:, None], rows=names[:n], cols=["cos"], title="scores",
                  fmt=sfmt, outline=hit, name="scores"),
@@ -204,14 +211,17 @@ class VectorDBExplorer(Explorer):
     controls: "query" (Text), "database" (Textarea, one text per line; blank lines
     are ignored), "k" (how many hits; its maximum follows the number of texts),
     "metric" ("dot"/"cosine"), "numbers" ("frac" or ".3f"), one FloatSlider per
-    entry of the projection, "P[0,0]" … "P[1,3]", and of the encoder's bias,
-    "b[0]" … "b[3]", "W" (a `MatrixInput`) and "reset" (a button back to the
-    exercise). `result` is the current `SearchResult`, `database` its
-    `VectorDatabase`.
+    entry of the projection, "P[1,1]" … "P[2,4]", and of the encoder's bias,
+    "b[1]" … "b[4]" (counted from 1, as the sheet's rows and columns), "W" (a
+    `MatrixInput`) and "reset" (a button back to the exercise). `result` is the
+    current `SearchResult`, `database` its `VectorDatabase`.
 
     Starting values (all optional, the exercise's by default): the texts, the query,
     k, the metric, W, b, P (two rows: the picture is of 2-d index vectors) and the
     word embeddings. Values that cannot be searched are refused with a ValueError.
+    The keys are those of `examples.vectordb_exercise`, so a fresh exercise loads in
+    one line: ``VectorDBExplorer(**examples.vectordb_exercise(7))``; the reset button
+    goes back to the numbers the explorer started from.
     """
 
     def __init__(
@@ -219,9 +229,15 @@ class VectorDBExplorer(Explorer):
         W=None, b=None, P=None, embeddings=None,
     ):  # fmt: skip
         ex = examples.vectordb_exercise()
-        self._exercise = ex
         texts = list(ex["database"] if database is None else database)
         query = ex["query"] if query is None else query
+        # "back to the exercise" returns to the numbers it started from (the sheet's, or
+        # a fresh exercise's: VectorDBExplorer(**examples.vectordb_exercise(7))).
+        self._exercise = {
+            "database": texts,
+            "query": query,
+            **{k: np.asarray(ex[k] if v is None else v) for k, v in (("W", W), ("b", b), ("P", P))},
+        }
         vocabulary = Vocabulary(ex["embeddings"] if embeddings is None else embeddings)
         encoder = SentenceEncoder(
             vocabulary,
@@ -246,11 +262,11 @@ class VectorDBExplorer(Explorer):
             )  # fmt: skip
 
         P_sliders = {
-            f"P[{i},{j}]": slider(f"P[{i},{j}]", P0[i, j])
+            f"P[{i + 1},{j + 1}]": slider(f"P[{i + 1},{j + 1}]", P0[i, j])
             for i in range(P0.shape[0])
             for j in range(P0.shape[1])
         }
-        b_sliders = {f"b[{i}]": slider(f"b[{i}]", v) for i, v in enumerate(b0)}
+        b_sliders = {f"b[{i}]": slider(f"b[{i}]", v) for i, v in enumerate(b0, start=1)}
         hidden, dim = encoder.W.shape
         controls = {
             "query": widgets.Text(
@@ -286,8 +302,6 @@ class VectorDBExplorer(Explorer):
         }  # fmt: skip
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
-        self.database: VectorDatabase | None = None
-        self._computed: VectorDatabase | None = None
 
         self.panels = {k: widgets.HTML() for k in STEP_NAMES}
         self.nearest = widgets.HTML()
@@ -347,9 +361,9 @@ class VectorDBExplorer(Explorer):
 
     def _params(self) -> dict:
         c = self.controls
-        P = [[c[f"P[{i},{j}]"].value for j in range(self._encoder.hidden_dim)]
-             for i in range(self._encoder.index_dim)]  # fmt: skip
-        b = [c[f"b[{i}]"].value for i in range(self._encoder.hidden_dim)]
+        P = [[c[f"P[{i},{j}]"].value for j in range(1, self._encoder.hidden_dim + 1)]
+             for i in range(1, self._encoder.index_dim + 1)]  # fmt: skip
+        b = [c[f"b[{i}]"].value for i in range(1, self._encoder.hidden_dim + 1)]
         return {"W": c["W"].value, "b": b, "P": P}
 
     def compute(self) -> SearchResult:
@@ -371,17 +385,16 @@ class VectorDBExplorer(Explorer):
         if not query.strip():
             raise ValueError("the query is empty: type a few words, e.g. 'am I you'")
         metric = c["metric"].value
-        if metric == "cosine":
-            _refuse_zero_for_cosine(encoder.encode(query), database, lines)
         # The k slider follows the number of texts (see `show`); until then, cap k here.
-        result = database.search(query, k=min(c["k"].value, len(database)), metric=metric)
-        self._computed = database  # shown with the result by `show`
-        return result
+        try:
+            return database.search(query, k=min(c["k"].value, len(database)), metric=metric)
+        except ZeroVectorError as exc:
+            raise ValueError(_zero_vector_words(exc, lines)) from None
 
     # -- showing ------------------------------------------------------------------------
 
     def show(self, result: SearchResult) -> None:
-        database = self.database = self._computed
+        database = result.database
         fmt = self.controls["numbers"].value
         self._follow_k(len(database))
         for k, (title, body) in step_views(database, result, fmt).items():
@@ -419,8 +432,12 @@ class VectorDBExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        db, result = self.database, self.result
-        return vectordb_steps(db.encoder, db.texts, result.query.sentence, result.metric)
+        return vectordb_checks(self.result, self._exercise)
+
+    @property
+    def database(self) -> DatabaseSnapshot:
+        """The database the current result searched (`result.database`)."""
+        return self.result.database
 
     def figures(self) -> list:
         return [self.projection, self.bars, self.word_map]
@@ -435,35 +452,34 @@ class VectorDBExplorer(Explorer):
         }
 
     def reset(self) -> None:
-        """Back to the exercise: its texts, query, W, b and P; k = 1, dot product."""
+        """Back to the starting exercise: its texts, query, W, b and P; k = 1, dot product."""
         ex = self._exercise
         c = self.controls
         with self.hold():
             c["query"].value = ex["query"]
             c["database"].value = "\n".join(ex["database"])
             c["W"].value = ex["W"].tolist()
-            for i, v in enumerate(ex["b"]):
+            for i, v in enumerate(ex["b"], start=1):
                 c[f"b[{i}]"].value = float(v)
             for (i, j), v in np.ndenumerate(ex["P"]):
-                c[f"P[{i},{j}]"].value = float(v)
+                c[f"P[{i + 1},{j + 1}]"].value = float(v)
             c["metric"].value = "dot"
             c["k"].value = 1
 
 
-def _refuse_zero_for_cosine(query, database: VectorDatabase, lines) -> None:
-    """Cosine measures an angle: explain, in words, which index vector has none."""
+def _zero_vector_words(exc: ZeroVectorError, lines) -> str:
+    """Why cosine cannot rank, in the learner's words: which index vector has no angle."""
     fix = "change P or b, or switch the metric to dot"
-    if not query.index_vector.any():
-        raise ValueError(
-            f"cosine compares directions, but the query {query.sentence!r} has index vector "
-            f"{_vector_text(query.index_vector)}: a zero vector points nowhere, so its angle "
-            f"with the texts is undefined. Change the query, {fix}."
+    vector = _vector_text(exc.encoding.index_vector)
+    if exc.index is None:
+        return (
+            f"cosine compares directions, but the query {exc.encoding.sentence!r} has index "
+            f"vector {vector}: a zero vector points nowhere, so its angle with the texts is "
+            f"undefined. Change the query, {fix}."
         )
-    for (number, _), encoding in zip(lines, database.encodings, strict=True):
-        if not encoding.index_vector.any():
-            raise ValueError(
-                f"cosine compares directions, but {encoding.sentence!r} (database line "
-                f"{number}) has index vector {_vector_text(encoding.index_vector)}: a zero "
-                f"vector points nowhere, so its angle with the query is undefined. Remove "
-                f"that line, {fix}."
-            )
+    number = lines[exc.index][0]
+    return (
+        f"cosine compares directions, but {exc.encoding.sentence!r} (database line "
+        f"{number}) has index vector {vector}: a zero vector points nowhere, so its angle "
+        f"with the query is undefined. Remove that line, {fix}."
+    )

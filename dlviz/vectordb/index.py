@@ -1,0 +1,259 @@
+"""Steps 5 and 7 on raw vectors: `VectorIndex`, the exact engine under `VectorDatabase`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlviz._checks import as_array, as_int, as_matrix, as_vector, choice, frozen, shape_text
+from dlviz.vectordb._ranking import _all_finite, _check_k, _row_norms, _top_k
+
+METRICS = ("dot", "cosine")
+
+# The first allocation of a VectorIndex; after it, capacity doubles.
+_MIN_CAPACITY = 16
+
+# Scores computed at once, queries × stored vectors: bounds the (m, n) temporary of a
+# search (64 MB in float32) when many queries meet a large index; they go in blocks.
+_SCORES_PER_BLOCK = 2**24
+
+
+@dataclass(frozen=True, eq=False)
+class Neighbours:
+    """The k best stored vectors for each query (step 7 of the exercise); read-only.
+
+    ids : (m, k) int64, the stored vectors' ids (their order of adding, from 0), best
+        first; equal scores keep the lower id first.
+    scores : (m, k), their scores, in the index's dtype.
+
+    Always 2-D: a single query (a 1-D vector) gives m = 1, so read `ids[0]`.
+    """
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+
+class VectorIndex:
+    """Stores vectors and finds the k most similar to a query, exactly (steps 5 and 7).
+
+    The engine under `VectorDatabase`, also usable on its own with any number of
+    vectors (a million 64-d float32 vectors take 256 MB and a search over them a
+    few tens of milliseconds).
+
+    Stored vectors are ROWS here, unlike the sheets' columns: the store is one
+    contiguous (n, dim) array, so each vector is one contiguous piece of memory and
+    adding more appends rows. It grows by doubling its capacity, so adding one vector
+    at a time costs O(1) on average, with no copy of everything on each add.
+
+    Parameters
+    ----------
+    dim : the size of every vector.
+    dtype : a float dtype for the store (float64 by default; float32 halves the memory).
+        Searches compute in this dtype, so a float32 store is never copied to float64.
+    """
+
+    def __init__(self, dim: int, dtype=np.float64):
+        self._dim = as_int("dim", dim, low=1)
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError as exc:
+            raise TypeError(
+                f"dtype must be a float dtype such as np.float32, got {dtype!r}"
+            ) from exc
+        if dtype.kind != "f":
+            raise TypeError(f"dtype must be a float dtype such as np.float32, got {dtype}")
+        self._dtype = dtype
+        self._store = np.empty((0, self._dim), dtype=dtype)  # (capacity, dim)
+        self._n = 0
+        self._norms = np.empty(0)  # lengths of the first len(_norms) rows, for cosine
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._dtype
+
+    @property
+    def capacity(self) -> int:
+        """How many vectors fit before the store is reallocated (at twice the size)."""
+        return self._store.shape[0]
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """(n, dim) read-only view of the stored vectors, one per ROW, in order of adding."""
+        return frozen(self._store[: self._n])
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return f"VectorIndex(dim={self._dim}, dtype={self._dtype}, {self._n} vectors)"
+
+    def add(self, vectors) -> np.ndarray:
+        """Store one vector (dim,) or many (m, dim), one per ROW; return their ids.
+
+        Step 5 of the exercise. Ids count from 0 in order of adding, so the result is
+        `np.arange(len_before, len_before + m)`. A (0, dim) array adds nothing.
+        Nothing is stored if any entry is NaN, inf, or too large for the dtype.
+        """
+        if isinstance(vectors, np.ndarray) and vectors.shape == (0, self._dim):
+            return np.arange(self._n, self._n, dtype=np.int64)
+        rows = self._as_rows("vectors", vectors, check_finite=False)  # (m, dim)
+        m = rows.shape[0]
+        self._reserve(self._n + m)
+        new = self._store[self._n : self._n + m]  # (m, dim), a view into the store
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            new[...] = rows
+        # One check after the cast catches both NaN/inf given and values beyond the dtype.
+        if not _all_finite(new):
+            if not _all_finite(rows):
+                as_array("vectors", rows, ndim=rows.ndim)  # raises, naming the entry
+            i = int(np.flatnonzero(~np.isfinite(new).all(axis=1))[0])
+            raise ValueError(
+                f"vectors[{i}] has entries too large for {self._dtype} (largest |entry| "
+                f"{np.abs(rows[i]).max():g}): nothing was added"
+            )
+        self._n += m
+        return np.arange(self._n - m, self._n, dtype=np.int64)
+
+    def search(self, queries, k: int = 1, metric: str = "dot") -> Neighbours:
+        """The k stored vectors most similar to each query: step 7 of the exercise.
+
+        Parameters
+        ----------
+        queries : one query (dim,) or many (m, dim), one per row.
+        k : how many neighbours per query, 1 ≤ k ≤ len(self).
+        metric : "dot" (the sheet's dot product) or "cosine" (the dot product of the
+            vectors scaled to length 1; undefined, and refused, for a zero vector).
+
+        Returns
+        -------
+        Neighbours with ids and scores of shape (m, k), best first; always 2-D, so
+        a single query gives m = 1. Equal scores keep the lower id first.
+
+        Notes
+        -----
+        Exact, not approximate: one matrix product gives all m × n scores, then a
+        partial sort (np.argpartition, O(n)) picks each query's k best, and only
+        those k are sorted. Many queries against a large index go in blocks of at
+        most 2**24 scores (64 MB in float32), so memory stays bounded.
+        """
+        metric = choice("metric", metric, METRICS)
+        if self._n == 0:
+            raise ValueError("the index is empty: add vectors first")
+        k = _check_k(k, self._n, "the index", "vectors")
+        queries = self._as_rows("queries", queries)  # (m, dim)
+        block = max(1, _SCORES_PER_BLOCK // self._n)
+        found = [
+            _top_k(self._scores(queries[start : start + block], metric, first_row=start), k)
+            for start in range(0, queries.shape[0], block)
+        ]  # [(ids, scores), …], each (block, k)
+        ids = np.concatenate([f[0] for f in found])  # (m, k)
+        top = np.concatenate([f[1] for f in found])  # (m, k)
+        return Neighbours(ids=frozen(ids), scores=frozen(top))
+
+    # The rest is shared with VectorDatabase, which needs every score, not only the top k.
+
+    def _as_rows(self, name: str, value, check_finite: bool = True) -> np.ndarray:
+        """One vector (dim,) or many (m, dim) as an (m, dim) array, checked.
+
+        A numeric ndarray is used as it is (no float64 copy of a million float32 rows);
+        anything else goes through `_checks`, which also words every refusal. With
+        check_finite=False the caller checks for NaN and inf itself.
+        """
+        if (
+            isinstance(value, np.ndarray)
+            and value.dtype.kind in "iuf"
+            and value.ndim in (1, 2)
+            and value.size
+        ):
+            if check_finite and not _all_finite(value):
+                as_array(name, value, ndim=value.ndim)  # raises, naming the entry
+            rows = value
+        else:
+            try:
+                ndim = np.ndim(value)
+            except ValueError:  # a ragged list: as_matrix says so
+                ndim = 2
+            if ndim == 1:
+                rows = as_vector(name, value)
+            elif ndim == 2:
+                rows = as_matrix(name, value)
+            else:
+                rows = as_array(name, value, ndim=ndim)  # TypeError for text, None, …
+                raise ValueError(
+                    f"{name} must be one vector ({self._dim},) or one per row (m×{self._dim}), "
+                    f"got shape {shape_text(rows.shape)}"
+                )
+        rows = rows.reshape(1, -1) if rows.ndim == 1 else rows  # (m, dim)
+        if rows.shape[1] != self._dim:
+            hint = ""
+            if rows.shape == (self._dim, 1):
+                hint = " (a column? here each vector is a row: pass it flat, or transposed)"
+            raise ValueError(
+                f"{name} have {rows.shape[1]} numbers each (shape {shape_text(rows.shape)}) "
+                f"but the index holds {self._dim}-d vectors: each must have {self._dim}{hint}"
+            )
+        return rows
+
+    def _reserve(self, needed: int) -> None:
+        if needed <= self.capacity:
+            return
+        # Doubling: a run of single adds reallocates only log2(n) times.
+        store = np.empty((max(needed, 2 * self.capacity, _MIN_CAPACITY), self._dim), self._dtype)
+        store[: self._n] = self._store[: self._n]
+        self._store = store
+
+    def _stored_norms(self) -> np.ndarray:
+        """(n,) float64 lengths of the stored vectors, computed once per vector, lazily."""
+        done = self._norms.size
+        if done < self._n:
+            self._norms = np.concatenate([self._norms, _row_norms(self._store[done : self._n])])
+        return self._norms[: self._n]
+
+    def _scores(self, queries: np.ndarray, metric: str, first_row: int = 0) -> np.ndarray:
+        """(m, n) score of every query (row of `queries`) against every stored vector.
+
+        `first_row` is the row number of queries[0] among all queries, for messages.
+        """
+        stored = self._store[: self._n]  # (n, dim), a view: never copied
+        if metric == "cosine":
+            q_norms = _row_norms(queries)  # (m,)
+            zero = np.flatnonzero(q_norms == 0)
+            if zero.size:
+                raise ValueError(
+                    f"query row {first_row + zero[0]} is a zero vector (length 0): cosine "
+                    "similarity is undefined for it; use metric='dot' or another query"
+                )
+            s_norms = self._stored_norms()  # (n,)
+            zero = np.flatnonzero(s_norms == 0)
+            if zero.size:
+                listed = ", ".join(str(i) for i in zero[:5]) + (", …" if zero.size > 5 else "")
+                raise ValueError(
+                    f"stored vector{'s' if zero.size > 1 else ''} {listed} "
+                    f"{'are zero vectors' if zero.size > 1 else 'is a zero vector'} (length 0): "
+                    "cosine similarity is undefined for them; use metric='dot'"
+                )
+            queries = queries / q_norms[:, None]  # unit rows, in float64 (m is small)
+            with np.errstate(over="ignore"):
+                divisors = s_norms.astype(self._dtype)  # (n,)
+            if not np.isfinite(divisors).all():
+                i = int(np.flatnonzero(~np.isfinite(divisors))[0])
+                raise ValueError(
+                    f"stored vector {i} is too long for cosine in {self._dtype} (length "
+                    f"{s_norms[i]:.3g}): scale the vectors down"
+                )
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # reported below
+            # In the store's dtype: a float32 store stays float32 (no 2x copy).
+            scores = queries.astype(self._dtype, copy=False) @ stored.T  # (m, n)
+            if metric == "cosine":
+                scores /= divisors
+        if not _all_finite(scores):
+            raise ValueError(
+                f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
+                "the vectors are too large; scale them down"
+            )
+        return scores

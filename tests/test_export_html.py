@@ -1,0 +1,68 @@
+"""tools/export_html.py: one self-contained page per notebook, maths as MathML, no network."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("export_html", ROOT / "tools" / "export_html.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+export_html = _load_tool()
+
+
+def test_inline_and_display_maths_become_mathml():
+    table: dict[str, str] = {}
+    text = export_html.protect_maths("Let $S = K^\\top Q$ and $$A_{ij} = 1$$ here.", table)
+    assert "$" not in text
+    assert len(table) == 2
+    inline, display = table.values()
+    assert inline.startswith("<math") and 'display="inline"' in inline
+    assert 'display="block"' in display
+    assert "<msup>" in inline  # K^\top is a superscript, not the letters "K^"
+
+
+def test_dollars_in_code_and_prices_stay_text():
+    table: dict[str, str] = {}
+    source = "Type `$x$` in a code cell; a $5 pen costs $10 here, and \\$ is a dollar."
+    assert export_html.protect_maths(source, table) == source
+    assert table == {}
+
+
+def test_a_formula_latex2mathml_cannot_read_is_kept_as_code():
+    assert export_html.mathml("\\frac{1}{", display=False).startswith("<code>")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_page_is_self_contained(path, tmp_path):
+    page = export_html.export(path, tmp_path).read_text(encoding="utf-8")
+    assert "<script" not in page.lower()  # no MathJax, require.js or mermaid from a CDN
+    assert not re.search(r"<(?:link|img|iframe|source)\b[^>]*(?:src|href)=\"https?:", page)
+    assert "DLVIZMATH" not in page
+    # every formula of the markdown is there as MathML, none left as raw $…$
+    nb = nbformat.read(path, as_version=4)
+    table: dict[str, str] = {}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            export_html.protect_maths(cell.source, table)
+    assert page.count("<math") == len(table) > 0
+    # the pictures travel inside the page
+    n_png = sum(
+        "image/png" in out.get("data", {})
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+    )
+    assert page.count("data:image/png;base64,") >= n_png
