@@ -50,12 +50,14 @@ def _moe():
     explorer = MoEExplorer()
     c = explorer.controls
 
-    def crowd(top_k=1, n_experts=8, random_tokens=64):
+    def crowd(top_k=1, n_experts=8, random_tokens=64, capacity_factor=None):
         def setup():
             with explorer.hold():
                 c["n_experts"].value = n_experts
                 c["top_k"].value = top_k
                 c["random_tokens"].value = random_tokens
+                c["capacity"].value = capacity_factor is not None
+                c["capacity_factor"].value = capacity_factor or 1.0
 
         return setup
 
@@ -82,6 +84,22 @@ def _moe():
             [("random_tokens", 41), ("random_tokens", 40)],
         ),
         ("experts slider 7 ↔ 8, 66 tokens", crowd(), [("n_experts", 7), ("n_experts", 8)]),
+        # capacity (issue 17): 8 experts, 66 tokens, slots dropped on every move
+        (
+            "capacity factor slider 1.0 ↔ 0.75, 8 experts, 66 tokens, top-2",
+            crowd(top_k=2, capacity_factor=1.0),
+            [("capacity_factor", 0.75), ("capacity_factor", 1.0)],
+        ),
+        (
+            "capacity box on ↔ off, 8 experts, 66 tokens",
+            crowd(capacity_factor=1.0),
+            [("capacity", False), ("capacity", True)],
+        ),
+        (
+            "X2[3] slider, 8 experts, 66 tokens, capacity 1.0",
+            crowd(capacity_factor=1.0),
+            [("X2[3]", 0.0), ("X2[3]", 2.0)],
+        ),
     ]
 
 

@@ -22,9 +22,13 @@ def format_number(x: float, fmt: str = "auto") -> str:
     fmt: "auto" — whole numbers as whole numbers (3, not 3.0), others with two
     decimals; "frac" — exact small fractions as fractions (44/9), whole numbers as
     such, anything else with two decimals; or a format spec such as ".1f".
-    Never prints "-0".
+    Never prints "-0". A number past 10¹⁵ (where floats stop holding every whole
+    number) is written with three significant digits, 1.23e+20, not twenty digits
+    that mean nothing; so is inf or nan, should one ever be shown.
     """
     x = float(x)
+    if not abs(x) < 1e15:
+        return format(x, ".3g")
     if fmt in ("auto", "frac"):
         if abs(x - round(x)) < 1e-9:
             return str(int(round(x)))

@@ -13,6 +13,7 @@ import numpy as np
 
 from dlviz._checks import as_int, as_matrix, as_vector, frozen, shape_text
 from dlviz._numerics import refuse_nonfinite, softmax_columns
+from dlviz.moe_capacity import as_capacity_factor, balance_loss, dropped_slots, expert_capacity
 
 __all__ = ["MixtureOfExperts", "MoEResult"]
 
@@ -30,13 +31,28 @@ class MoEResult:
       first; equal logits go to the lower index. The sheet's "expert 2" is index 1.
     - `gate_weights` (k, n_tokens): softmax over the chosen experts' logits only, so
       with top-1 every weight is exactly 1.
-    - `expert_linear` (k, out_dim, n_tokens): step 4, W·x + b of each chosen expert.
+    - `expert_linear` (k, out_dim, n_tokens): step 4, W·x + b of each chosen expert;
+      0 in a dropped slot (the expert never sees that token).
     - `expert_outputs` (k, out_dim, n_tokens): step 5, ReLU of `expert_linear`.
-    - `output` (out_dim, n_tokens): Σ over the k chosen experts of weight · output.
-    - `tokens_per_expert` (E,) int: how many (token, choice) slots each expert got.
-      With top-k every token counts once for each of its k experts, so the counts add
-      up to k · n_tokens.
+    - `output` (out_dim, n_tokens): Σ over the k chosen experts of weight · output. A
+      dropped slot adds nothing and the kept weights are not renormalised, so a token
+      whose every slot was dropped has output 0.
+    - `tokens_per_expert` (E,) int: how many (token, choice) slots the gate routed to
+      each expert. With top-k every token counts once for each of its k experts, so
+      the counts add up to k · n_tokens.
+    - `kept_per_expert` (E,) int: how many of those slots each expert served, at most
+      `capacity`; the same as `tokens_per_expert` without a capacity factor.
     - `top_k`: how many experts each token went to.
+    - `capacity_factor` (float, or None for no limit) and `capacity` (int, or None):
+      each expert serves at most floor(capacity_factor · k · n_tokens / E) slots.
+    - `dropped` (k, n_tokens) bool: that choice of that token found its expert full.
+      Slots are served first choices first, in token order, then second choices in
+      token order, and so on. All False without a capacity factor.
+    - `aux_loss`: Switch Transformer's load-balancing loss without its coefficient,
+      E · Σₑ fₑ·Pₑ; 1 when the load is even, up to E when one expert takes all.
+    - `load_fraction` (E,): fₑ, the fraction of tokens whose first choice is e (routed,
+      dropped or not).
+    - `mean_gate_probs` (E,): Pₑ, the gate's probability for e averaged over tokens.
     - `gate_WX` (E, n_tokens): gate_W·X, the logits before the bias is added.
     - `model`: the `MixtureOfExperts` that gave this result (its gate and experts), so
       that a picture, a grid or a grader needs nothing else.
@@ -54,6 +70,13 @@ class MoEResult:
     output: np.ndarray
     tokens_per_expert: np.ndarray
     top_k: int
+    kept_per_expert: np.ndarray
+    capacity_factor: float | None
+    capacity: int | None
+    dropped: np.ndarray
+    aux_loss: float
+    load_fraction: np.ndarray
+    mean_gate_probs: np.ndarray
     gate_WX: np.ndarray
     model: MixtureOfExperts
 
@@ -75,14 +98,15 @@ class MoEResult:
         return route
 
     def batches(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """For each expert, the (rank, token) pairs routed to it, in token order.
+        """For each expert, the (rank, token) pairs it serves, in token order.
 
         Step 4 the matrix way: expert e computes W·X[:, tokens] + b for these tokens
-        only; `expert_linear[ranks, :, tokens]` holds the results.
+        only; `expert_linear[ranks, :, tokens]` holds the results. A dropped slot (its
+        expert was full) is served by nobody and is left out.
         """
         out = []
         for e in range(self.gate_logits.shape[0]):
-            rank, token = np.nonzero(self.chosen == e)
+            rank, token = np.nonzero((self.chosen == e) & ~self.dropped)
             order = np.argsort(token, kind="stable")
             out.append((rank[order], token[order]))
         return out
@@ -108,11 +132,55 @@ class MixtureOfExperts:
     `(W, b)` with W (out_dim, in_dim) and b (out_dim,), all experts the same shape.
     `top_k` is from 1 to n_experts.
 
+    Beyond the sheet, `capacity_factor` c (a number ≥ 0; None, the default, for no
+    limit) gives each expert room for floor(c · top_k · n_tokens / n_experts) slots per
+    call; slots over that are dropped and add nothing to the output
+    (`dlviz.moe_capacity`). The result also carries the load-balancing loss.
+
     The object does not change once built: its arrays are read-only copies of what was
-    passed in, and `with_top_k(k)` gives a new one with another k.
+    passed in; `with_top_k(k)` and `with_capacity_factor(c)` give new ones.
+
+    The sheet's numbers (exercise 3): X1 goes to expert 2, X2 to expert 1.
+
+    >>> from dlviz.examples import moe_exercise
+    >>> ex = moe_exercise()
+    >>> moe = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])
+    >>> r = moe(ex["X"])  # X is 3×2: the tokens X1 = [2, 1, 3] and X2 = [3, 1, 2]
+    >>> r.gate_logits  # gate_W·X + gate_b, a row per expert, a column per token
+    array([[3., 4.],
+           [4., 3.]])
+    >>> r.gate_probs.round(3)  # softmax down each column
+    array([[0.269, 0.731],
+           [0.731, 0.269]])
+    >>> r.chosen + 1  # the sheet counts experts from 1
+    array([[2, 1]])
+    >>> r.expert_linear[0]  # the chosen expert's W·x + b: [4, 3, 1, 5] and [5, 4, 2, -1]
+    array([[ 4.,  5.],
+           [ 3.,  4.],
+           [ 1.,  2.],
+           [ 5., -1.]])
+    >>> r.output  # ReLU: X2's -1 becomes 0
+    array([[4., 5.],
+           [3., 4.],
+           [1., 2.],
+           [5., 0.]])
+    >>> print(r.tokens_per_expert, f"balance loss {r.aux_loss:.2f}")  # one token each: even
+    [1 1] balance loss 1.00
+
+    Four tokens, three of them for expert 2, at capacity factor 1: each expert has
+    floor(1 · 1 · 4 / 2) = 2 slots, so X4, the third in line for expert 2, is dropped.
+
+    >>> X4 = [[2, 3, 1, 0], [1, 1, 2, 2], [3, 2, 2, 1]]  # X3 = [1, 2, 2], X4 = [0, 2, 1]
+    >>> r4 = moe.with_capacity_factor(1)(X4)
+    >>> print(r4.capacity, r4.chosen[0] + 1, r4.dropped[0])
+    2 [2 1 2 2] [False False False  True]
+    >>> r4.output[:, 3]  # nothing for X4: a real layer's residual carries it on
+    array([0., 0., 0., 0.])
+    >>> print(r4.load_fraction, r4.mean_gate_probs.round(4), round(r4.aux_loss, 4))
+    [0.25 0.75] [0.3845 0.6155] 1.1155
     """
 
-    def __init__(self, gate_W, gate_b, experts, *, top_k: int = 1):
+    def __init__(self, gate_W, gate_b, experts, *, top_k: int = 1, capacity_factor=None):
         gate_W = as_matrix("gate_W", gate_W)
         gate_b = as_vector("gate_b", gate_b)
         pairs = _expert_pairs(experts)
@@ -143,6 +211,7 @@ class MixtureOfExperts:
             top_k = as_int("top_k", top_k, low=1, high=n_experts)
         except ValueError as exc:
             raise ValueError(f"{exc}: there are {n_experts} experts to choose from") from exc
+        capacity_factor = as_capacity_factor(capacity_factor)
 
         # Instance attributes are set once, here; __setattr__ refuses later changes.
         set_ = object.__setattr__
@@ -150,6 +219,7 @@ class MixtureOfExperts:
         set_(self, "gate_b", frozen(gate_b))  # (n_experts,)
         set_(self, "experts", tuple((frozen(W), frozen(b)) for W, b in pairs))
         set_(self, "top_k", top_k)
+        set_(self, "capacity_factor", capacity_factor)
         set_(self, "n_experts", n_experts)
         set_(self, "in_dim", in_dim)
         set_(self, "out_dim", out_dim)
@@ -157,18 +227,30 @@ class MixtureOfExperts:
     def __setattr__(self, name, value):
         raise AttributeError(
             f"a MixtureOfExperts cannot be changed (tried to set {name!r}): use "
-            "with_top_k(k) or build a new one"
+            "with_top_k(k), with_capacity_factor(c) or build a new one"
         )
 
     def __repr__(self) -> str:
+        capacity = (
+            "" if self.capacity_factor is None else f", capacity_factor={self.capacity_factor:g}"
+        )
         return (
             f"MixtureOfExperts({self.n_experts} experts, {self.in_dim} → {self.out_dim}, "
-            f"top_k={self.top_k})"
+            f"top_k={self.top_k}{capacity})"
         )
 
     def with_top_k(self, k: int) -> MixtureOfExperts:
         """The same gate and experts, routing each token to its best `k` experts instead."""
-        return MixtureOfExperts(self.gate_W, self.gate_b, self.experts, top_k=k)
+        return MixtureOfExperts(
+            self.gate_W, self.gate_b, self.experts, top_k=k, capacity_factor=self.capacity_factor
+        )
+
+    def with_capacity_factor(self, capacity_factor) -> MixtureOfExperts:
+        """The same gate, experts and top_k with another capacity factor (None: no limit)."""
+        return MixtureOfExperts(
+            self.gate_W, self.gate_b, self.experts, top_k=self.top_k,
+            capacity_factor=capacity_factor,
+        )  # fmt: skip
 
     def __call__(self, X) -> MoEResult:
         """Route the tokens X through the gate and the chosen experts; return every step.
@@ -200,13 +282,23 @@ class MixtureOfExperts:
         # Renormalise over the chosen k only: row 0 is the best, so top-1 gives exp(0)/1 = 1.
         gate_weights = softmax_columns(chosen_logits).weights  # (top_k, n_tokens)
 
-        # Step 4: each chosen expert's linear layer, only on the tokens sent to it. The loop
-        # runs over experts (a handful), never over tokens, and skips work an unchosen
-        # expert would do for nothing.
-        expert_linear = np.empty((k, self.out_dim, n_tokens))  # (top_k, out_dim, n_tokens)
+        # Beyond the sheet: each expert serves at most `capacity` slots, first choices
+        # first in token order; the rest are dropped.
+        if self.capacity_factor is None:
+            capacity = None
+            dropped = np.zeros(chosen.shape, dtype=bool)  # (top_k, n_tokens)
+        else:
+            capacity = expert_capacity(self.capacity_factor, k, n_tokens, self.n_experts)
+            dropped = dropped_slots(chosen, self.n_experts, capacity)  # (top_k, n_tokens)
+
+        # Step 4: each chosen expert's linear layer, only on the tokens sent to it and kept.
+        # The loop runs over experts (a handful), never over tokens, and skips work an
+        # unchosen expert would do for nothing. A dropped slot stays 0.
+        expert_linear = np.zeros((k, self.out_dim, n_tokens))  # (top_k, out_dim, n_tokens)
+        served = np.where(dropped, -1, chosen)  # (top_k, n_tokens): -1 = dropped
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
             for e, (W, b) in enumerate(self.experts):
-                slot, token = np.nonzero(chosen == e)  # (m,), (m,): the slots routed to e
+                slot, token = np.nonzero(served == e)  # (m,), (m,): the slots e serves
                 if slot.size:
                     # (out_dim, m) -> (m, out_dim), the order that fancy indexing fills
                     expert_linear[slot, :, token] = (W @ X[:, token]).T + b
@@ -218,6 +310,8 @@ class MixtureOfExperts:
         _refuse_overflow("the mixed output", output, "the experts' W, b, X")
 
         tokens_per_expert = np.bincount(chosen.ravel(), minlength=self.n_experts)  # (E,)
+        kept_per_expert = np.bincount(chosen[~dropped], minlength=self.n_experts)  # (E,)
+        aux_loss, load_fraction, mean_gate_probs = balance_loss(gate_probs, chosen[0])
 
         return MoEResult(
             X=frozen(X),
@@ -230,6 +324,13 @@ class MixtureOfExperts:
             output=frozen(output),
             tokens_per_expert=frozen(tokens_per_expert),
             top_k=k,
+            kept_per_expert=frozen(kept_per_expert),
+            capacity_factor=self.capacity_factor,
+            capacity=capacity,
+            dropped=frozen(dropped),
+            aux_loss=aux_loss,
+            load_fraction=frozen(load_fraction),
+            mean_gate_probs=frozen(mean_gate_probs),
             gate_WX=frozen(gate_WX),
             model=self,
         )

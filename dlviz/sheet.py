@@ -31,6 +31,9 @@ _SEQUENTIAL = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 _DIVERGING = ("#b35806", "#fdb863", "#f7f7f7", "#b2abd2", "#542788")
 MASKED_COLOUR = "#d9d9d9"
 FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px"
+# Row and column labels: JupyterLab's secondary text colour, so they keep their contrast
+# in the dark theme too (#555 on #212121 is 2.2:1); #555 where no theme is set.
+LABEL_COLOUR = "var(--jp-content-font-color2, #555)"
 
 
 # --- colour -----------------------------------------------------------------------
@@ -109,7 +112,9 @@ class Grid:
         # Front ends style td and th directly (padding, borders, alignment), so those
         # are set on every cell; font and colour are inherited from the table.
         cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd"
-        head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+        head = (
+            f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
+        )
         parts = [
             f'<table data-name="{html.escape(self.name)}" style="border-collapse:collapse;'
             f'margin:2px 0;{FONT}">'
@@ -236,7 +241,8 @@ class Product:
     def html(self) -> str:
         cell = "vertical-align:bottom;padding:4px;border:0;background:transparent"
         label = (
-            f'<div style="{FONT}; color: #555; text-align: center">{html.escape(self.label)}</div>'
+            f'<div style="{FONT}; color: {LABEL_COLOUR}; text-align: center">'
+            f"{html.escape(self.label)}</div>"
             if self.label
             else ""
         )

@@ -35,7 +35,7 @@ def test_starts_on_the_sheet(explorer):
     assert explorer.load.counts.texts == ["1", "1"]
     assert repr(explorer) == (
         "MoEExplorer(X1[1]=2.0, X1[2]=1.0, X1[3]=3.0, X2[1]=3.0, X2[2]=1.0, X2[3]=2.0, "
-        "top_k=1, n_experts=2, random_tokens=0)"
+        "top_k=1, n_experts=2, random_tokens=0, capacity=False, capacity_factor=1.0)"
     )
 
 
@@ -186,7 +186,7 @@ def test_step_views_show_a_bias_when_there_is_one():
     experts = [(W, np.arange(4)) for W, _ in ex["experts"]]
     moe = MixtureOfExperts(ex["gate_W"], [0.5, 0], experts)
     views = step_views(moe(ex["X"]), moe)
-    assert [k for k in views] == [1, 2, 3, 4, 5, 6]
+    assert [k for k in views] == [1, 2, 3, 4, 5, 6, 7]
     html = views[5][1].html
     assert "+ b" in html and "= W·x + b" in html
     # logits X1: [3.5, 4] → e2. W2·X1 + b = [4, 3, 1, 5] + [0, 1, 2, 3]

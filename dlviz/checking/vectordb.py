@@ -23,13 +23,14 @@ import numpy as np
 
 from dlviz import examples
 from dlviz._format import format_number, labels
+from dlviz._numerics import unit_rows
 from dlviz.checking.grade import Given, Slip, Step
 
 
 def _score(metric: str, q: np.ndarray, d: np.ndarray) -> float:
-    if metric == "cosine":
-        norms = float(np.linalg.norm(q) * np.linalg.norm(d))
-        return float(q @ d) / norms if norms else float("nan")  # no angle: no slip value
+    if metric == "cosine":  # unit vectors measured safely; no direction, no score
+        units = unit_rows(np.stack([q, d]))  # (2, index_dim), zeros if no direction
+        return float(units[0] @ units[1]) if units.any(axis=1).all() else float("nan")
     return float(q @ d)
 
 

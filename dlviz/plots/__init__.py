@@ -7,7 +7,7 @@ changes its artists in place when the numbers change, and gives PNG bytes for an
 
 - `attention`: `AttentionHeatmap`, the attention weights;
 - `vectordb`: `IndexVectorPlot`, `ScoreBars`, `WordMap`;
-- `moe`: `GateHeatmap`, `LoadBars`.
+- `moe`: `GateHeatmap`; `moe_load`: `LoadBars`.
 
 Every name is also available from `dlviz.plots` itself.
 """
@@ -24,12 +24,15 @@ from dlviz.plots.base import (
     LiveFigure,
 )
 from dlviz.plots.moe import (
-    BALANCED_COLOUR,
     CHOSEN_COLOUR,
     GATE_MAX_TOKENS,
     GateHeatmap,
-    LoadBars,
     gate_caption,
+)
+from dlviz.plots.moe_load import (
+    BALANCED_COLOUR,
+    DROPPED_COLOUR,
+    LoadBars,
     load_caption,
 )
 from dlviz.plots.vectordb import (
@@ -50,6 +53,7 @@ __all__ = [
     "AttentionHeatmap",
     "BALANCED_COLOUR",
     "CHOSEN_COLOUR",
+    "DROPPED_COLOUR",
     "GATE_MAX_TOKENS",
     "GUIDE_COLOUR",
     "GateHeatmap",

@@ -10,14 +10,14 @@ import matplotlib.textpath
 import matplotlib.transforms
 import numpy as np
 
-from dlviz.plots.base import GlyphLabels, Heatmap, LiveFigure
+from dlviz.plots.base import GlyphLabels, Heatmap
+from dlviz.plots.moe_load import DROPPED_COLOUR
 from dlviz.sheet import format_number, labels, text_colour
 
 # The gate picture shows at most this many tokens, the first ones: beyond that a cell is
 # too narrow to read. The load bars count every token.
 GATE_MAX_TOKENS = 12
 CHOSEN_COLOUR = "#000000"  # outlines and badges: black on a white edge shows on any cell
-BALANCED_COLOUR = "#b35806"  # the orange end of the grids' PuOr map: apart from blue for all
 
 
 def _cell_frames(cells, inset: float) -> list[np.ndarray]:
@@ -38,7 +38,9 @@ class GateHeatmap(Heatmap):
     a thick black outline on a white edge (solid for its best expert, dashed for the
     others of a top-k) and a badge with the rank, 1 for the best, in the cell's corner
     (in its middle when the cell is too small for a number): the choice never rests on
-    colour alone.
+    colour alone. With a capacity factor, a chosen slot that was dropped (its expert
+    was full) is crossed out: a dark-red ✗ on a white edge in the opposite corner, or
+    across the whole cell when the cell has no number.
 
     Many tokens: only the first `GATE_MAX_TOKENS` are drawn (the load bars count all
     of them), and when the cells get too small to hold a number (under about 0.5 × 0.33
@@ -63,7 +65,7 @@ class GateHeatmap(Heatmap):
         rows = max(max_experts or n_experts, n_experts)
         cols = min(max(max_tokens or n_tokens, 1), GATE_MAX_TOKENS)
         if figsize is None:  # about 0.8 × 0.55 inch a cell, plus room for the labels
-            figsize = (min(2.4 + 0.8 * cols, 8.0), min(2.0 + 0.55 * rows, 5.0))
+            figsize = (min(2.4 + 0.8 * cols, 8.0), min(2.25 + 0.55 * rows, 5.25))
         super().__init__(
             np.zeros((rows, cols)),
             rows=labels("e", rows),
@@ -74,7 +76,7 @@ class GateHeatmap(Heatmap):
         )
         fig_w, fig_h = figsize
         self.figure.subplots_adjust(
-            left=0.75 / fig_w, right=1 - 0.35 / fig_w, top=1 - 0.6 / fig_h, bottom=1.0 / fig_h
+            left=0.75 / fig_w, right=1 - 0.35 / fig_w, top=1 - 0.6 / fig_h, bottom=1.24 / fig_h
         )
         # Heatmap's Text numbers and tick labels give way to glyph labels (see above).
         for row in self.texts:
@@ -99,7 +101,13 @@ class GateHeatmap(Heatmap):
         self.others = collections.LineCollection(
             [], colors=CHOSEN_COLOUR, linewidths=2.5, linestyles="--", **line
         )
-        for artist in (self.halo, self.best, self.others):
+        self.cross_halo = collections.LineCollection(
+            [], colors="white", linewidths=5, capstyle="round"
+        )
+        self.crosses = collections.LineCollection(
+            [], colors=DROPPED_COLOUR, linewidths=2.5, capstyle="round"
+        )
+        for artist in (self.halo, self.best, self.others, self.cross_halo, self.crosses):
             ax.add_collection(artist, autolim=False)
         # Badges: a white disc with a black rim, and the rank as a marker on it.
         self.discs = ax.scatter([], [], s=144, c="white", edgecolors=CHOSEN_COLOUR, lw=1.2)
@@ -109,13 +117,14 @@ class GateHeatmap(Heatmap):
         ]
         for artist in (
             self.numbers.artist, self.token_labels.artist, self.expert_labels.artist,
-            self.halo, self.best, self.others, self.discs, *self.ranks,
+            self.halo, self.best, self.others, self.cross_halo, self.crosses, self.discs,
+            *self.ranks,
         ):  # fmt: skip
             self.dynamic(artist)
         # The caption under the cells: a first line that never changes (a static Text,
         # drawn once), then the lines that do (glyph labels, in place of Heatmap's title).
         self.figure.text(
-            0.5, 0.8 / fig_h, "gate probabilities softmax(gate_W·x + b)",
+            0.5, 1.04 / fig_h, "gate probabilities softmax(gate_W·x + b)",
             ha="center", va="top", fontsize=11,
         )  # fmt: skip
         self.title.set_visible(False)
@@ -126,6 +135,7 @@ class GateHeatmap(Heatmap):
         self.view: tuple[int, int] | None = None
         self.printed = False
         self.chosen_cells: dict[tuple[int, int], int] = {}  # (expert, token) -> rank, 1 = best
+        self.dropped_cells: set[tuple[int, int]] = set()  # (expert, token) crossed out
         self.show(result)
 
     def _set_view(self, n_experts: int, n_tokens: int) -> None:
@@ -153,6 +163,16 @@ class GateHeatmap(Heatmap):
         else:
             across = min(10.0, 0.5 * w_pt, 0.55 * h_pt)
             self._corner = np.zeros(2)
+        # The cross of a dropped slot: in the top-left corner beside a number (the badge
+        # has the top-right one, the number sits low), else across the cell (the badge
+        # sits on top of it in the middle).
+        if self.printed:
+            half = np.array([0.6 * across / w_pt, 0.6 * across / h_pt])  # a bit over a badge
+            centre = np.array([-self._corner[0], self._corner[1]])
+            self._cross = (centre, half)  # (from the cell's centre, half size)
+        else:  # a square cross, 80 % of the cell's shorter side
+            side = 0.4 * min(w_pt, h_pt)
+            self._cross = (np.zeros(2), np.array([side / w_pt, side / h_pt]))
         thin = w_pt < 30 or h_pt < 22  # small cells: thinner outlines leave the colour visible
         self.halo.set_linewidth(4.5 if thin else 6)
         self.best.set_linewidth(2.2 if thin else 3)
@@ -200,12 +220,24 @@ class GateHeatmap(Heatmap):
         at = {rank: [] for rank in range(1, len(self.ranks) + 1)}
         for (e, t), rank in self.chosen_cells.items():
             at[rank].append(np.array([t, e]) + self._corner)  # (x, y) of the badge
+        dropped = result.dropped[:, :shown]  # (top_k, shown)
+        self.dropped_cells = {
+            (int(chosen[r, t]), t) for r, t in zip(*np.nonzero(dropped), strict=True)
+        }
+        centre, half = self._cross
+        crosses = []
+        for e, t in sorted(self.dropped_cells):
+            x, y = np.array([t, e]) + centre
+            dx, dy = half
+            crosses += [[(x - dx, y - dy), (x + dx, y + dy)], [(x - dx, y + dy), (x + dx, y - dy)]]
+        self.crosses.set_segments(crosses)
+        self.cross_halo.set_segments(crosses)
         self.discs.set_offsets(np.array([p for ps in at.values() for p in ps]).reshape(-1, 2))
         for rank, scatter in zip(at, self.ranks, strict=True):
             scatter.set_offsets(np.array(at[rank]).reshape(-1, 2))
         self.caption = gate_caption(result, shown, self.printed)
         fig_h = self.figure.get_figheight()
-        self.notes.set_lines(self.caption, 0.5, 0.56 / fig_h, 0.235 / fig_h)
+        self.notes.set_lines(self.caption, 0.5, 0.8 / fig_h, 0.235 / fig_h)
 
     def cell_text(self, expert: int, token: int) -> str:
         """The number printed in a cell ("" when numbers are left out)."""
@@ -224,126 +256,11 @@ def gate_caption(result, shown: int, printed: bool) -> str:
         first = "outlined: the chosen expert"
     else:
         first = f"outlined: the top-{k} experts, 1 = best"
+    if result.capacity is not None:
+        first += f"\n✗ dropped: its expert was full (capacity {result.capacity})"
     notes = []
     if shown < n_tokens:
         notes.append(f"the first {shown} of {n_tokens} tokens")
     if not printed:
         notes.append("cells too small for numbers")
     return first + ("\n" + " · ".join(notes) if notes else "")
-
-
-class LoadBars(LiveFigure):
-    """The load: how many tokens each expert got, against the balanced load.
-
-    Beyond the sheet. One bar per expert, its count printed on it; the height is the
-    expert's share of all routed slots (top-k routing gives each token k slots, so the
-    counts add up to k × n_tokens). The dashed line is the balanced share 1/n_experts,
-    the load every expert would carry if the gate spread the tokens evenly.
-
-    The share axis (0 to 100 %) does not change with the tokens, top_k or the number
-    of experts, and the expert names and counts are `GlyphLabels`, so no change of the
-    result redraws the axes: every update is a blit.
-    """
-
-    def __init__(
-        self,
-        result,
-        *,
-        max_experts: int | None = None,
-        figsize: tuple[float, float] | None = None,
-    ):
-        n_experts = result.tokens_per_expert.shape[0]
-        self.max_experts = max(max_experts or n_experts, n_experts)
-        if figsize is None:  # about 0.4 inch a bar, plus room for the labels
-            figsize = (min(2.7 + 0.4 * self.max_experts, 6.0), 3.4)
-        super().__init__(figsize)
-        ax = self.ax = self.figure.add_subplot()
-        places = np.arange(self.max_experts)
-        self.bars = list(
-            ax.bar(
-                places, np.zeros(self.max_experts), width=0.7, color="#6baed6",
-                edgecolor="#08306b", linewidth=1.2,
-            )
-        )  # fmt: skip
-        self.counts = GlyphLabels(ax, size=11, transform=ax.transData, va="bottom", offset=(0, 3))
-        self.names = GlyphLabels(
-            ax, size=10, transform=ax.get_xaxis_transform(), va="top", offset=(0, -5)
-        )
-        self.balanced = ax.axhline(0, color=BALANCED_COLOUR, lw=2, ls="--")
-        # Labelled at its right end, outside the axes, where no bar can hide the label.
-        self.balanced_label = GlyphLabels(
-            ax, size=10, transform=ax.get_yaxis_transform(), ha="left", offset=(6, 0)
-        )
-        self.caption = ""
-        self.caption_lines = GlyphLabels(
-            self.figure, size=11, transform=self.figure.transFigure, va="top"
-        )
-        for artist in (
-            *self.bars, self.balanced, self.counts.artist, self.names.artist,
-            self.balanced_label.artist, self.caption_lines.artist,
-        ):  # fmt: skip
-            self.dynamic(artist)
-        ax.set_ylim(0, 1.15)  # room above a full bar for its count
-        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25 %", "50 %", "75 %", "100 %"])
-        ax.set_xticks([])
-        ax.yaxis.grid(True, color="#e0e0e0")
-        ax.set_axisbelow(True)
-        ax.set_ylabel("share of the routed tokens", fontsize=11)
-        ax.set_xlabel("expert", fontsize=11, labelpad=20)  # clear of the names
-        ax.tick_params(length=0, labelsize=10)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        self.figure.subplots_adjust(
-            left=0.85 / figsize[0], right=1 - 1.0 / figsize[0],
-            top=1 - 0.2 / figsize[1], bottom=1.1 / figsize[1],
-        )  # fmt: skip
-        self.n_experts: int | None = None
-        self.show(result)
-
-    def show(self, result) -> None:
-        """Show the load of another `MoEResult` in place."""
-        counts = np.asarray(result.tokens_per_expert)  # (n_experts,)
-        n_experts = counts.shape[0]
-        if n_experts > self.max_experts:
-            raise ValueError(
-                f"this picture has room for {self.max_experts} experts; the result has "
-                f"{n_experts}: build LoadBars with max_experts={n_experts}"
-            )
-        if n_experts != self.n_experts:
-            self.ax.set_xlim(-0.6, n_experts - 0.4)
-            self.names.set(labels("e", n_experts), [(i, 0.0) for i in range(n_experts)])
-            self.n_experts = n_experts
-        k, n_tokens = result.chosen.shape
-        slots = k * n_tokens
-        share = counts / slots  # (n_experts,)
-        for i, bar in enumerate(self.bars):
-            bar.set_visible(i < n_experts)
-            if i < n_experts:
-                bar.set_height(share[i])
-        self.counts.set([str(int(c)) for c in counts], np.c_[np.arange(n_experts), share])
-        self.balanced.set_ydata([1 / n_experts, 1 / n_experts])
-        step = 14 / 72 / (self.ax.get_position().height * self.figure.get_figheight())
-        self.balanced_label.set_lines(
-            f"balanced:\n{format_number(slots / n_experts)} each",
-            1.0, 1 / n_experts + step / 2, step, BALANCED_COLOUR,
-        )  # fmt: skip
-        self.caption = load_caption(counts, k, n_tokens)
-        fig_h = self.figure.get_figheight()
-        self.caption_lines.set_lines(self.caption, 0.5, 0.55 / fig_h, 0.235 / fig_h)
-
-    def __repr__(self) -> str:
-        return f"<LoadBars {self.n_experts} experts: {self.caption!r}>"
-
-
-def load_caption(counts, top_k: int, n_tokens: int) -> str:
-    """The load picture's caption: tokens and slots, the busiest expert, the idle ones."""
-    counts = np.asarray(counts)
-    slots = top_k * n_tokens
-    first = f"tokens per expert: {n_tokens} tokens"
-    if top_k > 1:
-        first += f" × top-{top_k} = {slots} slots"
-    second = f"busiest: {counts.max() / (slots / counts.shape[0]):.2f} × balanced"
-    idle = [f"e{i + 1}" for i in np.flatnonzero(counts == 0)]
-    if idle:
-        second += " · idle: " + ", ".join(idle)
-    return f"{first}\n{second}"

@@ -10,6 +10,7 @@ import matplotlib.textpath
 import matplotlib.transforms
 import numpy as np
 
+from dlviz._numerics import unit_rows
 from dlviz.plots.base import LiveFigure
 from dlviz.sheet import format_number
 
@@ -273,8 +274,8 @@ class IndexVectorPlot(LiveFigure):
         # the points where the arrows cross the unit circle (inside already when the
         # arrows are longer than 1, so switching the metric seldom moves the axes).
         tips = np.concatenate([S, q[:, None]], axis=1)  # (2, n + 1)
-        lengths = np.hypot(*tips)  # (n + 1,)
-        ends = tips[:, lengths > 0] / lengths[lengths > 0]  # (2, m): on the unit circle
+        units = unit_rows(tips.T).T  # (2, n + 1): on the unit circle, 0 where no direction
+        ends = units[:, units.any(axis=0)]  # (2, m)
         bare = np.concatenate([np.zeros((2, 1)), ends], axis=1) if cosine else np.zeros((2, 1))
         limits = equal_aspect_limits(self.limits, *tips, self._ratio, bare=bare.T)
         if limits != self.limits:
@@ -284,8 +285,7 @@ class IndexVectorPlot(LiveFigure):
             self.invalidate()
 
         # The geometry of the metric.
-        length = float(np.hypot(*q))
-        unit = q / length if length > 0 else None
+        unit = units[:, -1] if units[:, -1].any() else None  # the query's direction
         reach = 4 * max(limits[0][1] - limits[0][0], limits[1][1] - limits[1][0])
         self.circle.set_visible(cosine)
         self.directions.set_visible(cosine)
@@ -305,7 +305,7 @@ class IndexVectorPlot(LiveFigure):
             self.feet.set_data(feet[0], feet[1])
             self.feet.set_marker((2, 0, np.degrees(np.arctan2(unit[1], unit[0]))))
         if cosine:
-            stored_ends = S[:, lengths[:n] > 0] / lengths[:n][lengths[:n] > 0]  # (2, m)
+            stored_ends = units[:, :n][:, units[:, :n].any(axis=0)]  # (2, m)
             self.directions.set_data(stored_ends[0], stored_ends[1])
             if unit is not None:
                 self.query_direction.set_data([unit[0]], [unit[1]])
@@ -414,7 +414,7 @@ class ScoreBars(LiveFigure):
         prop = matplotlib.font_manager.FontProperties(size=9.5)
         widest = max(renderer.get_text_width_height_descent(t, prop, False)[0] for t in names)
         width, height = self.figure.get_size_inches()
-        left = (widest + 18) / (width * self.dpi)
+        left = (widest + 18) / (width * self.figure.dpi)
         if left > self._left:
             self._left = max(left, 0.08)
             self.ax.set_position((self._left, 0.62 / height, 0.96 - self._left, 1 - 1.07 / height))

@@ -5,30 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from dlviz._checks import as_int
+from dlviz._numerics import row_lengths
 
-# Rows per block when computing vector lengths in float64: bounds the temporary
-# to 8 MB (at 64-d) however large the index is.
-_NORM_BLOCK = 16_384
+# Vector lengths have one home, dlviz._numerics (safe at any finite magnitude).
+_row_norms = row_lengths
 
 
 def _all_finite(arr: np.ndarray) -> bool:
     """No NaN and no inf, without a temporary as large as `arr` (min and max propagate NaN)."""
     return arr.dtype.kind in "iub" or bool(np.isfinite(arr.min()) and np.isfinite(arr.max()))
-
-
-def _row_norms(rows: np.ndarray) -> np.ndarray:
-    """The length of each row, (n,) float64, exactly 0 only for an all-zero row.
-
-    Each row is divided by its largest |entry| before squaring, so tiny entries
-    do not underflow to a false 0 and large ones do not overflow.
-    """
-    norms = np.empty(rows.shape[0])
-    for start in range(0, rows.shape[0], _NORM_BLOCK):
-        block = np.abs(rows[start : start + _NORM_BLOCK], dtype=np.float64)  # (b, dim)
-        scale = block.max(axis=1)  # (b,)
-        block /= np.where(scale > 0, scale, 1.0)[:, None]
-        norms[start : start + _NORM_BLOCK] = scale * np.sqrt(np.einsum("ij,ij->i", block, block))
-    return norms
 
 
 def _check_k(k, n: int, where: str, what: str) -> int:

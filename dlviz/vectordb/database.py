@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import choice, frozen
+from dlviz._numerics import direction_problem, no_direction, row_scales, unit_rows
 from dlviz.vectordb._ranking import _check_k, _top_k
 from dlviz.vectordb.encoder import Encoding, SentenceEncoder
 from dlviz.vectordb.index import METRICS, VectorIndex
@@ -85,11 +86,11 @@ class SearchResult:
 
 
 def _units(columns: np.ndarray) -> np.ndarray:
-    """Each column ÷ its length; NaN where the length is 0."""
-    norms = np.linalg.norm(columns, axis=0)  # (n,)
-    out = np.full(columns.shape, np.nan)
-    np.divide(columns, norms, out=out, where=norms > 0)
-    return frozen(out)
+    """Each column ÷ its length, measured safely at any size; NaN where it has no direction."""
+    rows = np.asarray(columns, dtype=np.float64).T  # (n, dim)
+    units = unit_rows(rows)
+    units[no_direction(row_scales(rows)[0])] = np.nan
+    return frozen(units.T)
 
 
 class VectorDatabase:
@@ -202,19 +203,20 @@ class VectorDatabase:
         )  # fmt: skip
 
     def _refuse_zero_vectors(self, query: Encoding) -> None:
-        """Cosine needs a direction: name the text whose index vector is all zeros."""
-        if not query.index_vector.any():
+        """Cosine needs a direction: name the text whose index vector has none."""
+        problem = direction_problem(query.index_vector)
+        if problem:
             raise ZeroVectorError(
-                f"the query {query.sentence!r} has index vector "
-                f"{query.index_vector.tolist()} (length 0): cosine similarity is undefined "
-                "for it; use metric='dot'",
+                f"the query {query.sentence!r} has index vector {query.index_vector.tolist()}, "
+                f"which {problem}: cosine similarity is undefined for it; use metric='dot'",
                 query, None,
             )  # fmt: skip
         for i, e in enumerate(self._encodings):
-            if not e.index_vector.any():
+            problem = direction_problem(e.index_vector)
+            if problem:
                 raise ZeroVectorError(
                     f"the stored text {e.sentence!r} (index {i}) has index vector "
-                    f"{e.index_vector.tolist()} (length 0): cosine similarity is undefined "
-                    "for it; use metric='dot'",
+                    f"{e.index_vector.tolist()}, which {problem}: cosine similarity is "
+                    "undefined for it; use metric='dot'",
                     e, i,
                 )  # fmt: skip

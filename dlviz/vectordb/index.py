@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, as_matrix, as_vector, choice, frozen, shape_text
-from dlviz.vectordb._ranking import _all_finite, _check_k, _row_norms, _top_k
+from dlviz._numerics import direction_problem, no_direction, row_scales, unit_rows
+from dlviz.vectordb._ranking import _all_finite, _check_k, _top_k
 
 METRICS = ("dot", "cosine")
 
@@ -66,7 +67,8 @@ class VectorIndex:
         self._dtype = dtype
         self._store = np.empty((0, self._dim), dtype=dtype)  # (capacity, dim)
         self._n = 0
-        self._norms = np.empty(0)  # lengths of the first len(_norms) rows, for cosine
+        # For cosine: each stored row's largest |entry| and its length ÷ that, first rows first.
+        self._scale, self._rel = np.empty(0), np.empty(0)
 
     @property
     def dim(self) -> int:
@@ -207,53 +209,78 @@ class VectorIndex:
         store[: self._n] = self._store[: self._n]
         self._store = store
 
-    def _stored_norms(self) -> np.ndarray:
-        """(n,) float64 lengths of the stored vectors, computed once per vector, lazily."""
-        done = self._norms.size
+    def _stored_scales(self) -> tuple[np.ndarray, np.ndarray]:
+        """(n,) largest |entry| and (n,) length ÷ it of each stored row, each computed once."""
+        done = self._scale.size
         if done < self._n:
-            self._norms = np.concatenate([self._norms, _row_norms(self._store[done : self._n])])
-        return self._norms[: self._n]
+            scale, rel = row_scales(self._store[done : self._n])
+            self._scale = np.concatenate([self._scale, scale])
+            self._rel = np.concatenate([self._rel, rel])
+        return self._scale[: self._n], self._rel[: self._n]
 
     def _scores(self, queries: np.ndarray, metric: str, first_row: int = 0) -> np.ndarray:
         """(m, n) score of every query (row of `queries`) against every stored vector.
 
         `first_row` is the row number of queries[0] among all queries, for messages.
+        Cosine is the dot product of unit vectors, safe at any finite magnitude: each
+        length is measured without squaring a large number, and a vector too small to
+        have a direction (all zeros, or entries below the smallest normal float) is
+        refused in words.
         """
         stored = self._store[: self._n]  # (n, dim), a view: never copied
         if metric == "cosine":
-            q_norms = _row_norms(queries)  # (m,)
-            zero = np.flatnonzero(q_norms == 0)
-            if zero.size:
-                raise ValueError(
-                    f"query row {first_row + zero[0]} is a zero vector (length 0): cosine "
-                    "similarity is undefined for it; use metric='dot' or another query"
+            for i, query in enumerate(queries):
+                problem = direction_problem(query)
+                if problem:
+                    raise ValueError(
+                        f"query row {first_row + i} {problem}: cosine similarity is undefined "
+                        "for it; use metric='dot' or another query"
+                    )
+            scale, rel = self._stored_scales()  # (n,) each
+            lost = np.flatnonzero(no_direction(scale, self._dtype))
+            if lost.size:
+                zero = scale[lost[0]] == 0 and not scale[lost].any()
+                listed = ", ".join(str(i) for i in lost[:5]) + (", …" if lost.size > 5 else "")
+                many = lost.size > 1
+                what = (
+                    ("are zero vectors" if many else "is a zero vector") + " (length 0)"
+                    if zero
+                    else f"{'are' if many else 'is'} too small to have a direction (largest "
+                    f"|entry| {scale[lost[0]]:.3g}, below {np.finfo(self._dtype).tiny:.3g}, "
+                    "where floats lose their digits)"
                 )
-            s_norms = self._stored_norms()  # (n,)
-            zero = np.flatnonzero(s_norms == 0)
-            if zero.size:
-                listed = ", ".join(str(i) for i in zero[:5]) + (", …" if zero.size > 5 else "")
                 raise ValueError(
-                    f"stored vector{'s' if zero.size > 1 else ''} {listed} "
-                    f"{'are zero vectors' if zero.size > 1 else 'is a zero vector'} (length 0): "
-                    "cosine similarity is undefined for them; use metric='dot'"
+                    f"stored vector{'s' if many else ''} {listed} {what}: cosine similarity "
+                    "is undefined for them; use metric='dot'"
                 )
-            queries = queries / q_norms[:, None]  # unit rows, in float64 (m is small)
-            with np.errstate(over="ignore"):
-                divisors = s_norms.astype(self._dtype)  # (n,)
-            if not np.isfinite(divisors).all():
-                i = int(np.flatnonzero(~np.isfinite(divisors))[0])
-                raise ValueError(
-                    f"stored vector {i} is too long for cosine in {self._dtype} (length "
-                    f"{s_norms[i]:.3g}): scale the vectors down"
-                )
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # reported below
+            queries = unit_rows(queries)  # (m, dim) float64, length 1 each
+            return _cosines(queries, stored, scale, rel)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
             # In the store's dtype: a float32 store stays float32 (no 2x copy).
             scores = queries.astype(self._dtype, copy=False) @ stored.T  # (m, n)
-            if metric == "cosine":
-                scores /= divisors
         if not _all_finite(scores):
             raise ValueError(
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
                 "the vectors are too large; scale them down"
             )
         return scores
+
+
+def _cosines(units: np.ndarray, stored: np.ndarray, scale: np.ndarray, rel: np.ndarray):
+    """(m, n) cosines of unit rows (m, dim) with stored rows (n, dim) of lengths scale·rel.
+
+    In the store's dtype (a float32 store is not copied). A row of ordinary size goes
+    straight into one product and is divided by its length after; a row so large or so
+    small that its product could overflow or lose digits (beyond the square root of
+    the dtype's range) is first divided by its largest |entry|, in float64.
+    """
+    dtype = stored.dtype
+    info = np.finfo(dtype)
+    extreme = np.flatnonzero((scale > np.sqrt(info.max)) | (scale < np.sqrt(info.tiny)))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        scores = units.astype(dtype) @ stored.T  # (m, n)
+        scores /= (scale * rel).astype(dtype)  # lengths of ordinary rows: no overflow
+    if extreme.size:
+        tamed = np.asarray(stored[extreme], dtype=np.float64) / scale[extreme, None]  # (e, dim)
+        scores[:, extreme] = (units @ tamed.T / rel[extreme]).astype(dtype)  # (m, e)
+    return scores

@@ -49,6 +49,11 @@ def pca_2d(vectors) -> PCA2D:
             f"vectors are {shape_text(X.shape)}: each has {dim} number, already fewer than "
             "the 2 of a picture (one vector per column)"
         )
+    # Measured in units of the largest |entry|, so that no square overflows (1e155²) or
+    # underflows (1e-170²) on the way; the picture is scaled back at the end.
+    unit = float(np.abs(X).max())
+    unit = unit if unit > 0 else 1.0
+    X = X / unit  # (dim, n), entries in [-1, 1]
     mean = X.mean(axis=1)  # (dim,)
     centred = X - mean[:, None]  # (dim, n)
     U, S, _ = np.linalg.svd(centred, full_matrices=False)  # U (dim, r), S (r,), r = min(dim, n)
@@ -60,13 +65,20 @@ def pca_2d(vectors) -> PCA2D:
             biggest = np.argmax(np.abs(direction))
             axes[i] = direction if direction[biggest] > 0 else -direction
             spread[i] = S[i]
-    coords = axes @ centred  # (2, n)
     total = float(np.sum(S**2))
     explained = spread**2 / total if total > 0 else np.zeros(2)
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below, in words
+        coords = (axes @ centred) * unit  # (2, n)
+        variance = spread**2 / n * np.float64(unit) ** 2  # (2,)
+    if not (np.isfinite(coords).all() and np.isfinite(variance).all()):
+        raise ValueError(
+            f"the vectors are too large to map (largest |entry| {unit:.3g}): their spread "
+            "does not fit in a float (beyond 1.8e308); scale them down"
+        )
     return PCA2D(
-        mean=frozen(mean),
+        mean=frozen(mean * unit),
         axes=frozen(axes),
         coords=frozen(coords),
-        variance=frozen(spread**2 / n),
+        variance=frozen(variance),
         explained=frozen(explained),
     )

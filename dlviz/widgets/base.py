@@ -340,7 +340,7 @@ class MatrixInput(widgets.GridBox):
 
 def figure_image(live_figure, width: int | None = None) -> widgets.Image:
     """An `ipywidgets.Image` showing a `dlviz.plots.LiveFigure` (update with `.value`)."""
-    px = width or int(live_figure.figure.get_figwidth() * live_figure.dpi)
+    px = width or live_figure.css_size[0]
     return widgets.Image(
         value=live_figure.png(), format="png", layout=widgets.Layout(width=f"{px}px")
     )

@@ -9,7 +9,7 @@ import numpy as np
 
 from dlviz.checking import Step, Verdict, check
 from dlviz.checking.hints import cell_name
-from dlviz.sheet import FONT, format_number, grid, row
+from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid, row
 from dlviz.widgets._cells import replaces_last_run
 from dlviz.widgets.base import close_tree
 from dlviz.widgets.static import StaticView
@@ -25,7 +25,7 @@ _LOOK = {  # status -> (background, mark, words for a screen reader)
 def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     """The learner's answers, each marked right or wrong (colour and a mark), and the hints."""
     n_rows, n_cols = verdict.status.shape
-    head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
     cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;color:#000"
     parts = [f'<table data-name="verdict-{step.key}" style="border-collapse:collapse;{FONT}">']
     if step.cols:

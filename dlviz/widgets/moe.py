@@ -16,6 +16,7 @@ from dlviz import examples
 from dlviz._checks import as_int
 from dlviz.checking import moe_checks
 from dlviz.moe import MixtureOfExperts, MoEResult
+from dlviz.moe_capacity import as_capacity_factor
 from dlviz.plots import GATE_MAX_TOKENS, GateHeatmap, LoadBars
 from dlviz.sheet import grid, labels, product, row
 from dlviz.widgets.base import (
@@ -25,6 +26,7 @@ from dlviz.widgets.base import (
     figure_image,
     step_panel,
 )
+from dlviz.widgets.moe_capacity import capacity_view
 
 # The grids show the same first tokens as the gate picture: wider grids would not fit
 # a screen, and the load bars count every token.
@@ -32,6 +34,7 @@ SHOWN_TOKENS = GATE_MAX_TOKENS
 MAX_EXPERTS = 8
 MAX_RANDOM_TOKENS = 64
 X_RANGE = (-5.0, 5.0)  # the sliders of X1 and X2, in steps of 0.5
+CAPACITY_RANGE = (0.0, 4.0)  # the capacity factor, in steps of 0.25: 1.0-1.25 as in Switch
 
 
 def _fmt(values) -> str:
@@ -75,6 +78,7 @@ def step_views(
     part = f" (the first {t} of {n_tokens} tokens)" if t < n_tokens else ""
     X = result.X[:, :t]  # (in_dim, t)
     chosen = result.chosen[:, :t]  # (k, t)
+    dropped = result.dropped[:, :t]  # (k, t): slots whose expert was full
 
     X_grid = grid(X, rows=feats, cols=tokens, title="X", fmt=_fmt(X), name="X")
     gate_W = grid(
@@ -133,10 +137,10 @@ def step_views(
             f"softmax of their {k} logits only, so they add up to 1"
         )
 
-    # Each expert works on the tokens sent to it, all at once: W·[those columns] + b.
+    # Each expert works on the tokens sent to it and kept, all at once: W·[those columns] + b.
     work, idle = [], []
     for e, ((W, b), (slot, token)) in enumerate(zip(moe.experts, result.batches(), strict=True)):
-        shown = token < t  # the (rank, token) pairs routed to e, among the tokens shown
+        shown = token < t  # the (rank, token) pairs e serves, among the tokens shown
         slot, token = slot[shown], token[shown]
         if token.size == 0:
             idle.append(experts[e])
@@ -161,14 +165,20 @@ def step_views(
             lin_grid = grid(lin, rows=outs, cols=cols, title="W·x + b", fmt=_fmt(lin), name=name)
             work.append(product(W_grid, X_grid_e, lin_grid, f"expert {e + 1}: W·x (b = 0)"))
     work_title = "The chosen experts: each computes W·x + b for the tokens sent to it"
+    if dropped.any():
+        work_title += " and kept"
     if idle:
         work_title += f" (idle, no tokens: {', '.join(idle)})"
 
-    to = [f"{tokens[j]}→e{chosen[0, j] + 1}" for j in range(t)]
+    def to(r: int) -> list[str]:  # column labels: token → its r-th expert, ✗ if dropped
+        return [
+            f"{tokens[j]}→e{chosen[r, j] + 1}" + (" ✗" if dropped[r, j] else "") for j in range(t)
+        ]
+
     if k == 1:
         lin, out = result.expert_linear[0, :, :t], result.output[:, :t]  # (out_dim, t) each
         output_view = row(
-            grid(lin, rows=outs, cols=to, title="W·x + b", fmt=_fmt(lin), name="expert_linear"),
+            grid(lin, rows=outs, cols=to(0), title="W·x + b", fmt=_fmt(lin), name="expert_linear"),
             grid(out, rows=outs, cols=tokens, title="output", fmt=_fmt(out), name="output"),
         )
         output_title = "ReLU: negative numbers become 0, and that is the output"
@@ -176,7 +186,7 @@ def step_views(
         per_rank = [
             grid(
                 result.expert_outputs[r, :, :t], rows=outs,
-                cols=[f"{tokens[j]}→e{chosen[r, j] + 1}" for j in range(t)],
+                cols=to(r),
                 title=f"ReLU(W·x + b), {ranks[r]}", fmt=_fmt(result.expert_outputs[r, :, :t]),
                 name=f"relu_{r + 1}",
             )
@@ -197,6 +207,8 @@ def step_views(
         if k > 3:
             terms = [terms[0], "…", terms[-1]]
         output_title = "ReLU, then mix the experts: output = " + " + ".join(terms)
+    if dropped.any():
+        output_title += " (✗ dropped: nothing from that expert, the weights stay as they are)"
     return {
         1: ("The tokens: one column each" + part, X_grid),
         2: ("Gate logits = gate_W·X + gate_b: a row per expert, a column per token", gate_view),
@@ -204,6 +216,7 @@ def step_views(
         4: (routing_title, routing),
         5: (work_title, row(*work)),
         6: (output_title, output_view),
+        7: capacity_view(result, SHOWN_TOKENS),
     }
 
 
@@ -214,8 +227,11 @@ class MoEExplorer(Explorer):
     step 0.5: the numbers f1, f2, f3 of the sheet's two tokens, counted from 1 as on
     the sheet), "top_k" (1 to the number of experts), "n_experts" (2 = the sheet's
     experts; up to 8, the extra ones random),
-    "random_tokens" (0 = just X1 and X2; up to 64 more, random) and "reset" (a button
-    back to the exercise). Random parts come from `examples.random_moe(…, seed)`.
+    "random_tokens" (0 = just X1 and X2; up to 64 more, random), "capacity" (a check
+    box: limit each expert's slots), "capacity_factor" (0 to 4, step 0.25: each expert
+    serves floor(factor · top_k · n_tokens / n_experts) slots while "capacity" is
+    ticked) and "reset" (a button back to the exercise). Random parts come from
+    `examples.random_moe(…, seed)`.
 
     `result` is the current `MoEResult`, `moe` the `MixtureOfExperts` that gave it.
     A value set from Python outside a slider's range is refused and explained in the
@@ -229,15 +245,24 @@ class MoEExplorer(Explorer):
     """
 
     def __init__(
-        self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0, seed: int = 0,
+        self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0,
+        capacity_factor: float | None = None, seed: int = 0,
         X=None, gate_W=None, gate_b=None, experts=None,
     ):  # fmt: skip
         # Refuse bad starting values loudly, before any widget exists.
         as_int("n_experts", n_experts, low=2, high=MAX_EXPERTS)
         as_int("random_tokens", random_tokens, low=0, high=MAX_RANDOM_TOKENS)
+        capacity_factor = as_capacity_factor(capacity_factor)
+        if capacity_factor is not None and not (
+            CAPACITY_RANGE[0] <= capacity_factor <= CAPACITY_RANGE[1]
+        ):
+            raise ValueError(
+                f"capacity_factor must be from {CAPACITY_RANGE[0]:g} to {CAPACITY_RANGE[1]:g} "
+                f"in the explorer, got {capacity_factor:g}"
+            )
         self.seed = as_int("seed", seed, low=0)
         self._start = _starting_exercise(X, gate_W, gate_b, experts)
-        first, moe = self._route(self._start["X"], top_k, n_experts, random_tokens)
+        first, moe = self._route(self._start["X"], top_k, n_experts, random_tokens, capacity_factor)
         wide = {"description_width": "initial"}
         sheet_X = self._start["X"]  # (3, 2): X1 and X2 as columns
         token_sliders = {
@@ -264,6 +289,18 @@ class MoEExplorer(Explorer):
                 description="random tokens", style=wide,
                 tooltip="0 = just X1 and X2; more are random (fixed seed)",
             ),
+            "capacity": widgets.Checkbox(
+                value=capacity_factor is not None, description="capacity", indent=False,
+                layout=widgets.Layout(width="auto"),
+                tooltip="give each expert a fixed number of slots; the rest are dropped",
+            ),
+            "capacity_factor": StrictFloatSlider(
+                value=1.0 if capacity_factor is None else capacity_factor,
+                min=CAPACITY_RANGE[0], max=CAPACITY_RANGE[1], step=0.25,
+                description="capacity factor", readout_format=".2f", style=wide,
+                disabled=capacity_factor is None,
+                tooltip="slots per expert = floor(factor · top_k · tokens / experts)",
+            ),
             "reset": widgets.Button(
                 description="back to the exercise",
                 icon="undo",
@@ -274,13 +311,13 @@ class MoEExplorer(Explorer):
         controls["reset"].on_click(lambda _: self.reset())
 
         self.gate = GateHeatmap(
-            first, max_experts=MAX_EXPERTS, max_tokens=SHOWN_TOKENS, figsize=(5.2, 3.4)
+            first, max_experts=MAX_EXPERTS, max_tokens=SHOWN_TOKENS, figsize=(5.2, 3.6)
         )
-        self.load = LoadBars(first, max_experts=MAX_EXPERTS, figsize=(3.8, 3.4))
+        self.load = LoadBars(first, max_experts=MAX_EXPERTS, figsize=(3.8, 3.6))
         self.gate_image = figure_image(self.gate)
         self.load_image = figure_image(self.load)
         self._shown_keys: dict[str, bytes] = {}
-        self.panels = {k: widgets.HTML() for k in range(1, 7)}  # the keys of step_views
+        self.panels = {k: widgets.HTML() for k in range(1, 8)}  # the keys of step_views
 
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         tokens = widgets.HBox(
@@ -292,6 +329,7 @@ class MoEExplorer(Explorer):
                 [controls["top_k"], controls["n_experts"], controls["random_tokens"]],
                 layout=wrap,
             ),
+            widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap),
             tokens,
             controls["reset"],
             self.message,
@@ -302,7 +340,7 @@ class MoEExplorer(Explorer):
 
     # -- computing -----------------------------------------------------------------------
 
-    def _route(self, X_sheet, top_k, n_experts, random_tokens):
+    def _route(self, X_sheet, top_k, n_experts, random_tokens, capacity_factor=None):
         """The sheet's tokens (columns of X_sheet) and the random setting, routed."""
         setting = examples.random_moe(n_experts, 2 + random_tokens, seed=self.seed)
         X = np.array(setting["X"], dtype=float)  # (3, 2 + random_tokens)
@@ -313,14 +351,17 @@ class MoEExplorer(Explorer):
         gate_b = np.array(setting["gate_b"], dtype=float)  # (n_experts,)
         gate_b[:2] = self._start["gate_b"]
         experts = list(self._start["experts"]) + setting["experts"][2:]
-        moe = MixtureOfExperts(gate_W, gate_b, experts, top_k=top_k)
+        moe = MixtureOfExperts(
+            gate_W, gate_b, experts, top_k=top_k, capacity_factor=capacity_factor
+        )
         return moe(X), moe
 
     def compute(self) -> MoEResult:
         c = self.controls
         X_sheet = [[c[f"X{j}[{i}]"].value for j in (1, 2)] for i in (1, 2, 3)]  # (3, 2)
+        factor = c["capacity_factor"].value if c["capacity"].value else None
         result, _ = self._route(
-            X_sheet, c["top_k"].value, c["n_experts"].value, c["random_tokens"].value
+            X_sheet, c["top_k"].value, c["n_experts"].value, c["random_tokens"].value, factor
         )
         return result
 
@@ -335,6 +376,9 @@ class MoEExplorer(Explorer):
             # too, and all of that is one recompute.
             with self.hold():
                 self.controls["top_k"].max = change["new"]
+        elif change["owner"] is self.controls["capacity"]:
+            self.controls["capacity_factor"].disabled = not change["new"]
+            super()._on_change(change)
         else:
             super()._on_change(change)
 
@@ -349,6 +393,8 @@ class MoEExplorer(Explorer):
             text += ": every token goes to at least one expert"
         elif value == value and name == "n_experts":
             text += ": the sheet's two experts are always there"
+        elif value == value and name == "capacity_factor" and value < 0:
+            text += ": a negative capacity makes no sense (0 drops every token)"
         return text
 
     # -- showing -------------------------------------------------------------------------
@@ -369,10 +415,16 @@ class MoEExplorer(Explorer):
         # logits alike, for instance, and most moves of one token leave the load as it is.
         t = min(result.X.shape[1], SHOWN_TOKENS)
         n = np.array([result.X.shape[1]])
-        if self._changed("gate", result.gate_probs[:, :t], result.chosen[:, :t], n):
+        if self._changed(
+            "gate", result.gate_probs[:, :t], result.chosen[:, :t], result.dropped[:, :t], n,
+            np.array([-1 if result.capacity is None else result.capacity]),
+        ):  # fmt: skip
             self.gate.show(result)
             self.gate_image.value = self.gate.png()
-        if self._changed("load", result.tokens_per_expert, result.chosen.shape):
+        if self._changed(
+            "load", result.tokens_per_expert, result.kept_per_expert, result.chosen.shape,
+            np.array([-1 if result.capacity is None else result.capacity, result.aux_loss]),
+        ):  # fmt: skip
             self.load.show(result)
             self.load_image.value = self.load.png()
 
@@ -384,7 +436,8 @@ class MoEExplorer(Explorer):
         return [self.gate, self.load]
 
     def reset(self) -> None:
-        """Back to the exercise: its X1 and X2, its two experts, top-1, no extra tokens."""
+        """Back to the exercise: its X1 and X2, its two experts, top-1, no extra tokens, no
+        capacity limit."""
         sheet_X = self._start["X"]
         with self.hold():
             for j in range(2):
@@ -393,6 +446,8 @@ class MoEExplorer(Explorer):
             self.controls["n_experts"].value = 2
             self.controls["top_k"].value = 1
             self.controls["random_tokens"].value = 0
+            self.controls["capacity"].value = False
+            self.controls["capacity_factor"].value = 1.0
 
 
 def _starting_exercise(X, gate_W, gate_b, experts) -> dict:

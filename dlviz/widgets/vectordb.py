@@ -10,7 +10,7 @@ import numpy as np
 from dlviz import examples
 from dlviz.checking import vectordb_checks
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
-from dlviz.sheet import FONT, format_number, grid, labels, product, row
+from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid, labels, product, row
 from dlviz.vectordb import (
     DatabaseSnapshot,
     SearchResult,
@@ -71,7 +71,7 @@ def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
     """Words (not numbers) in a grid laid out like `dlviz.sheet.grid`: tokens, hits."""
     # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
     cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;background:#fff;color:#000"
-    head = "font-size:12px;color:#555;padding:2px 6px;border:0;background:transparent"
+    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
     parts = [
         f'<table data-name="{html.escape(name)}" style="border-collapse:collapse;'
         f'margin:2px 0;{FONT}">',
@@ -162,9 +162,9 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
     hit[[found.index for found in result.hits], 0] = True
     if result.metric == "cosine":
         sfmt = COSINE_FORMAT if fmt == "frac" else fmt
-        units = result.unit_index_vectors  # (index_dim, n): a cosine search refused zeros
+        units = result.unit_index_vectors.T  # (n, index_dim): a cosine search refused zeros
         scores = product(
-            grid(units.T, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
+            grid(units, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
                  name="unit_index_vectors"),
             grid(result.unit_query[:, None], rows=xy, cols=["q̂"],
                  title="q̂ = q ÷ |q|", fmt=sfmt, name="unit_query_vector"),
@@ -470,16 +470,22 @@ class VectorDBExplorer(Explorer):
 def _zero_vector_words(exc: ZeroVectorError, lines) -> str:
     """Why cosine cannot rank, in the learner's words: which index vector has no angle."""
     fix = "change P or b, or switch the metric to dot"
-    vector = _vector_text(exc.encoding.index_vector)
+    vector = exc.encoding.index_vector
+    why = (
+        "a zero vector points nowhere"
+        if not vector.any()
+        else "its numbers are so small (below 2.2e-308) that a float has lost the digits "
+        "of its direction"
+    )
     if exc.index is None:
         return (
             f"cosine compares directions, but the query {exc.encoding.sentence!r} has index "
-            f"vector {vector}: a zero vector points nowhere, so its angle with the texts is "
+            f"vector {_vector_text(vector)}: {why}, so its angle with the texts is "
             f"undefined. Change the query, {fix}."
         )
     number = lines[exc.index][0]
     return (
         f"cosine compares directions, but {exc.encoding.sentence!r} (database line "
-        f"{number}) has index vector {vector}: a zero vector points nowhere, so its angle "
-        f"with the query is undefined. Remove that line, {fix}."
+        f"{number}) has index vector {_vector_text(vector)}: {why}, so its angle with "
+        f"the query is undefined. Remove that line, {fix}."
     )

@@ -1,0 +1,89 @@
+"""Grading the capacity part of exercise 3 by hand: which slot is dropped, f and P, the loss.
+
+Beyond the sheet (issue 17). `capacity_checks(result)` says, for a routed batch with
+a capacity factor, what a learner should find with a pencil and which slips to spot,
+as `dlviz.checking.Step`s for `HandCheck`. Numpy only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dlviz._format import labels
+from dlviz.checking import Slip, Step
+from dlviz.moe_capacity import queue_places
+
+RANKS = ("1st choice", "2nd choice", "3rd choice") + tuple(f"{r}th choice" for r in range(4, 9))
+
+
+def capacity_checks(result) -> dict[str, Step]:
+    """The dropped slots (1 = dropped, 0 = served), f and P per expert, and the loss.
+
+    `result` is an `MoEResult` of a batch routed with a capacity factor; every token
+    is asked for, so use it on a batch small enough for a pencil (the notebook's has
+    four). Slips: serving from the last token, rounding the capacity up, serving a
+    token's choices together (top-k), dropping every slot of a full expert; counts
+    for f, f from the kept slots only; the loss without its factor n_experts.
+    """
+    if result.capacity is None:
+        raise ValueError(
+            "this batch was routed without a capacity factor, so nothing can be dropped: "
+            "route it with MixtureOfExperts(..., capacity_factor=1) first"
+        )
+    chosen = np.asarray(result.chosen)  # (k, n)
+    k, n = chosen.shape
+    n_experts = result.tokens_per_expert.shape[0]
+    capacity = result.capacity
+    expected = result.dropped.astype(float)  # (k, n)
+    tokens = tuple(labels("X", n))
+    experts = tuple(labels("e", n_experts))
+
+    reverse = queue_places(chosen[:, ::-1], n_experts)[:, ::-1] > capacity
+    exact = result.capacity_factor * k * n / n_experts
+    rounded_up = queue_places(chosen, n_experts) > math.ceil(exact - 1e-9)
+    by_token = queue_places(chosen.T.copy(), n_experts).T > capacity  # X1's choices, X2's, …
+    full = result.tokens_per_expert > capacity  # (E,)
+    every_slot = full[chosen]
+    formula = f"capacity = floor({result.capacity_factor:g} · {k} · {n} / {n_experts}) = {capacity}"
+    dropped_slips = [
+        Slip(reverse.astype(float), "The slots are served in token order, X1 first: the "
+             "LAST tokens to arrive at a full expert are the ones dropped."),
+        Slip(rounded_up.astype(float), f"The capacity is rounded DOWN: {formula}."),
+        Slip(every_slot.astype(float), f"A full expert still serves its first {capacity} "
+             "slots; only the slots past its capacity are dropped."),
+    ]  # fmt: skip
+    if k > 1:
+        dropped_slips.append(
+            Slip(by_token.astype(float), "All FIRST choices are served before any second "
+                 "choice: go along the 1st-choice row, token by token, then the 2nd row.")
+        )  # fmt: skip
+
+    f, P = result.load_fraction, result.mean_gate_probs
+    kept_first = np.bincount(chosen[0][~result.dropped[0]], minlength=n_experts) / n
+    balance = np.stack([f, P])  # (2, E)
+    balance_slips = (
+        Slip(np.stack([f * n, P]), f"f is a FRACTION: the number of first choices divided "
+             f"by the {n} tokens."),
+        Slip(np.stack([kept_first, P]), "f counts what the gate ROUTED, dropped slots "
+             "included: every token's first choice."),
+    )  # fmt: skip
+    loss = np.array([[result.aux_loss]])
+    loss_slips = (
+        Slip(loss / n_experts, f"Multiply Σ f·P by the number of experts, {n_experts}, so "
+             "that an even load gives 1."),
+        Slip(np.array([[n_experts * float(kept_first @ P)]]), "f counts what the gate "
+             "ROUTED, dropped slots included."),
+    )  # fmt: skip
+    return {
+        "dropped": Step("dropped", f"which slots are dropped (1 = dropped, 0 = served), "
+                        f"capacity {capacity} per expert", expected, RANKS[:k], tokens,
+                        slips=tuple(dropped_slips)),
+        "balance": Step("balance", "f (share of first choices) and P (mean gate "
+                        "probability) of each expert", balance, ("f", "P"), experts,
+                        fmt=".3f", slips=balance_slips),
+        "aux_loss": Step("aux_loss", f"the balance loss {n_experts} · Σ f·P", loss,
+                         ("loss",), (f"{n_experts}·Σ f·P",), fmt=".3f",
+                         slips=loss_slips),
+    }  # fmt: skip
