@@ -19,6 +19,7 @@ _PUBLIC = {
     "SentenceEncoder": "dlviz.vectordb",
     "VectorDatabase": "dlviz.vectordb",
     "VectorIndex": "dlviz.vectordb",
+    "IVFIndex": "dlviz.vectordb",
     "MixtureOfExperts": "dlviz.moe",
     "MoEResult": "dlviz.moe",
     "AttentionExplorer": "dlviz.widgets.attention",

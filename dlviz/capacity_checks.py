@@ -18,27 +18,35 @@ from dlviz.moe_capacity import queue_places
 RANKS = ("1st choice", "2nd choice", "3rd choice") + tuple(f"{r}th choice" for r in range(4, 9))
 
 
-def capacity_checks(result) -> dict[str, Step]:
+def capacity_checks(result, max_tokens: int | None = None) -> dict[str, Step]:
     """The dropped slots (1 = dropped, 0 = served), f and P per expert, and the loss.
 
-    `result` is an `MoEResult` of a batch routed with a capacity factor; every token
-    is asked for, so use it on a batch small enough for a pencil (the notebook's has
-    four). Slips: serving from the last token, rounding the capacity up, serving a
-    token's choices together (top-k), dropping every slot of a full expert; counts
-    for f, f from the kept slots only; the loss without its factor n_experts.
+    `result` is an `MoEResult` of a batch routed with a capacity factor (without one
+    nothing is dropped, and the "dropped" grid expects only 0s). f, P and the loss
+    count every token, so use it on a batch small enough for a pencil (the notebook's
+    has four); `max_tokens` limits the "dropped" grid to the first tokens. Slips:
+    serving from the last token, rounding the capacity up, serving a token's choices
+    together (top-k), dropping every slot of a full expert; counts for f, f from the
+    kept slots only; the loss without its factor n_experts.
     """
-    if result.capacity is None:
-        raise ValueError(
-            "this batch was routed without a capacity factor, so nothing can be dropped: "
-            "route it with MixtureOfExperts(..., capacity_factor=1) first"
-        )
     chosen = np.asarray(result.chosen)  # (k, n)
     k, n = chosen.shape
     n_experts = result.tokens_per_expert.shape[0]
+    shown = n if max_tokens is None else min(n, max_tokens)
+    tokens = tuple(labels("X", shown))
+    experts = tuple(labels("e", n_experts))
+    balance, loss = _balance_steps(result, experts)
+    if result.capacity is None:
+        dropped = Step(
+            "dropped",
+            "which slots are dropped (1 = dropped, 0 = served): none without a capacity limit",
+            np.zeros((k, shown)),
+            RANKS[:k],
+            tokens,
+        )
+        return {"dropped": dropped, "balance": balance, "aux_loss": loss}  # fmt: skip
     capacity = result.capacity
     expected = result.dropped.astype(float)  # (k, n)
-    tokens = tuple(labels("X", n))
-    experts = tuple(labels("e", n_experts))
 
     reverse = queue_places(chosen[:, ::-1], n_experts)[:, ::-1] > capacity
     exact = result.capacity_factor * k * n / n_experts
@@ -48,18 +56,30 @@ def capacity_checks(result) -> dict[str, Step]:
     every_slot = full[chosen]
     formula = f"capacity = floor({result.capacity_factor:g} · {k} · {n} / {n_experts}) = {capacity}"
     dropped_slips = [
-        Slip(reverse.astype(float), "The slots are served in token order, X1 first: the "
-             "LAST tokens to arrive at a full expert are the ones dropped."),
-        Slip(rounded_up.astype(float), f"The capacity is rounded DOWN: {formula}."),
-        Slip(every_slot.astype(float), f"A full expert still serves its first {capacity} "
-             "slots; only the slots past its capacity are dropped."),
+        Slip(reverse[:, :shown].astype(float), "The slots are served in token order, X1 "
+             "first: the LAST tokens to arrive at a full expert are the ones dropped."),
+        Slip(rounded_up[:, :shown].astype(float), f"The capacity is rounded DOWN: {formula}."),
+        Slip(every_slot[:, :shown].astype(float), f"A full expert still serves its first "
+             f"{capacity} slots; only the slots past its capacity are dropped."),
     ]  # fmt: skip
     if k > 1:
         dropped_slips.append(
-            Slip(by_token.astype(float), "All FIRST choices are served before any second "
-                 "choice: go along the 1st-choice row, token by token, then the 2nd row.")
+            Slip(by_token[:, :shown].astype(float), "All FIRST choices are served before "
+                 "any second choice: go along the 1st-choice row, token by token, then the "
+                 "2nd row.")
         )  # fmt: skip
+    part = f" (the first {shown} of {n} tokens)" if shown < n else ""
+    dropped = Step("dropped", f"which slots are dropped (1 = dropped, 0 = served), "
+                   f"capacity {capacity} per expert{part}", expected[:, :shown], RANKS[:k],
+                   tokens, slips=tuple(dropped_slips))  # fmt: skip
+    return {"dropped": dropped, "balance": balance, "aux_loss": loss}
 
+
+def _balance_steps(result, experts: tuple[str, ...]) -> tuple[Step, Step]:
+    """f and P of each expert, and the loss n_experts · Σ f·P, with their slips."""
+    chosen = np.asarray(result.chosen)  # (k, n)
+    n = chosen.shape[1]
+    n_experts = len(experts)
     f, P = result.load_fraction, result.mean_gate_probs
     kept_first = np.bincount(chosen[0][~result.dropped[0]], minlength=n_experts) / n
     balance = np.stack([f, P])  # (2, E)
@@ -76,14 +96,10 @@ def capacity_checks(result) -> dict[str, Step]:
         Slip(np.array([[n_experts * float(kept_first @ P)]]), "f counts what the gate "
              "ROUTED, dropped slots included."),
     )  # fmt: skip
-    return {
-        "dropped": Step("dropped", f"which slots are dropped (1 = dropped, 0 = served), "
-                        f"capacity {capacity} per expert", expected, RANKS[:k], tokens,
-                        slips=tuple(dropped_slips)),
-        "balance": Step("balance", "f (share of first choices) and P (mean gate "
-                        "probability) of each expert", balance, ("f", "P"), experts,
-                        fmt=".3f", slips=balance_slips),
-        "aux_loss": Step("aux_loss", f"the balance loss {n_experts} · Σ f·P", loss,
-                         ("loss",), (f"{n_experts}·Σ f·P",), fmt=".3f",
-                         slips=loss_slips),
-    }  # fmt: skip
+    return (
+        Step("balance", "f (share of first choices) and P (mean gate probability) of each "
+             "expert", balance, ("f", "P"), experts, fmt=".3f",
+             slips=balance_slips),
+        Step("aux_loss", f"the balance loss {n_experts} · Σ f·P", loss, ("loss",),
+             (f"{n_experts}·Σ f·P",), fmt=".3f", slips=loss_slips),
+    )  # fmt: skip

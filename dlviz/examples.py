@@ -141,3 +141,22 @@ def random_moe(n_experts: int = 2, n_tokens: int = 2, seed: int = 0) -> dict:
     weights = np.random.default_rng([seed, 3]).integers(-1, 2, size=(n_more_experts, 4, 3))
     experts = sheet["experts"] + [(W, np.zeros(4, dtype=int)) for W in weights]
     return {"X": X, "gate_W": gate_W, "gate_b": gate_b, "experts": experts}
+
+
+def ivf_exercise() -> dict:
+    """Beyond the sheet: an inverted-file index by hand on exercise 2's index vectors.
+
+    Returns `texts` (the sheet's three and three more, all of three words, so every
+    index vector is a whole number of thirds), `init` (3×2: the starting centroids,
+    one per row: the index vectors of "how are you", "who am I" and "are you me") and
+    the sheet's `query`. One Lloyd step moves the first centroid from [5/3, 2/3] to
+    [4/3, 2/3]; a second moves nothing. The query's nearest centroid is "who am I"'s,
+    whose list holds only "who am I" (62/9), but "are you me" (72/9) scores higher and
+    sits in the next nearest list: nprobe = 1 misses it, nprobe = 2 finds it.
+    """
+    return {
+        "texts": ["how are you", "who are you", "who am I", "are you me", "how are they",
+                  "what is he"],
+        "init": np.array([[5, 2], [7, 3], [9, 0]]) / 3,
+        "query": "am I you",
+    }  # fmt: skip

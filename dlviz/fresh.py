@@ -132,7 +132,8 @@ def vectordb(seed: int) -> dict:
         if not any((e.linear < 0).any() for e in encodings):
             continue  # ReLU would have nothing to do
         index = np.stack([e.index_vector for e in encodings])  # (4, 2)
-        if not index.any(axis=1).all() or np.abs(index).max() > INPUT_BOUND:
+        # (a float sum of thirds may leave 1e-16 where a pencil writes 0)
+        if not (np.abs(index) > 1e-9).any(axis=1).all() or np.abs(index).max() > INPUT_BOUND:
             continue
         best, second = result.hits[0].score, result.hits[1].score
         if best - second < 2 / 9 - 1e-9:
@@ -157,7 +158,8 @@ def moe(seed: int) -> dict:
     - X (3×2): whole numbers from -2 to 4 (the sheet's are 1 to 3), two different tokens;
     - gate_W (2×3) from -1 to 2, gate_b from -1 to 1, mostly 0 (the sheet's is 0);
     - each expert's W (4×3) from -1 to 1 and b from -1 to 1, mostly 0, as on the sheet;
-    - kept only if each token's two gate logits differ (no tie to break), the two
+    - kept only if each token's two gate logits differ by 1 to 3 (no tie to break, and
+      a softmax that is not just 0 and 1; the sheet's differ by 1), the two
       tokens go to different experts (so both are used, as on the sheet), some chosen
       expert gives a negative number (so ReLU is at work) while each token keeps a
       positive one (no output of zeros only), and the gate logits are within ±10.
@@ -177,8 +179,9 @@ def moe(seed: int) -> dict:
         if (X[:, 0] == X[:, 1]).all():
             continue
         logits = gate_W @ X + gate_b[:, None]  # (2 experts, 2 tokens)
-        if (logits[0] == logits[1]).any() or np.abs(logits).max() > INPUT_BOUND:
-            continue
+        gap = np.abs(logits[0] - logits[1])  # (2,)
+        if not ((gap >= 1) & (gap <= 3)).all() or np.abs(logits).max() > INPUT_BOUND:
+            continue  # a tie, or a softmax too close to 0 and 1 to show anything
         chosen = logits.argmax(axis=0)  # (2,)
         if chosen[0] == chosen[1]:
             continue

@@ -1,12 +1,13 @@
 """Matrices as HTML grids, laid out the way the by-hand sheets lay them out.
 
-A `Grid` is one labelled matrix: each cell tinted by its value and its number
-printed in a colour chosen for contrast against the tint actually drawn, so colour
-is never the only cue. A `Product` puts the left factor on the left, the right
-factor above, and their product where the two cross, as a person does on paper.
+A `Grid` is one labelled matrix: each cell tinted by its value (colours from
+`dlviz.palette`) and its number printed in a colour chosen for contrast against the
+tint actually drawn, so colour is never the only cue. A `Product` puts the left
+factor on the left, the right factor above, and their product where the two cross,
+as a person does on paper.
 Both display themselves in a notebook (`_repr_html_`) and give their HTML as
-`.html` for an `ipywidgets.HTML`. Inline styles only: notebook front ends strip
-style sheets from untrusted output, but keep style attributes.
+`.html` for an `ipywidgets.HTML`, built by `dlviz._table.html_table` (inline styles
+only: notebook front ends strip style sheets from untrusted output).
 
 No matplotlib here: the grids are plain strings, built in well under a millisecond.
 """
@@ -20,69 +21,12 @@ from functools import cached_property
 
 import numpy as np
 
-# Re-exported, so `from dlviz.sheet import labels, format_number` keeps working.
-from dlviz._format import format_number as format_number
+# `x as x`: re-exported, so every name dlviz.sheet has offered keeps working.
+from dlviz._format import format_number
 from dlviz._format import labels as labels
-
-# Colour-blind-safe maps (ColorBrewer "Blues" and "PuOr"), as anchor colours to
-# interpolate between: positive-only values run white → blue; signed values run
-# orange (negative) → light grey (0) → purple (positive).
-_SEQUENTIAL = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
-_DIVERGING = ("#b35806", "#fdb863", "#f7f7f7", "#b2abd2", "#542788")
-MASKED_COLOUR = "#d9d9d9"
-FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px"
-# Row and column labels: JupyterLab's secondary text colour, so they keep their contrast
-# in the dark theme too (#555 on #212121 is 2.2:1); #555 where no theme is set.
-LABEL_COLOUR = "var(--jp-content-font-color2, #555)"
-
-
-# --- colour -----------------------------------------------------------------------
-
-
-def _hex_to_rgb(colour: str) -> tuple[float, float, float]:
-    colour = colour.lstrip("#")
-    return tuple(int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
-
-
-_SEQUENTIAL_RGB = tuple(_hex_to_rgb(c) for c in _SEQUENTIAL)
-_DIVERGING_RGB = tuple(_hex_to_rgb(c) for c in _DIVERGING)
-
-
-def _interpolate(anchors, t: float) -> tuple[float, float, float]:
-    """The colour at t ∈ [0, 1] along the anchor colours, linearly in sRGB."""
-    t = min(max(t, 0.0), 1.0) * (len(anchors) - 1)
-    i = min(int(t), len(anchors) - 2)
-    f = t - i
-    a, b = anchors[i], anchors[i + 1]
-    return (a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f)
-
-
-def relative_luminance(rgb: Sequence[float]) -> float:
-    """WCAG 2 relative luminance of an sRGB colour with channels in [0, 1]."""
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def text_colour(background: Sequence[float]) -> str:
-    """Black or white, whichever has the higher WCAG contrast ratio on `background`."""
-    lum = relative_luminance(background)
-    on_black = (lum + 0.05) / 0.05
-    on_white = 1.05 / (lum + 0.05)
-    return "#000000" if on_black >= on_white else "#ffffff"
-
-
-def _css(rgb: Sequence[float]) -> str:
-    return "#" + "".join(f"{round(c * 255):02x}" for c in rgb[:3])
-
-
-def tint(value: float, scale: float, signed: bool) -> tuple[float, float, float]:
-    """The cell colour of `value` when the largest magnitude shown is `scale`."""
-    if scale <= 0:
-        return _DIVERGING_RGB[2] if signed else _SEQUENTIAL_RGB[0]
-    if signed:
-        return _interpolate(_DIVERGING_RGB, 0.5 + 0.5 * value / scale)
-    return _interpolate(_SEQUENTIAL_RGB, value / scale)
-
+from dlviz._table import html_table
+from dlviz.palette import FONT, LABEL_COLOUR, MASKED_COLOUR, css, text_colour, tint
+from dlviz.palette import relative_luminance as relative_luminance
 
 # --- grids ------------------------------------------------------------------------
 
@@ -105,55 +49,24 @@ class Grid:
     @cached_property
     def html(self) -> str:
         values = self.values
-        n_rows, n_cols = values.shape
         visible = values if self.mask is None else np.where(self.mask, values, 0.0)
         signed = bool((visible < 0).any())
         scale = self.scale if self.scale is not None else float(np.abs(visible).max())
-        # Front ends style td and th directly (padding, borders, alignment), so those
-        # are set on every cell; font and colour are inherited from the table.
-        cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd"
-        head = (
-            f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
+
+        def cell(i: int, j: int) -> tuple[str, str, str]:
+            extra = ""
+            if self.outline is not None and self.outline[i, j]:
+                extra = ";outline:3px solid #000;outline-offset:-3px;font-weight:bold"
+            if self.mask is not None and not self.mask[i, j]:
+                # masked: this query may not look at this key
+                return "–", f"background:{MASKED_COLOUR};color:#000{extra}", ""
+            bg = tint(values[i, j], scale, signed) if self.tinted else (1.0, 1.0, 1.0)
+            colours = f"background:{css(bg)};color:{text_colour(bg)}"
+            return format_number(values[i, j], self.fmt), colours + extra, ""
+
+        return html_table(
+            *values.shape, cell, rows=self.rows, cols=self.cols, title=self.title, name=self.name
         )
-        parts = [
-            f'<table data-name="{html.escape(self.name)}" style="border-collapse:collapse;'
-            f'margin:2px 0;{FONT}">'
-        ]
-        if self.title:
-            parts.append(
-                '<caption style="caption-side:top;text-align:left;white-space:nowrap;'
-                f'padding-bottom:2px;font-family:inherit">{html.escape(self.title)}</caption>'
-            )
-        if self.cols is not None:
-            corner = f'<th style="{head}"></th>' if self.rows is not None else ""
-            heads = "".join(
-                f'<th style="{head};text-align:center">{html.escape(c)}</th>' for c in self.cols
-            )
-            parts.append(f"<tr>{corner}{heads}</tr>")
-        for i in range(n_rows):
-            parts.append("<tr>")
-            if self.rows is not None:
-                parts.append(
-                    f'<th style="{head};text-align:right">{html.escape(self.rows[i])}</th>'
-                )
-            for j in range(n_cols):
-                extra = ""
-                if self.outline is not None and self.outline[i, j]:
-                    extra = ";outline:3px solid #000;outline-offset:-3px;font-weight:bold"
-                if self.mask is not None and not self.mask[i, j]:
-                    colours = f"background:{MASKED_COLOUR};color:#000"
-                    text = "–"  # masked: this query may not look at this key
-                else:
-                    text = format_number(values[i, j], self.fmt)
-                    bg = tint(values[i, j], scale, signed) if self.tinted else (1.0, 1.0, 1.0)
-                    colours = f"background:{_css(bg)};color:{text_colour(bg)}"
-                parts.append(
-                    f'<td data-row="{i}" data-col="{j}" style="{cell};{colours}{extra}">'
-                    f"{html.escape(text)}</td>"
-                )
-            parts.append("</tr>")
-        parts.append("</table>")
-        return "".join(parts)
 
     def _repr_html_(self) -> str:
         return self.html

@@ -60,3 +60,15 @@ def outlined(explorer, name):
     """The cells of grid `name` marked with the bold outline (a hit, a chosen expert)."""
     styles = cells_of(grid_html(explorer, name)).styles
     return {at for at, style in styles.items() if "outline:3px solid" in style}
+
+
+def load_tool(name: str):
+    """A script of tools/ (not a package) as a module, e.g. `load_tool("worksheet")`."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -30,7 +30,7 @@ def test_mode_switch_recomputes_every_view(explorer):
     assert shown(explorer, "weights")[(0, 0)] == "0.26"
     assert shown(explorer, "output")[(0, 0)] == "10.31"
     assert explorer.image.value != before_png
-    assert [t.get_text() for t in explorer.heatmap.texts[0]][0] == "0.26"
+    assert explorer.heatmap.cell_text(0, 0) == "0.26"
     assert not explorer.controls["temperature"].disabled
 
 

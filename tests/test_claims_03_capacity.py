@@ -9,7 +9,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from dlviz import MixtureOfExperts, MoEExplorer, examples
+from dlviz import HandCheck, MixtureOfExperts, MoEExplorer, examples
 from dlviz.moe_training import train_router
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "03_mixture_of_experts.ipynb"
@@ -121,10 +121,15 @@ def test_real_sizes(cells):
 def test_try_this_5_predict_a_drop_then_check_it_live(cells):
     text = cells["cap-try-live"]
     explorer = MoEExplorer()
+    assert 'HandCheck.follow(explorer, "dropped")' in cells["cap-try-live-grid"]
+    assert "the grid below follows the explorer" in text
+    follower = HandCheck.follow(explorer, "dropped")
     c = explorer.controls
     with explorer.hold():
         c["capacity"].value, c["capacity_factor"].value, c["random_tokens"].value = True, 1.0, 2
     r = explorer.result
+    follower.type([["0", "0", "0", "1"]])  # the answer worked out by hand
+    assert follower.check().all_right
     assert "$X_3 = [0, 3, 3]$ and $X_4 = [0, -1, 2]$" in text
     np.testing.assert_array_equal(r.X[:, 2:].T, [[0, 3, 3], [0, -1, 2]])
     assert r.capacity == 2 and list(r.dropped[0]) == [False, False, False, True]

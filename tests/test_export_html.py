@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests.helpers import load_tool
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("export_html", ROOT / "tools" / "export_html.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-export_html = _load_tool()
+export_html = load_tool("export_html")
 
 
 def test_inline_and_display_maths_become_mathml():
@@ -45,6 +39,7 @@ def test_a_formula_latex2mathml_cannot_read_is_kept_as_code():
     assert export_html.mathml("\\frac{1}{", display=False).startswith("<code>")
 
 
+@pytest.mark.slow  # converts each whole notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_page_is_self_contained(path, tmp_path):
     page = export_html.export(path, tmp_path).read_text(encoding="utf-8")

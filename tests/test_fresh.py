@@ -15,6 +15,15 @@ from dlviz import examples
 SEEDS = range(300)
 
 
+def for_each_seed(check) -> None:
+    """Run check(seed) for every seed of SEEDS; a failure names its seed."""
+    for seed in SEEDS:
+        try:
+            check(seed)
+        except AssertionError as exc:
+            raise AssertionError(f"seed {seed}: {exc}") from exc
+
+
 def whole(a, bound):
     a = np.asarray(a)
     return a.dtype.kind in "iu" and np.abs(a).max() <= bound
@@ -42,8 +51,11 @@ def hand_attention(X, WQ, WK, WV):
     return {"S": S, "scaled": scaled, "sums": sums, "A": A, "Z": Z}
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_fresh_attention_is_pencil_friendly(seed):
+def test_fresh_attention_is_pencil_friendly():
+    for_each_seed(_fresh_attention_is_pencil_friendly)
+
+
+def _fresh_attention_is_pencil_friendly(seed):
     ex = examples.attention_exercise(seed)
     sheet = examples.attention_exercise()
     assert set(ex) == set(sheet)
@@ -94,8 +106,11 @@ def hand_vectordb(embeddings, W, b, P, database, query):
     return {"query": q, "vectors": vectors, "scores": scores}
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_fresh_vectordb_is_pencil_friendly(seed):
+def test_fresh_vectordb_is_pencil_friendly():
+    for_each_seed(_fresh_vectordb_is_pencil_friendly)
+
+
+def _fresh_vectordb_is_pencil_friendly(seed):
     ex = examples.vectordb_exercise(seed)
     sheet = examples.vectordb_exercise()
     assert set(ex) == set(sheet)
@@ -132,8 +147,11 @@ def test_fresh_vectordb_agrees_with_the_library():
 # --- mixture of experts ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_fresh_moe_is_pencil_friendly(seed):
+def test_fresh_moe_is_pencil_friendly():
+    for_each_seed(_fresh_moe_is_pencil_friendly)
+
+
+def _fresh_moe_is_pencil_friendly(seed):
     ex = examples.moe_exercise(seed)
     sheet = examples.moe_exercise()
     assert set(ex) == set(sheet)
@@ -148,7 +166,7 @@ def test_fresh_moe_is_pencil_friendly(seed):
     chosen = []
     for t in range(2):
         logits = [sum(gW[e][i] * X[i][t] for i in range(3)) + gb[e] for e in range(2)]
-        assert logits[0] != logits[1]  # a choice without a tie
+        assert 1 <= abs(logits[0] - logits[1]) <= 3  # a choice without a tie
         chosen.append(0 if logits[0] > logits[1] else 1)
     assert chosen[0] != chosen[1]  # both experts at work, as on the sheet
     linear = [

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -377,23 +374,3 @@ def test_overflow_is_refused_not_nan():
     moe = make(experts=[huge_expert, huge_expert])
     with pytest.raises(ValueError, match="chosen expert's W·x \\+ b overflowed.*token 0"):
         moe(np.full((3, 1), 1e10))
-
-
-# --- imports -------------------------------------------------------------------------------------
-
-
-def test_import_does_not_pull_in_plotting_or_widgets():
-    code = (
-        "import sys, dlviz.moe\n"
-        "bad = [m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules]\n"
-        "print(','.join(bad))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=True,
-    )
-    assert done.stdout.strip() == ""

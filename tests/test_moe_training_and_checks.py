@@ -102,6 +102,31 @@ def test_second_choices_come_after_first_choices_slip():
     assert any("All FIRST choices" in h.text for h in verdict.hints)
 
 
-def test_capacity_checks_need_a_capacity():
-    with pytest.raises(ValueError, match="without a capacity factor"):
-        capacity_checks(batch_result(factor=None))
+def test_without_a_capacity_nothing_is_dropped_and_f_p_still_count():
+    steps = capacity_checks(batch_result(factor=None))
+    assert "none without a capacity limit" in steps["dropped"].title
+    assert expected_text(steps["dropped"]) == [["0", "0", "0", "0"]]
+    assert check(steps["dropped"], [["0", "0", "0", "0"]]).all_right
+    assert expected_text(steps["aux_loss"]) == [["1.116"]]
+
+
+def test_the_explorer_offers_the_capacity_grids_and_they_follow_it():
+    from dlviz import HandCheck, MoEExplorer
+
+    explorer = MoEExplorer()
+    grid = HandCheck.follow(explorer, "dropped")
+    assert expected_text(grid.step) == [["0", "0"]]
+    c = explorer.controls
+    with explorer.hold():
+        c["capacity"].value, c["random_tokens"].value = True, 2
+    assert expected_text(grid.step) == [["0", "0", "0", "1"]]  # X4 is dropped
+    grid.type([["0", "0", "0", "1"]])
+    assert grid.check().all_right
+    c["random_tokens"].value = 64  # the first 6 of 66 tokens
+    assert len(grid.step.cols) == 6 and "the first 6 of 66 tokens" in grid.step.title
+    loss = HandCheck.follow(explorer, "aux_loss")
+    assert float(expected_text(loss.step)[0][0]) == pytest.approx(
+        explorer.result.aux_loss, abs=5e-4
+    )
+    c["reset"].click()
+    assert expected_text(grid.step) == [["0", "0"]]

@@ -5,14 +5,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dlviz import examples, vectordb
+from dlviz import vectordb
 from dlviz.vectordb import (
     Encoding,
     Hit,
@@ -25,11 +23,7 @@ from dlviz.vectordb import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def ex():
-    return examples.vectordb_exercise()
+EXERCISE = "vectordb"  # what the `ex` fixture (conftest.py) gives
 
 
 @pytest.fixture
@@ -430,7 +424,7 @@ def test_index_growth_small_adds_equal_one_big_add():
 
 def test_many_queries_go_in_blocks(monkeypatch):
     """A small score budget forces several blocks; the answer must not change."""
-    monkeypatch.setattr(vectordb.index, "_SCORES_PER_BLOCK", 100)  # 100 // 40 = 2 queries a block
+    monkeypatch.setattr(vectordb.index, "_SCORES_PER_BLOCK", 100)  # blocks of 14 stored vectors
     rng = np.random.default_rng(21)
     stored = rng.integers(-2, 3, size=(40, 3))
     stored[~stored.any(axis=1)] = 1  # no zero vectors, so cosine is defined
@@ -440,7 +434,7 @@ def test_many_queries_go_in_blocks(monkeypatch):
     queries[~queries.any(axis=1)] = 1
     for metric in ("dot", "cosine"):
         check_against_reference(index, stored, queries, 6, metric)
-    queries[6] = 0  # in the fourth block: the message still counts rows from the first
+    queries[6] = 0  # the message counts rows from the first query
     with pytest.raises(ValueError, match="query row 6 is a zero vector"):
         index.search(queries, metric="cosine")
 
@@ -599,24 +593,40 @@ def test_database_cosine_names_the_text_with_a_zero_index_vector(db):
         db.search("am I you", metric="cosine")
 
 
-# --------------------------------------------------------------------------- imports
+@pytest.mark.parametrize("order", ["random", "rising", "falling", "ties"])
+def test_search_by_threshold_keeps_every_candidate(monkeypatch, order):
+    """Tiny blocks, samples and candidate budgets force every path of the threshold search.
 
-
-def test_import_does_not_pull_in_plotting_or_widgets():
-    code = (
-        "import dlviz.vectordb, sys; "
-        "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
+    Rising scores make the first block's threshold as weak as possible (every later
+    score passes it), so the thresholds must be raised again and again; falling ones
+    make it exact at once; whole numbers tie at the k-th place.
+    """
+    monkeypatch.setattr(vectordb.index, "_SCORES_PER_BLOCK", 24)
+    monkeypatch.setattr(vectordb._ranking, "_SAMPLE", 3)
+    monkeypatch.setattr(vectordb._ranking, "_MAX_CANDIDATES", 9)
+    rng = np.random.default_rng(8)
+    if order == "ties":
+        stored = rng.integers(-2, 3, size=(300, 2)).astype(float)
+        queries = rng.integers(1, 3, size=(5, 2)).astype(float)
+    else:
+        stored = rng.standard_normal((300, 2))
+        queries = np.abs(rng.standard_normal((5, 2))) + 0.1  # positive: scores follow |stored|
+        if order != "random":
+            stored = stored[np.argsort(stored @ queries.sum(axis=0))]
+            stored = stored if order == "rising" else stored[::-1]
+    index = VectorIndex(2)
+    index.add(stored)
+    for k in (1, 4, 11, 300):
+        check_against_reference(index, stored, queries, k, "dot")
+        check_against_reference(index, stored, queries[0], k, "dot")
 
 
 # --------------------------------------------------------------------------- doctests
 
 
-@pytest.mark.parametrize("module", ["words", "encoder", "index", "database", "map"])
+@pytest.mark.parametrize(
+    "module", ["words", "encoder", "index", "kmeans", "ivf", "database", "map"]
+)
 def test_docstring_examples_hold(module):
     """The sheet's worked numbers in `VectorDatabase.search`'s docstring (and any other) run."""
     import doctest
@@ -635,7 +645,7 @@ def test_every_public_name_of_the_package_is_importable_from_dlviz_vectordb():
 
     import dlviz
 
-    for module in ("words", "encoder", "index", "database", "map"):
+    for module in ("words", "encoder", "index", "kmeans", "ivf", "database", "map"):
         mod = importlib.import_module(f"dlviz.vectordb.{module}")
         for name, value in vars(mod).items():
             defined_here = getattr(value, "__module__", None) == mod.__name__

@@ -5,7 +5,6 @@ import itertools
 import numpy as np
 import pytest
 
-from dlviz import examples
 from dlviz.plots import (
     HIT_COLOUR,
     IndexVectorPlot,
@@ -15,10 +14,7 @@ from dlviz.plots import (
 )
 from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary, pca_2d
 
-
-@pytest.fixture
-def ex():
-    return examples.vectordb_exercise()
+EXERCISE = "vectordb"  # what the `ex` fixture (conftest.py) gives
 
 
 def database(ex, texts=None, **changes):

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from dlviz import HandCheck, VectorDBExplorer, examples
+from dlviz import HandCheck, VectorDBExplorer
 from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary
 from tests.helpers import outlined, shown
+
+EXERCISE = "vectordb"  # what the `ex` fixture (conftest.py) gives
 
 
 def column(cells, col=0):
@@ -20,11 +22,6 @@ def outlined_rows(explorer, name):
 @pytest.fixture
 def explorer():
     return VectorDBExplorer()
-
-
-@pytest.fixture
-def ex():
-    return examples.vectordb_exercise()
 
 
 def reference(ex, texts=None, query=None, **changes):

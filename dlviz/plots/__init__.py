@@ -6,12 +6,14 @@ changes its artists in place when the numbers change, and gives PNG bytes for an
 `ipywidgets.Image`, or displays itself in a notebook. One module per exercise:
 
 - `attention`: `AttentionHeatmap`, the attention weights;
-- `vectordb`: `IndexVectorPlot`, `ScoreBars`, `WordMap`;
+- `vectordb`: `IndexVectorPlot`, the index vectors in their plane; `scores`:
+  `ScoreBars`; `word_map`: `WordMap`;
 - `moe`: `GateHeatmap`; `moe_load`: `LoadBars`.
 
 Every name is also available from `dlviz.plots` itself.
 """
 
+from dlviz.plots._layout import equal_aspect_limits, place_labels
 from dlviz.plots.attention import (
     AttentionHeatmap,
     attention_title,
@@ -35,6 +37,7 @@ from dlviz.plots.moe_load import (
     LoadBars,
     load_caption,
 )
+from dlviz.plots.scores import ScoreBars
 from dlviz.plots.vectordb import (
     GUIDE_COLOUR,
     HIT_COLOUR,
@@ -43,11 +46,8 @@ from dlviz.plots.vectordb import (
     STORED_COLOUR,
     STORED_LIGHT,
     IndexVectorPlot,
-    ScoreBars,
-    WordMap,
-    equal_aspect_limits,
-    place_labels,
 )
+from dlviz.plots.word_map import WordMap
 
 __all__ = [
     "AttentionHeatmap",

@@ -23,12 +23,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from dlviz._format import format_number
+from dlviz.palette import MASKED_COLOUR as MASKED_COLOUR  # re-exported by dlviz.plots
+from dlviz.palette import text_colour
 from dlviz.plots._png import encode_png
-from dlviz.sheet import format_number, text_colour
 
-# Colour-blind-safe, and the same families as the HTML grids of dlviz.sheet.
+# Colour-blind-safe, and the same family as the HTML grids' (dlviz.palette.SEQUENTIAL).
 WEIGHTS_CMAP = "Blues"
-MASKED_COLOUR = "#d9d9d9"
 
 
 class LiveFigure:
@@ -145,6 +146,8 @@ class Heatmap(LiveFigure):
         self.ax.xaxis.tick_top()
         self.ax.xaxis.set_label_position("top")
         self.ax.tick_params(length=0, labelsize=11)
+        if values.shape[1] > 6:  # many columns: their names shrink to stay apart
+            self.ax.tick_params(axis="x", labelsize=max(6.5, 11 * 6 / values.shape[1]))
         self.ax.set_xlabel(xlabel, fontsize=11)
         self.ax.set_ylabel(ylabel, fontsize=11)
         # White lines between cells, drawn after the image (a grid would sit under it).
@@ -154,13 +157,12 @@ class Heatmap(LiveFigure):
         for spine in self.ax.spines.values():
             spine.set_visible(False)
         self.title = self.dynamic(self.figure.suptitle(title, fontsize=12, y=0.04, va="bottom"))
-        self.texts = [
-            [
-                self.dynamic(self.ax.text(j, i, "", ha="center", va="center", fontsize=12))
-                for j in range(values.shape[1])
-            ]
-            for i in range(values.shape[0])
-        ]
+        # The numbers, one per cell, as glyph outlines: a Text each would cost about a
+        # millisecond per cell on every update (144 of them for 12 tokens). The type
+        # shrinks when many columns share the width, so that "0.25" stays in its cell.
+        size = 12.0 if n_cols <= 6 else max(6.5, 12.0 * 6 / n_cols)
+        self.numbers = GlyphLabels(self.ax, size=size, transform=self.ax.transData)
+        self.dynamic(self.numbers.artist)
         self.figure.colorbar(self.image, ax=self.ax, fraction=0.05, pad=0.03)
         self.figure.subplots_adjust(left=0.14, right=0.9, top=0.84, bottom=0.15)
         self.update(values, mask=mask)
@@ -177,17 +179,23 @@ class Heatmap(LiveFigure):
             raise ValueError(f"this heatmap is {self.shape}; got values of shape {values.shape}")
         data = self._masked(values, mask)
         self.image.set_data(data)
-        for i in range(self.shape[0]):
-            for j in range(self.shape[1]):
-                text = self.texts[i][j]
-                if data.mask is not np.ma.nomask and data.mask[i, j]:
-                    text.set_text("–")
-                    text.set_color("#000000")
-                else:
-                    text.set_text(format_number(values[i, j], self.fmt))
-                    text.set_color(text_colour(self.cmap(self.norm(values[i, j]))))
+        hidden = np.ma.getmaskarray(data)
+        texts, colours = [], []
+        for (i, j), v in np.ndenumerate(values):  # row by row, as the matrix is written
+            if hidden[i, j]:
+                texts.append("–")
+                colours.append("#000000")
+            else:
+                texts.append(format_number(v, self.fmt))
+                colours.append(text_colour(self.cmap(self.norm(v))))
+        rows, cols = np.indices(self.shape)
+        self.numbers.set(texts, np.column_stack([cols.ravel(), rows.ravel()]), colours)
         if title is not None:
             self.title.set_text(title)
+
+    def cell_text(self, i: int, j: int) -> str:
+        """The number printed in cell (i, j), as shown."""
+        return self.numbers.texts[i * self.shape[1] + j]
 
     def __repr__(self) -> str:
         return f"<Heatmap {self.shape[0]}×{self.shape[1]}: {self.title.get_text()}>"

@@ -10,9 +10,10 @@ import matplotlib.textpath
 import matplotlib.transforms
 import numpy as np
 
+from dlviz._format import format_number, labels
+from dlviz.palette import text_colour
 from dlviz.plots.base import GlyphLabels, Heatmap
 from dlviz.plots.moe_load import DROPPED_COLOUR
-from dlviz.sheet import format_number, labels, text_colour
 
 # The gate picture shows at most this many tokens, the first ones: beyond that a cell is
 # too narrow to read. The load bars count every token.
@@ -78,10 +79,9 @@ class GateHeatmap(Heatmap):
         self.figure.subplots_adjust(
             left=0.75 / fig_w, right=1 - 0.35 / fig_w, top=1 - 0.6 / fig_h, bottom=1.24 / fig_h
         )
-        # Heatmap's Text numbers and tick labels give way to glyph labels (see above).
-        for row in self.texts:
-            for text in row:
-                text.set_visible(False)
+        # Heatmap's numbers and tick labels give way to glyph labels of its own (see above).
+        self._dynamic.remove(self.numbers.artist)
+        self.numbers.artist.remove()
         ax = self.ax
         ax.set_xticks([])
         ax.set_yticks([])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlviz._format import format_number, labels
+from dlviz.palette import ORANGE
 from dlviz.plots.base import GlyphLabels, LiveFigure
-from dlviz.sheet import format_number, labels
 
-BALANCED_COLOUR = "#b35806"  # the orange end of the grids' PuOr map: apart from blue for all
+BALANCED_COLOUR = ORANGE  # the orange end of the grids' PuOr map: apart from blue for all
 DROPPED_COLOUR = "#b2182b"  # capacity and what it drops: dark red, drawn solid or hatched
 BAR_COLOUR = "#6baed6"
 BAR_EDGE = "#08306b"

@@ -18,7 +18,8 @@ every intermediate (`Encoding`), `VectorDatabase` does steps 5-7 for texts, and
 for a query, exactly, fast enough for a million of them.
 
 The package has one module per part: `words` (Vocabulary), `encoder` (SentenceEncoder,
-steps 1-4), `index` (VectorIndex, the exact engine), `database` (VectorDatabase, steps
+steps 1-4), `index` (VectorIndex, the exact engine), `kmeans` and `ivf` (IVFIndex, approximate
+search in k-means cells, beyond the sheet), `database` (VectorDatabase, steps
 5-7) and `map` (pca_2d, the word map). Every public name is importable from here.
 """
 
@@ -33,6 +34,8 @@ from dlviz.vectordb.database import (
 )
 from dlviz.vectordb.encoder import Encoding, SentenceEncoder
 from dlviz.vectordb.index import METRICS, Neighbours, VectorIndex
+from dlviz.vectordb.ivf import IVFIndex, IVFNeighbours
+from dlviz.vectordb.kmeans import KMeans, LloydStep, assign, kmeans, lloyd_step, nearest_centroids
 from dlviz.vectordb.map import PCA2D, pca_2d
 from dlviz.vectordb.words import Vocabulary
 
@@ -42,6 +45,10 @@ __all__ = [
     "DatabaseSnapshot",
     "Encoding",
     "Hit",
+    "IVFIndex",
+    "IVFNeighbours",
+    "KMeans",
+    "LloydStep",
     "Neighbours",
     "SearchResult",
     "SentenceEncoder",
@@ -49,5 +56,9 @@ __all__ = [
     "VectorIndex",
     "Vocabulary",
     "ZeroVectorError",
+    "assign",
+    "kmeans",
+    "lloyd_step",
+    "nearest_centroids",
     "pca_2d",
 ]

@@ -47,3 +47,86 @@ def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     ids = np.take_along_axis(ids, order, axis=1).astype(np.int64, copy=False)
     top = np.take_along_axis(top, order, axis=1)
     return ids, top
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The integers of [starts[0], ends[0]), then [starts[1], ends[1]), …, as one array."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)  # (total,)
+    return shift + np.arange(total)
+
+
+def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The up-to-k highest scores, best first, equal scores lower id first: (ids, scores)."""
+    if scores.size > k:
+        kth = np.partition(scores, scores.size - k)[scores.size - k]  # the k-th best score
+        better = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)
+        tied = tied[np.argsort(ids[tied], kind="stable")[: k - better.size]]
+        chosen = np.concatenate([better, tied])
+    else:
+        chosen = np.arange(scores.size)
+    order = np.lexsort((ids[chosen], -scores[chosen]))  # by score descending, then id
+    return ids[chosen[order]], scores[chosen[order]]
+
+
+# The first block's threshold comes from about this many of its scores per query.
+_SAMPLE = 4096
+
+# Candidates a query may keep before its threshold is raised: bounds the memory.
+_MAX_CANDIDATES = 4096
+
+
+def _top_k_blocks(blocks, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best scores of each of m queries, read block by block: (ids, scores), (m, k) each.
+
+    `blocks` yields (start, scores) with scores (m, b) for stored vectors start … start+b−1,
+    in order; the first block has at least k columns. The answer is `_top_k` of all
+    the blocks side by side: best first, equal scores lower id first.
+
+    Each query keeps only the scores ≥ its threshold. The threshold starts as the k-th
+    best of a sample of the first block, so it is never above the true k-th best: every
+    score that can be in the top k, and every score equal to it, is kept. A query
+    holding more than _MAX_CANDIDATES raises its threshold to the k-th best it holds.
+    So the whole (m, n) score matrix is never held and never sorted: each block is
+    compared with the thresholds once, and only the few kept scores are sorted.
+    """
+    rows, ids, scores = [], [], []
+    counts = np.zeros(m, dtype=np.int64)
+    threshold = None
+    for start, block in blocks:  # (m, b)
+        if threshold is None:
+            step = max(1, block.shape[1] // _SAMPLE)
+            sample = block[:, ::step] if block.shape[1] // step >= k else block  # (m, ≥ k)
+            s = sample.shape[1]
+            threshold = np.partition(sample, s - k, axis=1)[:, s - k]  # (m,) ≤ the k-th best
+        # Row by row, columns ascending; flat is ~10x faster than 2-D np.nonzero.
+        r, c = np.divmod(np.flatnonzero(block >= threshold[:, None]), block.shape[1])
+        rows.append(r)
+        ids.append(c + start)
+        scores.append(block[r, c])
+        counts += np.bincount(r, minlength=m)
+        if counts.max() > _MAX_CANDIDATES:
+            kept = _raise_thresholds(*map(np.concatenate, (rows, ids, scores)), threshold, k)
+            rows, ids, scores = ([a] for a in kept)
+            counts = np.bincount(rows[0], minlength=m)
+    rows, ids, scores = _raise_thresholds(*map(np.concatenate, (rows, ids, scores)), threshold, k)
+    order = np.lexsort((ids, -scores, rows))  # by query, then score descending, then id
+    first = np.searchsorted(rows[order], np.arange(m))  # (m,) where each query's run starts
+    pick = order[first[:, None] + np.arange(k)]  # (m, k)
+    return ids[pick].astype(np.int64, copy=False), scores[pick]
+
+
+def _raise_thresholds(rows, ids, scores, threshold, k):
+    """Raise each query's threshold to the k-th best score it keeps; drop what falls below."""
+    m = threshold.size
+    counts = np.bincount(rows, minlength=m)  # (m,) every query keeps at least k
+    order = np.argsort(rows, kind="stable")
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # (m,)
+    dense = np.full((m, counts.max()), -np.inf, dtype=scores.dtype)  # (m, most kept)
+    dense[rows[order], np.arange(rows.size) - first[rows[order]]] = scores[order]
+    width = dense.shape[1]
+    np.maximum(threshold, np.partition(dense, width - k, axis=1)[:, width - k], out=threshold)
+    keep = scores >= threshold[rows]
+    return rows[keep], ids[keep], scores[keep]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_matrix, as_vector, frozen, shape_text
+from dlviz._numerics import refuse_nonfinite
 from dlviz.vectordb.words import Vocabulary
 
 
@@ -140,10 +141,13 @@ class SentenceEncoder:
             encoded = np.where(linear > 0, linear, 0.0)  # (hidden, n_tokens); no -0.0
             pooled = encoded.mean(axis=1)  # (hidden,), step 3
             index_vector = self._P @ pooled  # (index_dim,), step 4
-        if not (np.isfinite(linear).all() and np.isfinite(index_vector).all()):
-            raise ValueError(
-                f"encoding {sentence!r} overflowed (numbers beyond ±1.8e308): W, b or P, "
-                "or the word vectors, are too large"
+        for values in (linear, index_vector):
+            refuse_nonfinite(
+                values,
+                lambda _: (
+                    f"encoding {sentence!r} overflowed (numbers beyond ±1.8e308): W, b or P, "
+                    "or the word vectors, are too large"
+                ),
             )
         return Encoding(
             sentence=sentence,

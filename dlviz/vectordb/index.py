@@ -7,17 +7,77 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, as_matrix, as_vector, choice, frozen, shape_text
-from dlviz._numerics import direction_problem, no_direction, row_scales, unit_rows
-from dlviz.vectordb._ranking import _all_finite, _check_k, _top_k
+from dlviz._numerics import (
+    direction_problem,
+    no_direction,
+    refuse_nonfinite,
+    row_scales,
+    unit_rows,
+)
+from dlviz.vectordb._ranking import _all_finite, _check_k, _top_k_blocks
 
 METRICS = ("dot", "cosine")
 
 # The first allocation of a VectorIndex; after it, capacity doubles.
 _MIN_CAPACITY = 16
 
-# Scores computed at once, queries × stored vectors: bounds the (m, n) temporary of a
-# search (64 MB in float32) when many queries meet a large index; they go in blocks.
-_SCORES_PER_BLOCK = 2**24
+# Scores computed at once, queries × stored vectors: bounds the temporary of a search
+# (4 MB in float32, so a block stays in cache while its best are picked).
+_SCORES_PER_BLOCK = 2**20
+
+
+def _checked_rows(name: str, value, dim: int, check_finite: bool = True) -> np.ndarray:
+    """One vector (dim,) or many (m, dim) as an (m, dim) array, checked.
+
+    A numeric ndarray is used as it is (no float64 copy of a million float32 rows);
+    anything else goes through `_checks`, which also words every refusal. With
+    check_finite=False the caller checks for NaN and inf itself.
+    """
+    if (
+        isinstance(value, np.ndarray)
+        and value.dtype.kind in "iuf"
+        and value.ndim in (1, 2)
+        and value.size
+    ):
+        if check_finite and not _all_finite(value):
+            as_array(name, value, ndim=value.ndim)  # raises, naming the entry
+        rows = value
+    else:
+        try:
+            ndim = np.ndim(value)
+        except ValueError:  # a ragged list: as_matrix says so
+            ndim = 2
+        if ndim == 1:
+            rows = as_vector(name, value)
+        elif ndim == 2:
+            rows = as_matrix(name, value)
+        else:
+            rows = as_array(name, value, ndim=ndim)  # TypeError for text, None, …
+            raise ValueError(
+                f"{name} must be one vector ({dim},) or one per row (m×{dim}), "
+                f"got shape {shape_text(rows.shape)}"
+            )
+    rows = rows.reshape(1, -1) if rows.ndim == 1 else rows  # (m, dim)
+    if rows.shape[1] != dim:
+        hint = ""
+        if rows.shape == (dim, 1):
+            hint = " (a column? here each vector is a row: pass it flat, or transposed)"
+        raise ValueError(
+            f"{name} have {rows.shape[1]} numbers each (shape {shape_text(rows.shape)}) "
+            f"but the index holds {dim}-d vectors: each must have {dim}{hint}"
+        )
+    return rows
+
+
+def _float_dtype(dtype) -> np.dtype:
+    """`dtype` as a numpy float dtype, or a TypeError naming what was given."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be a float dtype such as np.float32, got {dtype!r}") from exc
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a float dtype such as np.float32, got {dtype}")
+    return dtype
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,15 +116,7 @@ class VectorIndex:
 
     def __init__(self, dim: int, dtype=np.float64):
         self._dim = as_int("dim", dim, low=1)
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError as exc:
-            raise TypeError(
-                f"dtype must be a float dtype such as np.float32, got {dtype!r}"
-            ) from exc
-        if dtype.kind != "f":
-            raise TypeError(f"dtype must be a float dtype such as np.float32, got {dtype}")
-        self._dtype = dtype
+        self._dtype = _float_dtype(dtype)
         self._store = np.empty((0, self._dim), dtype=dtype)  # (capacity, dim)
         self._n = 0
         # For cosine: each stored row's largest |entry| and its length ÷ that, first rows first.
@@ -113,10 +165,12 @@ class VectorIndex:
         if not _all_finite(new):
             if not _all_finite(rows):
                 as_array("vectors", rows, ndim=rows.ndim)  # raises, naming the entry
-            i = int(np.flatnonzero(~np.isfinite(new).all(axis=1))[0])
-            raise ValueError(
-                f"vectors[{i}] has entries too large for {self._dtype} (largest |entry| "
-                f"{np.abs(rows[i]).max():g}): nothing was added"
+            refuse_nonfinite(  # the first row with an entry beyond the dtype
+                new,
+                lambda where: (
+                    f"vectors[{where[0]}] has entries too large for {self._dtype} (largest "
+                    f"|entry| {np.abs(rows[where[0]]).max():g}): nothing was added"
+                ),
             )
         self._n += m
         return np.arange(self._n - m, self._n, dtype=np.int64)
@@ -138,21 +192,31 @@ class VectorIndex:
 
         Notes
         -----
-        Exact, not approximate: one matrix product gives all m × n scores, then a
-        partial sort (np.argpartition, O(n)) picks each query's k best, and only
-        those k are sorted. Many queries against a large index go in blocks of at
-        most 2**24 scores (64 MB in float32), so memory stays bounded.
+        Exact, not approximate, and close to the cost of the matrix product alone
+        (every stored vector must be read once). The store is scored in blocks of
+        rows, all queries at once (at most 2**20 scores a block, 4 MB in float32, so
+        memory stays bounded); each query keeps only the scores at or above a
+        threshold: the k-th best of a sample of the first block, which the true k-th
+        best can only beat. So the few thousand kept are sorted, never all n.
         """
         metric = choice("metric", metric, METRICS)
         if self._n == 0:
             raise ValueError("the index is empty: add vectors first")
         k = _check_k(k, self._n, "the index", "vectors")
         queries = self._as_rows("queries", queries)  # (m, dim)
-        block = max(1, _SCORES_PER_BLOCK // self._n)
-        found = [
-            _top_k(self._scores(queries[start : start + block], metric, first_row=start), k)
-            for start in range(0, queries.shape[0], block)
-        ]  # [(ids, scores), …], each (block, k)
+        q, divisors = self._prepared(queries, metric)  # (m, dim) in the store's dtype
+        # Queries per pass: enough to share each read of the store, few enough that a
+        # block still holds thousands of stored vectors.
+        per_pass = max(1, _SCORES_PER_BLOCK // 4096)
+        found = []
+        for first in range(0, q.shape[0], per_pass):
+            part = q[first : first + per_pass]  # (p, dim)
+            rows = max(k, _SCORES_PER_BLOCK // part.shape[0])  # stored vectors per block
+            blocks = (
+                (start, self._block_scores(part, divisors, start, min(self._n, start + rows)))
+                for start in range(0, self._n, rows)
+            )  # each (p, rows)
+            found.append(_top_k_blocks(blocks, part.shape[0], k))
         ids = np.concatenate([f[0] for f in found])  # (m, k)
         top = np.concatenate([f[1] for f in found])  # (m, k)
         return Neighbours(ids=frozen(ids), scores=frozen(top))
@@ -160,46 +224,7 @@ class VectorIndex:
     # The rest is shared with VectorDatabase, which needs every score, not only the top k.
 
     def _as_rows(self, name: str, value, check_finite: bool = True) -> np.ndarray:
-        """One vector (dim,) or many (m, dim) as an (m, dim) array, checked.
-
-        A numeric ndarray is used as it is (no float64 copy of a million float32 rows);
-        anything else goes through `_checks`, which also words every refusal. With
-        check_finite=False the caller checks for NaN and inf itself.
-        """
-        if (
-            isinstance(value, np.ndarray)
-            and value.dtype.kind in "iuf"
-            and value.ndim in (1, 2)
-            and value.size
-        ):
-            if check_finite and not _all_finite(value):
-                as_array(name, value, ndim=value.ndim)  # raises, naming the entry
-            rows = value
-        else:
-            try:
-                ndim = np.ndim(value)
-            except ValueError:  # a ragged list: as_matrix says so
-                ndim = 2
-            if ndim == 1:
-                rows = as_vector(name, value)
-            elif ndim == 2:
-                rows = as_matrix(name, value)
-            else:
-                rows = as_array(name, value, ndim=ndim)  # TypeError for text, None, …
-                raise ValueError(
-                    f"{name} must be one vector ({self._dim},) or one per row (m×{self._dim}), "
-                    f"got shape {shape_text(rows.shape)}"
-                )
-        rows = rows.reshape(1, -1) if rows.ndim == 1 else rows  # (m, dim)
-        if rows.shape[1] != self._dim:
-            hint = ""
-            if rows.shape == (self._dim, 1):
-                hint = " (a column? here each vector is a row: pass it flat, or transposed)"
-            raise ValueError(
-                f"{name} have {rows.shape[1]} numbers each (shape {shape_text(rows.shape)}) "
-                f"but the index holds {self._dim}-d vectors: each must have {self._dim}{hint}"
-            )
-        return rows
+        return _checked_rows(name, value, self._dim, check_finite=check_finite)
 
     def _reserve(self, needed: int) -> None:
         if needed <= self.capacity:
@@ -218,46 +243,59 @@ class VectorIndex:
             self._rel = np.concatenate([self._rel, rel])
         return self._scale[: self._n], self._rel[: self._n]
 
-    def _scores(self, queries: np.ndarray, metric: str, first_row: int = 0) -> np.ndarray:
-        """(m, n) score of every query (row of `queries`) against every stored vector.
+    def _scores(self, queries: np.ndarray, metric: str) -> np.ndarray:
+        """(m, n) score of every query (row of `queries`) against every stored vector."""
+        q, divisors = self._prepared(queries, metric)
+        return self._block_scores(q, divisors, 0, self._n)
 
-        `first_row` is the row number of queries[0] among all queries, for messages.
-        Cosine is the dot product of unit vectors, safe at any finite magnitude: each
-        length is measured without squaring a large number, and a vector too small to
-        have a direction (all zeros, or entries below the smallest normal float) is
-        refused in words.
+    def _prepared(self, queries: np.ndarray, metric: str, first_row: int = 0):
+        """The queries (m, dim) ready to score, and for cosine the stored rows' lengths.
+
+        Dot: the queries in the store's dtype, and None. Cosine: the queries as unit
+        rows (float64) and (scale, rel), each stored row's largest |entry| and its
+        length ÷ that. Cosine is the dot product of unit vectors, safe at any finite
+        magnitude: each length is measured without squaring a large number, and a
+        vector too small to have a direction (all zeros, or entries below the smallest
+        normal float) is refused in words. `first_row` numbers the queries in messages.
         """
-        stored = self._store[: self._n]  # (n, dim), a view: never copied
-        if metric == "cosine":
-            for i, query in enumerate(queries):
-                problem = direction_problem(query)
-                if problem:
-                    raise ValueError(
-                        f"query row {first_row + i} {problem}: cosine similarity is undefined "
-                        "for it; use metric='dot' or another query"
-                    )
-            scale, rel = self._stored_scales()  # (n,) each
-            lost = np.flatnonzero(no_direction(scale, self._dtype))
-            if lost.size:
-                zero = scale[lost[0]] == 0 and not scale[lost].any()
-                listed = ", ".join(str(i) for i in lost[:5]) + (", …" if lost.size > 5 else "")
-                many = lost.size > 1
-                what = (
-                    ("are zero vectors" if many else "is a zero vector") + " (length 0)"
-                    if zero
-                    else f"{'are' if many else 'is'} too small to have a direction (largest "
-                    f"|entry| {scale[lost[0]]:.3g}, below {np.finfo(self._dtype).tiny:.3g}, "
-                    "where floats lose their digits)"
-                )
+        if metric != "cosine":
+            with np.errstate(over="ignore"):  # too large for the dtype: _block_scores says so
+                return queries.astype(self._dtype, copy=False), None
+        for i, query in enumerate(queries):
+            problem = direction_problem(query)
+            if problem:
                 raise ValueError(
-                    f"stored vector{'s' if many else ''} {listed} {what}: cosine similarity "
-                    "is undefined for them; use metric='dot'"
+                    f"query row {first_row + i} {problem}: cosine similarity is undefined "
+                    "for it; use metric='dot' or another query"
                 )
-            queries = unit_rows(queries)  # (m, dim) float64, length 1 each
-            return _cosines(queries, stored, scale, rel)
-        with np.errstate(over="ignore", invalid="ignore"):  # reported below
-            # In the store's dtype: a float32 store stays float32 (no 2x copy).
-            scores = queries.astype(self._dtype, copy=False) @ stored.T  # (m, n)
+        scale, rel = self._stored_scales()  # (n,) each
+        lost = np.flatnonzero(no_direction(scale, self._dtype))
+        if lost.size:
+            zero = scale[lost[0]] == 0 and not scale[lost].any()
+            listed = ", ".join(str(i) for i in lost[:5]) + (", …" if lost.size > 5 else "")
+            many = lost.size > 1
+            what = (
+                ("are zero vectors" if many else "is a zero vector") + " (length 0)"
+                if zero
+                else f"{'are' if many else 'is'} too small to have a direction (largest "
+                f"|entry| {scale[lost[0]]:.3g}, below {np.finfo(self._dtype).tiny:.3g}, "
+                "where floats lose their digits)"
+            )
+            raise ValueError(
+                f"stored vector{'s' if many else ''} {listed} {what}: cosine similarity "
+                "is undefined for them; use metric='dot'"
+            )
+        return unit_rows(queries), (scale, rel)  # (m, dim) float64, length 1 each
+
+    def _block_scores(self, q: np.ndarray, lengths, start: int, stop: int) -> np.ndarray:
+        """(m, stop − start) scores of prepared queries against stored vectors start…stop−1."""
+        stored = self._store[start:stop]  # (b, dim), a view: never copied
+        if lengths is not None:
+            scale, rel = lengths
+            scores = _cosines(q, stored, scale[start:stop], rel[start:stop])
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):  # reported below
+                scores = q @ stored.T  # (m, b), in the store's dtype: float32 stays float32
         if not _all_finite(scores):
             raise ValueError(
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "

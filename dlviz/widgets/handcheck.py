@@ -7,9 +7,10 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
+from dlviz._table import html_table
 from dlviz.checking import Step, Verdict, check
 from dlviz.checking.hints import cell_name
-from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid, row
+from dlviz.sheet import format_number, grid, row
 from dlviz.widgets._cells import replaces_last_run
 from dlviz.widgets.base import close_tree
 from dlviz.widgets.static import StaticView
@@ -25,32 +26,24 @@ _LOOK = {  # status -> (background, mark, words for a screen reader)
 def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     """The learner's answers, each marked right or wrong (colour and a mark), and the hints."""
     n_rows, n_cols = verdict.status.shape
-    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
-    cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;color:#000"
-    parts = [f'<table data-name="verdict-{step.key}" style="border-collapse:collapse;{FONT}">']
-    if step.cols:
-        corner = f'<th style="{head}"></th>' if step.rows else ""
-        heads = "".join(
-            f'<th style="{head};text-align:center">{html.escape(c)}</th>' for c in step.cols
+
+    def cell(i: int, j: int) -> tuple[str, str, str]:
+        status = verdict.status[i, j]
+        bg, mark, words = _LOOK[status]
+        typed = answers[i][j].strip() or " "
+        title = verdict.notes[i][j] or words
+        attributes = (
+            f' data-status="{status}" title="{html.escape(title)}" '
+            f'aria-label="{html.escape(typed)}: {words}"'
         )
-        parts.append(f"<tr>{corner}{heads}</tr>")
-    for i in range(n_rows):
-        parts.append("<tr>")
-        if step.rows:
-            parts.append(f'<th style="{head};text-align:right">{html.escape(step.rows[i])}</th>')
-        for j in range(n_cols):
-            status = verdict.status[i, j]
-            bg, mark, words = _LOOK[status]
-            typed = answers[i][j].strip() or " "
-            title = verdict.notes[i][j] or words
-            parts.append(
-                f'<td data-row="{i}" data-col="{j}" data-status="{status}" '
-                f'title="{html.escape(title)}" aria-label="{html.escape(typed)}: {words}" '
-                f'style="{cell};background:{bg}">'
-                f"{mark} {html.escape(typed)}</td>"
-            )
-        parts.append("</tr>")
-    parts.append("</table>")
+        return f"{mark} {typed}", f"color:#000;background:{bg}", attributes
+
+    parts = [
+        html_table(
+            n_rows, n_cols, cell, rows=step.rows or None, cols=step.cols or None,
+            name=f"verdict-{step.key}",
+        )
+    ]  # fmt: skip
     counts = verdict.counts
     total = verdict.status.size
     if verdict.all_right:

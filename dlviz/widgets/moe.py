@@ -14,6 +14,7 @@ import numpy as np
 
 from dlviz import examples
 from dlviz._checks import as_int
+from dlviz.capacity_checks import capacity_checks
 from dlviz.checking import moe_checks
 from dlviz.moe import MixtureOfExperts, MoEResult
 from dlviz.moe_capacity import as_capacity_factor
@@ -34,6 +35,7 @@ SHOWN_TOKENS = GATE_MAX_TOKENS
 MAX_EXPERTS = 8
 MAX_RANDOM_TOKENS = 64
 X_RANGE = (-5.0, 5.0)  # the sliders of X1 and X2, in steps of 0.5
+CHECKED_TOKENS = 6  # the try-it grid of dropped slots asks for at most this many tokens
 CAPACITY_RANGE = (0.0, 4.0)  # the capacity factor, in steps of 0.25: 1.0-1.25 as in Switch
 
 
@@ -429,8 +431,13 @@ class MoEExplorer(Explorer):
             self.load_image.value = self.load.png()
 
     def checks(self) -> dict:
-        """The steps a learner can check by hand (`HandCheck.follow`): X1 and X2's."""
-        return moe_checks(self.result, exercise=self._start)
+        """The steps a learner can check by hand (`HandCheck.follow`): X1 and X2's logits,
+        choice and output; and, for the whole batch, the dropped slots (of the first
+        `CHECKED_TOKENS` tokens), f and P, and the balance loss (`capacity_checks`)."""
+        return {
+            **moe_checks(self.result, exercise=self._start),
+            **capacity_checks(self.result, max_tokens=CHECKED_TOKENS),
+        }
 
     def figures(self) -> list:
         return [self.gate, self.load]

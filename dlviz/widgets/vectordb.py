@@ -8,9 +8,11 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
+from dlviz._table import html_table
 from dlviz.checking import vectordb_checks
+from dlviz.palette import FONT
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
-from dlviz.sheet import FONT, LABEL_COLOUR, format_number, grid, labels, product, row
+from dlviz.sheet import format_number, grid, labels, product, row
 from dlviz.vectordb import (
     DatabaseSnapshot,
     SearchResult,
@@ -43,6 +45,10 @@ NUMBER_FORMATS = (("fractions", "frac"), ("decimals", ".3f"))
 # Cosines are rarely fractions; three decimals tell 0.999 from 0.991.
 COSINE_FORMAT = ".3f"
 
+# Step 2 shows each text's E, W·E + b and H for the first this many texts (and the
+# query); a class-sized database would otherwise fill pages with them on every move.
+SHOWN_TEXT_BLOCKS = 6
+
 # min, max and step of the P and b sliders: quarters keep the fractions readable (x/36).
 SLIDER_RANGE = (-2.0, 2.0, 0.25)
 
@@ -69,33 +75,25 @@ def _stack(*items) -> _Html:
 
 def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
     """Words (not numbers) in a grid laid out like `dlviz.sheet.grid`: tokens, hits."""
-    # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
-    cell = "padding:3px 7px;text-align:center;border:1px solid #bdbdbd;background:#fff;color:#000"
-    head = f"font-size:12px;color:{LABEL_COLOUR};padding:2px 6px;border:0;background:transparent"
-    parts = [
-        f'<table data-name="{html.escape(name)}" style="border-collapse:collapse;'
-        f'margin:2px 0;{FONT}">',
-        '<caption style="caption-side:top;text-align:left;white-space:nowrap;'
-        f'padding-bottom:2px;font-family:inherit">{html.escape(title)}</caption>',
-        f'<tr><th style="{head}"></th>'
-        + "".join(f'<th style="{head};text-align:center">{html.escape(c)}</th>' for c in cols)
-        + "</tr>",
-    ]
-    for i, (label, line) in enumerate(zip(rows, cells, strict=True)):
-        parts.append(f'<tr><th style="{head};text-align:right">{html.escape(label)}</th>')
-        for j in range(len(cols)):
-            text = line[j] if j < len(line) else ""
-            style = cell if text else f"{cell};border:0;background:transparent"
-            parts.append(
-                f'<td data-row="{i}" data-col="{j}" style="{style}">{html.escape(text)}</td>'
-            )
-        parts.append("</tr>")
-    parts.append("</table>")
-    return _Html("".join(parts))
+
+    def cell(i: int, j: int) -> tuple[str, str, str]:
+        text = cells[i][j] if j < len(cells[i]) else ""
+        # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
+        return text, "background:#fff;color:#000" if text else "border:0;background:transparent", ""
+
+    if len(cells) != len(rows):
+        raise ValueError(f"{len(cells)} rows of words for {len(rows)} row labels")
+    return _Html(html_table(len(rows), len(cols), cell, rows=rows, cols=cols, title=title,
+                            name=name))  # fmt: skip
 
 
-def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac") -> dict:
+def step_views(
+    database: VectorDatabase, result: SearchResult, fmt: str = "frac", steps=range(1, 8)
+) -> dict:
     """Each step of the exercise as (title, by-hand layout), for steps 1 to 7.
+
+    steps: which to build (all by default); an explorer rebuilds only the steps whose
+    numbers changed (a P slider leaves steps 1-3 as they are).
 
     Stored texts are s1, s2, … in the order added, the query is q. fmt: "frac" shows
     exact fractions (44/9), or a format spec such as ".3f".
@@ -110,12 +108,16 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
     xy = ["x", "y"] if encoder.index_dim == 2 else labels("i", encoder.index_dim)
 
     longest = max(len(e.tokens) for e in encodings)
-    tokens = text_table(
-        [e.tokens for e in encodings],
-        rows=[f"{s}: {e.sentence}" for s, e in zip(names, encodings, strict=True)],
-        cols=[str(i) for i in range(1, longest + 1)],
-        title="tokens",
-        name="tokens",
+    tokens = (
+        None
+        if 1 not in steps
+        else text_table(
+            [e.tokens for e in encodings],
+            rows=[f"{s}: {e.sentence}" for s, e in zip(names, encodings, strict=True)],
+            cols=[str(i) for i in range(1, longest + 1)],
+            title="tokens",
+            name="tokens",
+        )
     )
 
     model = row(
@@ -123,7 +125,9 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
         grid(encoder.b[:, None], rows=h, cols=["b"], title="b", fmt=fmt, name="b"),
     )
     per_text = []  # one block per text, side by side where the page is wide enough
-    for s, e in zip(names, encodings, strict=True):
+    # A class-sized database: the first texts' blocks and the query's, and a note.
+    shown = [*range(min(n, SHOWN_TEXT_BLOCKS)), n] if 2 in steps else []
+    for s, e in ((names[i], encodings[i]) for i in shown):
         suffix = "q" if s == "q" else s
         heading = f"{s} · {e.sentence}" + ("  (the query)" if s == "q" else "")
         layout = row(
@@ -141,6 +145,14 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
             )
         )
 
+    if n > SHOWN_TEXT_BLOCKS and shown:
+        per_text.insert(
+            SHOWN_TEXT_BLOCKS,
+            _Html(
+                f'<div style="margin:8px 0 0 0;{FONT}">… and {n - SHOWN_TEXT_BLOCKS} more '
+                f"texts, encoded the same way (their pooled vectors are in step 3)</div>"
+            ),
+        )
     pooled = np.stack([e.pooled for e in encodings], axis=1)  # (hidden, n + 1)
     projected = np.stack([e.index_vector for e in encodings], axis=1)  # (index_dim, n + 1)
     pooled_grid = grid(pooled, rows=h, cols=names, title="pooled", fmt=fmt, name="pooled")
@@ -190,7 +202,7 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
         name="hits",
     )
     how = "cosine" if result.metric == "cosine" else "dot product"
-    return {
+    views = {
         1: ("Step 1 · split each text into words (tokens)", tokens),
         2: (
             "Step 2 · look up each word's embedding e (a column of E), "
@@ -203,6 +215,7 @@ def step_views(database: VectorDatabase, result: SearchResult, fmt: str = "frac"
         6: ("Step 6 · the query goes through steps 1-4 the same way", query_grid),
         7: (f"Step 7 · score every text by its {how} with the query; rank", row(scores, hits)),
     }
+    return {k: views[k] for k in steps}
 
 
 class VectorDBExplorer(Explorer):
@@ -304,6 +317,7 @@ class VectorDBExplorer(Explorer):
         controls["reset"].on_click(lambda _: self.reset())
 
         self.panels = {k: widgets.HTML() for k in STEP_NAMES}
+        self._early_key = None  # what steps 1-3 show (see `show`)
         self.nearest = widgets.HTML()
         self.projection = IndexVectorPlot(first, start)  # needs 2-d index vectors: P 2×hidden
         self.bars = ScoreBars(first, start)
@@ -397,7 +411,13 @@ class VectorDBExplorer(Explorer):
         database = result.database
         fmt = self.controls["numbers"].value
         self._follow_k(len(database))
-        for k, (title, body) in step_views(database, result, fmt).items():
+        # Steps 1-3 depend on the texts, the query, W, b and the number format only: a
+        # P slider, the metric or k leave them as they are, and they are not rebuilt.
+        enc = database.encoder
+        early = (database.texts, result.query.sentence, fmt, enc.W.tobytes(), enc.b.tobytes())
+        steps = range(1, 8) if early != self._early_key else range(4, 8)
+        self._early_key = early
+        for k, (title, body) in step_views(database, result, fmt, steps).items():
             self.panels[k].value = step_panel(title, body)
         best = result.hits[0]
         sfmt = COSINE_FORMAT if result.metric == "cosine" and fmt == "frac" else fmt

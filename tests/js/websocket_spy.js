@@ -1,0 +1,56 @@
+// Installed before the page's own scripts: note when each kernel message leaves or
+// arrives on a kernel's WebSocket, with its channel and type (JupyterLab 4 speaks the
+// binary v1 kernel protocol: a count, offsets, then channel, header, parent, metadata,
+// content as JSON). Only while `window.__dlvizWs.on` is set, so memory stays small.
+(() => {
+  const log = { on: false, events: [], onEvent: null };
+  window.__dlvizWs = log;
+  const text = new TextDecoder();
+  function describe(data) {
+    try {
+      if (typeof data === 'string') {
+        const m = JSON.parse(data);
+        return { channel: m.channel || '', type: (m.header || {}).msg_type || '',
+                 method: ((m.content || {}).data || {}).method || '',
+                 status: (m.content || {}).execution_state || '' };
+      }
+      const buffer = data instanceof ArrayBuffer ? data : data.buffer;
+      const view = new DataView(buffer);
+      const n = Number(view.getBigUint64(0, true));
+      const offsets = [];
+      for (let i = 0; i < n; i++) offsets.push(Number(view.getBigUint64(8 * (i + 1), true)));
+      offsets.push(buffer.byteLength);
+      const part = (i) =>
+        text.decode(new Uint8Array(buffer, offsets[i], offsets[i + 1] - offsets[i]));
+      const header = JSON.parse(part(1));
+      const out = { channel: part(0), type: header.msg_type || '', method: '', status: '' };
+      if (out.type === 'comm_msg' || out.type === 'status') {
+        const content = JSON.parse(part(4));
+        out.method = (content.data || {}).method || '';
+        out.status = content.execution_state || '';
+      }
+      return out;
+    } catch (e) {
+      return { channel: '?', type: '?', method: '', status: '' };
+    }
+  }
+  const Native = window.WebSocket;
+  class SpiedWebSocket extends Native {
+    constructor(...args) {
+      super(...args);
+      this.__dlvizKernel = String(args[0]).includes('/api/kernels/');
+      this.addEventListener('message', (event) => {
+        if (!log.on || !this.__dlvizKernel) return;
+        log.events.push({ t: performance.now(), dir: 'in', ...describe(event.data) });
+        if (log.onEvent) log.onEvent();
+      });
+    }
+    send(data) {
+      if (log.on && this.__dlvizKernel) {
+        log.events.push({ t: performance.now(), dir: 'out', ...describe(data) });
+      }
+      return super.send(data);
+    }
+  }
+  window.WebSocket = SpiedWebSocket;
+})();

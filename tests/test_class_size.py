@@ -1,0 +1,78 @@
+"""Class-sized inputs: what the explorers show past the sizes a picture can name, and
+that a move rebuilds only what changed. (Timings are in benchmarks/bench_explorers.py.)"""
+
+import numpy as np
+
+from benchmarks.bench_explorers import class_texts
+from dlviz import AttentionExplorer, VectorDBExplorer
+from dlviz.plots.vectordb import LABELLED_TEXTS, MAX_BARS
+from dlviz.widgets.vectordb import SHOWN_TEXT_BLOCKS
+from tests.helpers import shown
+
+
+def test_sixty_texts_show_the_best_bars_and_name_only_a_few_points():
+    texts = class_texts(60)
+    explorer = VectorDBExplorer(database=texts, k=3)
+    result = explorer.result
+    best = np.argsort(-result.scores, kind="stable")[:MAX_BARS]
+    bars = explorer.bars
+    assert len(bars.bars) == MAX_BARS
+    np.testing.assert_allclose([b.get_width() for b in bars.bars], result.scores[best])
+    names, values = bars._glyphs
+    assert names.texts == [texts[i] if len(texts[i]) <= 28 else texts[i][:27] + "…" for i in best]
+    assert values.texts[0].endswith("#1") and values.texts[2].endswith("#3")
+    assert bars.title.get_text().startswith(f"the best {MAX_BARS} of 60 texts")
+    plot = explorer.projection
+    named = [j for j, label in enumerate(plot.labels) if label.get_visible()]
+    assert len(named) == LABELLED_TEXTS
+    assert {hit.index for hit in result.hits} <= set(named)  # the hits are always named
+    assert sum(a.get_visible() for a in plot.arrows) <= LABELLED_TEXTS
+    assert len(plot.points.get_offsets()) == 60  # every text is a point
+    step2 = explorer.panels[2].value
+    assert f"and {60 - SHOWN_TEXT_BLOCKS} more texts" in step2
+    assert step2.count('data-name="encoded_s') == SHOWN_TEXT_BLOCKS
+    assert 'data-name="encoded_q"' in step2
+    explorer.close()
+
+
+def test_few_texts_keep_every_bar_and_name():
+    explorer = VectorDBExplorer()
+    assert len(explorer.bars.bars) == 3 and explorer.bars._glyphs is None
+    assert [t.get_text() for t in explorer.bars.names] == list(explorer.database.texts)
+    assert all(label.get_visible() for label in explorer.projection.labels)
+    # a fourth text … and back: the bars follow, from names to glyphs and back
+    c = explorer.controls["database"]
+    c.value = "\n".join(class_texts(MAX_BARS + 1))
+    assert explorer.bars._glyphs is not None and len(explorer.bars.bars) == MAX_BARS
+    c.value = "how are you\nwho am I"
+    assert explorer.bars._glyphs is None and len(explorer.bars.bars) == 2
+    explorer.close()
+
+
+def test_a_projection_slider_rebuilds_steps_4_to_7_only():
+    explorer = VectorDBExplorer(database=class_texts(60))
+    before = {k: p.value for k, p in explorer.panels.items()}
+    explorer.controls["P[1,1]"].value = 0.5
+    after = {k: p.value for k, p in explorer.panels.items()}
+    assert [k for k in before if before[k] != after[k]] == [4, 5, 6, 7]
+    # a bias slider changes the encodings: steps 2 and 3 are rebuilt too
+    explorer.controls["b[1]"].value = 1.0
+    again = {k: p.value for k, p in explorer.panels.items()}
+    assert {2, 3} <= {k for k in after if after[k] != again[k]}
+    # and what is shown is what a fresh explorer shows for the same numbers
+    fresh = VectorDBExplorer(database=class_texts(60))
+    fresh.controls["P[1,1]"].value = 0.5
+    fresh.controls["b[1]"].value = 1.0
+    assert {k: p.value for k, p in fresh.panels.items()} == again
+    explorer.close()
+    fresh.close()
+
+
+def test_twelve_tokens_print_every_weight_small_enough_to_fit():
+    X = np.random.default_rng(0).integers(0, 3, size=(6, 12))
+    explorer = AttentionExplorer(X=X, mode="exact")
+    heatmap = explorer.heatmap
+    assert heatmap.numbers.size < 12  # smaller type for 12 columns
+    assert heatmap.cell_text(11, 11) == f"{explorer.result.weights[11, 11]:.2f}"
+    assert shown(explorer, "weights")[(11, 11)] == heatmap.cell_text(11, 11)
+    explorer.close()
