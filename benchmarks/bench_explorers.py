@@ -37,12 +37,22 @@ def _attention():
     def exact_mode():
         explorer.controls["mode"].value = "exact"
 
+    def four_heads():
+        with explorer.hold():
+            explorer.controls["mode"].value = "exact"
+            explorer.controls["heads"].value = 4
+
     return explorer, [
         ("mode", None, [("mode", "exact"), ("mode", "hand")]),
         ("causal", None, [("causal", True), ("causal", False)]),
         ("step", None, [("step", 8), ("step", 9)]),
         ("temperature", exact_mode, [("temperature", 1.5), ("temperature", 0.7)]),
         ("X entry (number box)", None, [(x_box, -2.0), (x_box, 1.0)]),
+        ("heads 1 ↔ 2", None, [("heads", 2), ("heads", 1)]),
+        ("heads 3 ↔ 4, exact", exact_mode, [("heads", 4), ("heads", 3)]),
+        ("X entry, 4 heads, exact", four_heads, [(x_box, -2.0), (x_box, 1.0)]),
+        ("positions, 4 heads, exact", four_heads, [("positions", True), ("positions", False)]),
+        ("temperature, 4 heads", four_heads, [("temperature", 1.5), ("temperature", 0.7)]),
     ]
 
 

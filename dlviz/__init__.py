@@ -15,6 +15,9 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "self_attention": "dlviz.attention",
     "AttentionResult": "dlviz.attention",
+    "multi_head_attention": "dlviz.multi_head",
+    "positional_encoding": "dlviz.multi_head",
+    "MultiHeadResult": "dlviz.multi_head",
     "Vocabulary": "dlviz.vectordb",
     "SentenceEncoder": "dlviz.vectordb",
     "VectorDatabase": "dlviz.vectordb",
@@ -27,7 +30,10 @@ _PUBLIC = {
     "MoEExplorer": "dlviz.widgets.moe",
     "HandCheck": "dlviz.widgets.handcheck",
 }
-_SUBMODULES = ("attention", "vectordb", "moe", "examples", "checking", "sheet", "plots", "widgets")
+_SUBMODULES = (
+    "attention", "multi_head", "vectordb", "moe", "examples", "checking", "sheet", "plots",
+    "widgets",
+)  # fmt: skip
 
 __all__ = sorted(_PUBLIC) + list(_SUBMODULES)
 

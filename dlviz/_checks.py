@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 
 import numpy as np
 
@@ -114,10 +115,21 @@ def shown(value, width: int = 60) -> str:
             power = math.floor(exp)
             sign = "-" if num < 0 else ""
             return f"a {power + 1}-digit number (about {sign}{10 ** (exp - power):.2g}e{power})"
+    if isinstance(value, str) and len(value) > width:
+        return f"{value[: width - 20]!r}… ({len(value):,} characters)"
     text = repr(value)
     if len(text) > width:
         text = f"{text[: width - 15]}… ({len(text):,} characters)"
     return text
+
+
+def nfc(text: str) -> str:
+    """`text` in Unicode's composed form (NFC), the one form words are compared in.
+
+    "café" can be typed as four characters or as five ("cafe" and a combining accent):
+    both look the same, so both must find the same word.
+    """
+    return unicodedata.normalize("NFC", text)
 
 
 def as_float(name: str, value) -> float:

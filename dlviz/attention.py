@@ -108,7 +108,7 @@ def self_attention(
     WV : (d_v, d_model) the value weights.
     mode : "exact" is the formula: scaled = S / √d_k / temperature, then a softmax
         down each column (stable for any finite scores). "hand" follows the sheet's
-        rules, chosen so a pencil suffices:
+        rules, chosen so a pencil suffices (`by_hand_softmax`):
 
         - step 5: divide by round(√d_k) (2 for d_k = 3), truncating toward zero;
         - step 6: e^x ≈ 3^x, rounded to a whole number (so 3⁻¹ ≈ 0);
@@ -126,14 +126,36 @@ def self_attention(
         a matrix holds text or booleans, or `causal` is not a bool.
     ValueError
         shapes that do not fit, NaN or inf, an unknown mode, a temperature other
-        than 1 by hand, a by-hand exponent above 33 (3ˣ no longer a whole number a
-        float holds), or a by-hand column whose rounded exponentials are all 0.
+        than 1 by hand, a by-hand exponent above 33 or a column sum of 2⁵³ or more
+        (whole numbers a float no longer holds exactly), or a by-hand column whose
+        rounded exponentials are all 0.
 
-    Notes
-    -----
-    With `examples.attention_exercise()` and mode="hand" this reproduces the
-    sheet's numbers exactly: sums [16, 10, 7, 12] and Z = [[8, 12, 16, 4],
-    [3, 4, 4, 2], [6, 3, 1, 8]] (shared/exercises.md, exercise 1).
+    Examples
+    --------
+    The sheet's worked numbers (shared/exercises.md, exercise 1), by hand:
+
+    >>> from dlviz import examples
+    >>> r = self_attention(**examples.attention_exercise(), mode="hand")
+    >>> r.scores.astype(int).tolist()                  # step 4, S = Kᵀ·Q
+    [[3, 2, 2, 1], [4, 3, 1, 5], [-1, -1, -2, 1], [3, 2, 2, 1]]
+    >>> r.scaled.astype(int).tolist()                  # step 5, S ÷ 2 toward zero
+    [[1, 1, 1, 0], [2, 1, 0, 2], [0, 0, -1, 0], [1, 1, 1, 0]]
+    >>> r.exp.astype(int).tolist()                     # step 6, 3ˣ rounded
+    [[3, 3, 3, 1], [9, 3, 1, 9], [1, 1, 0, 1], [3, 3, 3, 1]]
+    >>> r.sums.astype(int).tolist()                    # step 7
+    [16, 10, 7, 12]
+    >>> r.weights.tolist()                             # step 8, to one decimal
+    [[0.2, 0.3, 0.4, 0.1], [0.6, 0.3, 0.1, 0.8], [0.1, 0.1, 0.0, 0.1], [0.2, 0.3, 0.4, 0.1]]
+    >>> r.output.round(9).tolist()                     # step 9, Z = V·A
+    [[8.0, 12.0, 16.0, 4.0], [3.0, 4.0, 4.0, 2.0], [6.0, 3.0, 1.0, 8.0]]
+
+    and exactly, the sheet's "exact" values:
+
+    >>> e = self_attention(**examples.attention_exercise())
+    >>> e.weights[:, 0].round(3).tolist()
+    [0.258, 0.459, 0.026, 0.258]
+    >>> e.output.round(2).tolist()
+    [[10.31, 10.11, 15.03, 3.06], [2.83, 2.97, 4.13, 1.53], [4.59, 4.5, 2.11, 7.7]]
     """
     mode = choice("mode", mode, MODES)
     if not isinstance(causal, (bool, np.bool_)):
@@ -144,9 +166,17 @@ def self_attention(
             f"the by-hand rules have no temperature: it must be 1 with mode='hand', "
             f"got {temperature!r} (use mode='exact' to explore temperature)"
         )
+    X, WQ, WK, WV = checked_projections(X, WQ, WK, WV)
+
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
+        return _steps(X, WQ, WK, WV, mode=mode, causal=bool(causal), temperature=temperature)
+
+
+def checked_projections(X, WQ, WK, WV):
+    """X, WQ, WK, WV as float matrices whose shapes fit together (step 2), or raise naming them."""
     X = as_matrix("X", X)
     WQ, WK, WV = as_matrix("WQ", WQ), as_matrix("WK", WK), as_matrix("WV", WV)
-    d_model, n = X.shape
+    d_model = X.shape[0]
     for name, W in (("WQ", WQ), ("WK", WK), ("WV", WV)):
         if W.shape[1] != d_model:
             raise ValueError(
@@ -158,63 +188,28 @@ def self_attention(
             f"WQ is {shape_text(WQ.shape)} and WK is {shape_text(WK.shape)}: queries and "
             "keys must have the same size d_k to be compared, so both need the same rows"
         )
-
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
-        return _steps(X, WQ, WK, WV, mode=mode, causal=bool(causal), temperature=temperature)
+    return X, WQ, WK, WV
 
 
 def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
     """Steps 2-9 on checked inputs (see `self_attention`)."""
     n = X.shape[1]
-    Q = WQ @ X  # (d_k, n)
-    K = WK @ X  # (d_k, n)
-    V = WV @ X  # (d_v, n)
-    scores = K.T @ Q  # (n_keys, n_queries): scores[i, j] = k_i · q_j
-    mask = np.ones((n, n), dtype=bool)
+    Q, K, V = WQ @ X, WK @ X, WV @ X  # step 2: (d_k, n), (d_k, n), (d_v, n)
+    scores = K.T @ Q  # step 4: (n_keys, n_queries), scores[i, j] = k_i · q_j
+    mask = np.ones((n, n), dtype=bool)  # (n_keys, n_queries): may query j see key i?
     if causal:
         mask = np.tril(mask).T  # keys i ≤ query j: the upper triangle, diagonal included
-    d_k = Q.shape[0]
-
     if mode == "hand":
-        divisor = float(round(math.sqrt(d_k)))
-        scaled = np.trunc(scores / divisor) + 0.0  # toward zero: -1/2 → 0, not -1 (+0.0: no -0)
-        too_big = (scaled > HAND_MAX_EXPONENT) & mask
-        if too_big.any():
-            i, j = np.argwhere(too_big)[0]
-            raise ValueError(
-                f"by hand, scaled score {scaled[i, j]:g} (key {i + 1}, query {j + 1}) is too "
-                f"large: 3^{scaled[i, j]:g} has more digits than a float holds exactly "
-                f"(the limit is 3^{HAND_MAX_EXPONENT}); use mode='exact' for scores this large"
-            )
-        exp = np.where(mask, np.round(3.0 ** np.minimum(scaled, HAND_MAX_EXPONENT)), 0.0)
+        divisor, scaled, exp, sums, weights = by_hand_softmax(scores, mask, Q.shape[0])
         shift = np.zeros(n)
-        sums = exp.sum(axis=0)  # (n_queries,)
-        empty = np.flatnonzero(sums == 0)
-        if empty.size:
-            j = int(empty[0])
-            shown = ", ".join(f"{v:g}" for v in scaled[mask[:, j], j])
-            raise ValueError(
-                f"by hand, every rounded 3ˣ in column q{j + 1} is 0 (its scaled scores are "
-                f"{shown}), so there is nothing to divide by; use mode='exact', which "
-                "never rounds"
-            )
-        # Half up, as a person rounds: exp*10 and sums are whole numbers, so a true
-        # tie like 7.5 is computed exactly and floor(x + 0.5) decides it correctly.
-        weights = np.floor(exp * 10 / sums + 0.5) / 10
     else:
-        divisor = math.sqrt(d_k)
-        scaled = scores / divisor / temperature
-        if np.isfinite(scores).all() and not np.isfinite(scaled).all():
-            top = float(np.abs(scores).max())
-            raise ValueError(
-                f"temperature={temperature!r} is too small for these scores: S ÷ √{d_k} ÷ "
-                f"temperature passes the largest float (about 1.8e308); with scores up to "
-                f"{top:g} the temperature must be at least {top / divisor / 1.7e308:.2g}"
-            )
-        softmax = softmax_columns(scaled, mask)  # down each column, shifted by its maximum
+        divisor = math.sqrt(Q.shape[0])
+        scaled = scores / divisor / temperature  # step 5
+        _refuse_tiny_temperature(scores, scaled, Q.shape[0], temperature)
+        softmax = softmax_columns(scaled, mask)  # steps 6-8, down each column
         shift, exp, sums, weights = softmax.shift, softmax.exp, softmax.sums, softmax.weights
+    output = V @ weights  # step 9: (d_v, n_queries)
 
-    output = V @ weights  # (d_v, n_queries)
     arrays = dict(
         X=X, WQ=WQ, WK=WK, WV=WV, Q=Q, K=K, V=V, scores=scores, scaled=scaled, exp=exp,
         sums=sums, weights=weights, output=output, mask=mask, shift=shift,
@@ -229,3 +224,77 @@ def _steps(X, WQ, WK, WV, *, mode, causal, temperature) -> AttentionResult:
         temperature=temperature,
         divisor=divisor,
     )
+
+
+def _refuse_tiny_temperature(scores, scaled, d_k: int, temperature: float) -> None:
+    """Step 5 in words when finite scores ÷ √d_k ÷ temperature pass the largest float."""
+    if np.isfinite(scores).all() and not np.isfinite(scaled).all():
+        top, divisor = float(np.abs(scores).max()), math.sqrt(d_k)
+        raise ValueError(
+            f"temperature={temperature!r} is too small for these scores: S ÷ √{d_k} ÷ "
+            f"temperature passes the largest float (about 1.8e308); with scores up to "
+            f"{top:g} the temperature must be at least {top / divisor / 1.7e308:.2g}"
+        )
+
+
+# 2**53: from here on, not every whole number has a float of its own.
+_EXACT_INTEGERS = 2**53
+
+
+def by_hand_softmax(scores: np.ndarray, mask: np.ndarray, d_k: int):
+    """Steps 5-8 by the sheet's pencil rules; returns (divisor, scaled, exp, sums, weights).
+
+    - step 5: divide by round(√d_k) (2 for d_k = 3), truncating toward zero;
+    - step 6: e^x ≈ 3^x, rounded to a whole number (so 3⁻¹ ≈ 0);
+    - step 7: sum each column;
+    - step 8: divide each column by its sum, rounded to one decimal, half up.
+
+    scores and mask are (n_keys, n_queries). Every number stays a whole number a float
+    holds exactly (below 2⁵³), or this refuses in words: a power above 3³³, a column
+    sum of 2⁵³ or more, or a column with nothing to divide by.
+    """
+    divisor = float(round(math.sqrt(d_k)))
+    scaled = np.trunc(scores / divisor) + 0.0  # toward zero: -1/2 → 0, not -1 (+0.0: no -0)
+    too_big = (scaled > HAND_MAX_EXPONENT) & mask
+    if too_big.any():
+        i, j = np.argwhere(too_big)[0]
+        raise ValueError(
+            f"by hand, scaled score {scaled[i, j]:g} (key {i + 1}, query {j + 1}) is too "
+            f"large: 3^{scaled[i, j]:g} has more digits than a float holds exactly "
+            f"(the limit is 3^{HAND_MAX_EXPONENT}); use mode='exact' for scores this large"
+        )
+    exp = np.where(mask, np.round(3.0 ** np.minimum(scaled, HAND_MAX_EXPONENT)), 0.0)
+    # Each power is exact; their sum is exact while it stays below 2⁵³ (and if the true
+    # sum is 2⁵³ or more, the float sum is too, so this test cannot be fooled by rounding).
+    sums = exp.sum(axis=0)  # (n_queries,)
+    big = np.flatnonzero(sums >= _EXACT_INTEGERS)
+    if big.size:
+        j = int(big[0])
+        raise ValueError(
+            f"by hand, the sum of column q{j + 1}'s rounded 3ˣ is about {sums[j]:.4g}, at or "
+            f"past 2^53 = {_EXACT_INTEGERS:,}: from there on a float cannot hold every whole "
+            "number, so the sum could be off by one; use mode='exact' for scores this large"
+        )
+    empty = np.flatnonzero(sums == 0)
+    if empty.size:
+        j = int(empty[0])
+        shown = ", ".join(f"{v:g}" for v in scaled[mask[:, j], j])
+        raise ValueError(
+            f"by hand, every rounded 3ˣ in column q{j + 1} is 0 (its scaled scores are "
+            f"{shown}), so there is nothing to divide by; use mode='exact', which never rounds"
+        )
+    # Half up, as a person rounds, in whole numbers (exact in int64: 20·exp + sum < 2⁶³):
+    # round(10·e/s) = floor((20·e + s) / (2·s)).
+    e, s = exp.astype(np.int64), sums.astype(np.int64)
+    weights = ((20 * e + s) // (2 * s)) / 10
+    return divisor, scaled, exp, sums, weights
+
+
+def __getattr__(name: str):
+    # Several heads and positions live in their own module (one idea each), but
+    # belong to attention: `from dlviz.attention import multi_head_attention` works too.
+    if name in ("multi_head_attention", "positional_encoding", "MultiHeadResult"):
+        from dlviz import multi_head
+
+        return getattr(multi_head, name)
+    raise AttributeError(f"module 'dlviz.attention' has no attribute {name!r}")

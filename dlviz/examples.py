@@ -143,6 +143,27 @@ def random_moe(n_experts: int = 2, n_tokens: int = 2, seed: int = 0) -> dict:
     return {"X": X, "gate_W": gate_W, "gate_b": gate_b, "experts": experts}
 
 
+def multi_head_exercise() -> dict[str, np.ndarray]:
+    """Two heads on the sheet's tokens: `X` (6×4) and `WQ`, `WK`, `WV` (6×6), `WO` (3×6).
+
+    Head 1 is the sheet's head (rows 1-3 of each W); head 2 (rows 4-6) asks other
+    questions of the same tokens. WO = [I | I] adds head 1's output to head 2's, so
+    the result is Z₁ + Z₂, easy to check by hand. Not from a published sheet: made for
+    notebook 4, with whole numbers and no ties when rounding to one decimal.
+    """
+    sheet = attention_exercise()
+    WQ2 = np.array([[0, 0, -1, 0, 0, 0], [0, 0, 0, 0, 0, 1], [-1, 0, 0, 0, 0, 0]])
+    WK2 = np.array([[0, 0, 0, 1, 0, 0], [-1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, -1]])
+    WV2 = np.array([[0, 0, 10, 0, 0, 0], [0, 0, 0, 0, 10, 0], [0, 0, 0, 0, 0, 10]])
+    return {
+        "X": sheet["X"],
+        "WQ": np.vstack([sheet["WQ"], WQ2]),
+        "WK": np.vstack([sheet["WK"], WK2]),
+        "WV": np.vstack([sheet["WV"], WV2]),
+        "WO": np.hstack([np.eye(3, dtype=int), np.eye(3, dtype=int)]),
+    }
+
+
 def ivf_exercise() -> dict:
     """Beyond the sheet: an inverted-file index by hand on exercise 2's index vectors.
 

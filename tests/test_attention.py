@@ -1,13 +1,16 @@
 """dlviz.attention: the sheet's numbers, properties, independent references, bad input."""
 
+import doctest
 import math
 from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlviz import self_attention
-from dlviz.attention import AttentionResult
+from dlviz.attention import HAND_MAX_EXPONENT, AttentionResult
 
 EXERCISE = "attention"  # what the `ex` fixture (conftest.py) gives
 
@@ -295,6 +298,46 @@ def test_by_hand_exponent_too_large_is_explained(ex):
     X[1, 0] = 9
     with pytest.raises(ValueError, match=r"scaled score 42 \(key 1, query 1\) is too large"):
         self_attention(**_with(ex, X=X), mode="hand")
+
+
+def test_by_hand_column_sum_past_2_53_is_refused():
+    # 3^33 + 3^33 + 1 is past 2^53: each power is exact, their float sum would be one off.
+    with pytest.raises(ValueError, match=r"sum of column q1's rounded 3ˣ .* past 2\^53"):
+        self_attention([[1.0, 1.0, 0.0]], [[33.0]], [[1.0]], [[1.0]], mode="hand")
+    exact = self_attention([[1.0, 1.0, 0.0]], [[33.0]], [[1.0]], [[1.0]], mode="exact")
+    np.testing.assert_allclose(exact.weights.sum(axis=0), 1.0, rtol=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-3, HAND_MAX_EXPONENT), min_size=1, max_size=6))
+def test_by_hand_is_exact_or_refused_up_to_the_limits(exponents):
+    # One query whose scaled scores are `exponents` (d_k = 1, so the divisor is 1):
+    # the sheet's rules in exact integers, or a refusal that says why.
+    n = len(exponents)
+    X, WQ, WK = np.eye(n), np.ones((1, n)), np.array([exponents], dtype=float)
+    powers = [3**e if e >= 0 else round(3.0**e) for e in exponents]  # 3⁻¹ ≈ 0
+    total = sum(powers)
+    if total >= 2**53:
+        with pytest.raises(ValueError, match=r"past 2\^53"):
+            self_attention(X, WQ, WK, np.eye(n), mode="hand")
+        return
+    if total == 0:
+        with pytest.raises(ValueError, match=r"every rounded 3ˣ"):
+            self_attention(X, WQ, WK, np.eye(n), mode="hand")
+        return
+    result = self_attention(X, WQ, WK, np.eye(n), mode="hand")
+    assert result.sums[0] == total  # whole numbers below 2^53: exact
+    expected = [math.floor(Fraction(p, total) * 10 + Fraction(1, 2)) / 10 for p in powers]
+    np.testing.assert_allclose(result.weights[:, 0], expected, atol=1e-15)
+
+
+def test_the_sheets_numbers_in_the_docstring_run():
+    # The worked example of shared/exercises.md, exercise 1, as doctests of self_attention.
+    import dlviz.attention
+
+    failures, tried = doctest.testmod(dlviz.attention, optionflags=doctest.ELLIPSIS)
+    assert tried >= 10
+    assert failures == 0
 
 
 def test_overflow_is_reported_not_returned(ex):

@@ -27,6 +27,7 @@ LAYERS = {
     "helpers": ("dlviz", "dlviz._checks", "dlviz._numerics", "dlviz._format"),
     "computation": (
         "dlviz.attention",
+        "dlviz.multi_head",
         "dlviz.vectordb",
         "dlviz.moe",
         "dlviz.moe_capacity",

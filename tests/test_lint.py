@@ -63,6 +63,13 @@ def test_pre_commit_runs_the_pinned_ruff_and_keeps_notebook_outputs():
     assert {"check-json", "check-added-large-files"} <= set(hooks)
     for hook_id, hook in hooks.items():  # a tag, never a branch that moves
         assert re.fullmatch(r"v?\d+(\.\d+)+", hook["rev"] or ""), (hook_id, hook["rev"])
+    pre_commit = shutil.which("pre-commit", path=str(Path(sys.executable).parent))
+    if pre_commit:  # its own check of the file's schema (offline)
+        done = subprocess.run(
+            [pre_commit, "validate-config", ".pre-commit-config.yaml"],
+            cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 # --- every package imported is declared ------------------------------------------------

@@ -149,3 +149,25 @@ def test_database_cosine_names_a_text_too_small_to_have_a_direction():
     db.add(ex["database"])
     with pytest.raises(ValueError, match=r"the query 'am I you' has index vector .*too small"):
         db.search(ex["query"], metric="cosine")
+
+
+@settings(max_examples=100)
+@given(st.lists(small_ints, min_size=2, max_size=6), small_ints, magnitudes, magnitudes)
+def test_ivf_cosine_does_not_depend_on_magnitude(stored, query, m_stored, m_query):
+    from dlviz.vectordb import IVFIndex
+
+    rows = np.array(stored, float) * m_stored
+    index = IVFIndex(3, n_lists=1)
+    index.train(np.array(stored, float))
+    index.add(rows)
+    q = np.array(query, float) * m_query
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            found = index.search(q, k=len(stored), metric="cosine")
+        except ValueError as exc:
+            assert "too small to have a direction" in str(exc)
+            assert np.abs(q).max() < TINY or np.abs(rows).max(axis=1).min() < TINY
+            return
+    expected = sorted((_cosine(s, query) for s in stored), reverse=True)
+    np.testing.assert_allclose(found.scores[0], expected, atol=1e-9)

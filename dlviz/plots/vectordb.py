@@ -31,8 +31,14 @@ LABELLED_TEXTS = 4
 MAX_BARS = 6
 
 
+def _plain(text: str) -> str:
+    """`text` drawn as typed: matplotlib reads text between two $ as maths, unless escaped."""
+    return text.replace("$", r"\$")
+
+
 def _short(text: str, width: int = 28) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """A learner's text for a label: cut to `width` characters, drawn as typed."""
+    return _plain(text if len(text) <= width else text[: width - 1] + "…")
 
 
 def _rank_label(text: str, rank: int | None) -> str:

@@ -11,6 +11,7 @@ from dlviz.plots.vectordb import (
     LABEL_BOX,
     QUERY_COLOUR,
     STORED_COLOUR,
+    _plain,
 )
 
 
@@ -51,7 +52,7 @@ class WordMap(LiveFigure):
         ax.set_ylabel(f"2nd principal axis ({share[1]:.0%})", fontsize=9.5)
         ax.scatter(*self.coords, s=30, color=STORED_COLOUR, zorder=3, edgecolors="white")
         self.labels = [
-            ax.annotate(name, xy=tuple(xy), xytext=(7, 0), textcoords="offset points",
+            ax.annotate(_plain(name), xy=tuple(xy), xytext=(7, 0), textcoords="offset points",
                         fontsize=9.5, bbox=LABEL_BOX)
             for name, xy in zip(self.names, self.coords.T, strict=True)
         ]  # fmt: skip
@@ -72,7 +73,7 @@ class WordMap(LiveFigure):
         words = [w for w in dict.fromkeys(words) if w in self._point_of]
         points = sorted({self._point_of[w] for w in words})
         self.rings.set_offsets(self.coords[:, points].T.reshape(-1, 2))
-        self.caption.set_text(f"ringed: {', '.join(words)}" if words else "")
+        self.caption.set_text(_plain(f"ringed: {', '.join(words)}") if words else "")
 
     def __repr__(self) -> str:
         return f"<WordMap: {len(self._point_of)} words at {len(self.names)} points>"

@@ -5,15 +5,63 @@ from __future__ import annotations
 import numpy as np
 
 from dlviz._checks import as_int
-from dlviz._numerics import row_lengths
-
-# Vector lengths have one home, dlviz._numerics (safe at any finite magnitude).
-_row_norms = row_lengths
+from dlviz._numerics import direction_problem, no_direction
 
 
 def _all_finite(arr: np.ndarray) -> bool:
     """No NaN and no inf, without a temporary as large as `arr` (min and max propagate NaN)."""
     return arr.dtype.kind in "iub" or bool(np.isfinite(arr.min()) and np.isfinite(arr.max()))
+
+
+def _refuse_no_direction(queries: np.ndarray, scale: np.ndarray, dtype, ids=None) -> None:
+    """Cosine needs directions: refuse, in words, a query or stored row that has none.
+
+    queries (m, dim); scale (n,), the stored rows' largest |entry| (`row_scales`); ids
+    (n,), the stored rows' ids if they are not 0…n−1.
+    """
+    for i, query in enumerate(queries):
+        problem = direction_problem(query)
+        if problem:
+            raise ValueError(
+                f"query row {i} {problem}: cosine similarity is undefined for it; use "
+                "metric='dot' or another query"
+            )
+    lost = np.flatnonzero(no_direction(scale, dtype))
+    if lost.size:
+        zero = not scale[lost].any()
+        named = np.sort(lost if ids is None else ids[lost])
+        listed = ", ".join(str(i) for i in named[:5]) + (", …" if lost.size > 5 else "")
+        many = lost.size > 1
+        what = (
+            ("are zero vectors" if many else "is a zero vector") + " (length 0)"
+            if zero
+            else f"{'are' if many else 'is'} too small to have a direction (largest |entry| "
+            f"{scale[lost].max():.3g}, below {np.finfo(dtype).tiny:.3g}, where floats lose "
+            "their digits)"
+        )
+        raise ValueError(
+            f"stored vector{'s' if many else ''} {listed} {what}: cosine similarity is "
+            "undefined for them; use metric='dot'"
+        )
+
+
+def _to_cosines(scores, units, store, rows, scale, rel) -> np.ndarray:
+    """Turn dot products into cosines, in place, safe at any finite magnitude.
+
+    scores (m, n): the dot products, in the store's dtype, of unit rows `units` (m, dim)
+    with the stored rows store[rows]; scale, rel (n,): those rows' largest |entry| and
+    length ÷ it. An ordinary row's score is divided by its length; a row so large or so
+    small that its dot product may have overflowed or lost digits (beyond the square
+    root of the dtype's range) is scored again, divided first by its largest |entry|.
+    """
+    info = np.finfo(scores.dtype)
+    extreme = np.flatnonzero((scale > np.sqrt(info.max)) | (scale < np.sqrt(info.tiny)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores /= (scale * rel).astype(scores.dtype)  # ordinary rows' lengths never overflow
+    if extreme.size:
+        tamed = np.asarray(store[rows[extreme]], dtype=np.float64) / scale[extreme, None]
+        scores[:, extreme] = (units @ tamed.T / rel[extreme]).astype(scores.dtype)  # (m, e)
+    return scores
 
 
 def _check_k(k, n: int, where: str, what: str) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlviz._checks import as_matrix, as_vector, frozen, shape_text
+from dlviz._checks import as_matrix, as_vector, frozen, nfc, shape_text, shown
 from dlviz._numerics import refuse_nonfinite
 from dlviz.vectordb.words import Vocabulary
 
@@ -121,18 +121,16 @@ class SentenceEncoder:
         for an empty sentence or an unknown word (naming the closest known ones).
         """
         if not isinstance(sentence, str):
-            raise TypeError(f"a sentence must be text (str), got {sentence!r}")
+            raise TypeError(f"a sentence must be text (str), got {shown(sentence)}")
+        sentence = nfc(sentence)  # words are compared in one Unicode form
         tokens = tuple(sentence.split())  # step 1
         if not tokens:
             raise ValueError(
-                f"the sentence {sentence!r} has no words: type some, e.g. 'how are you'"
+                f"the sentence {shown(sentence)} has no words: type some, e.g. 'how are you'"
             )
         unknown = [t for t in dict.fromkeys(tokens) if t not in self._vocabulary]
         if unknown:
-            message = self._vocabulary._unknown_message(unknown[0], sentence)
-            if len(unknown) > 1:
-                message += f" (also unknown: {', '.join(map(repr, unknown[1:]))})"
-            raise ValueError(message)
+            raise ValueError(self._vocabulary.unknown_message(unknown, sentence))
 
         columns = [self._vocabulary._position[t] for t in tokens]
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
@@ -145,7 +143,7 @@ class SentenceEncoder:
             refuse_nonfinite(
                 values,
                 lambda _: (
-                    f"encoding {sentence!r} overflowed (numbers beyond ±1.8e308): W, b or P, "
+                    f"encoding {shown(sentence)} overflowed (numbers beyond ±1.8e308): W, b or P, "
                     "or the word vectors, are too large"
                 ),
             )

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, as_matrix, as_vector, choice, frozen, shape_text
-from dlviz._numerics import (
-    direction_problem,
-    no_direction,
-    refuse_nonfinite,
-    row_scales,
-    unit_rows,
+from dlviz._numerics import refuse_nonfinite, row_scales, unit_rows
+from dlviz.vectordb._ranking import (
+    _all_finite,
+    _check_k,
+    _refuse_no_direction,
+    _to_cosines,
+    _top_k_blocks,
 )
-from dlviz.vectordb._ranking import _all_finite, _check_k, _top_k_blocks
 
 METRICS = ("dot", "cosine")
 
@@ -248,7 +248,7 @@ class VectorIndex:
         q, divisors = self._prepared(queries, metric)
         return self._block_scores(q, divisors, 0, self._n)
 
-    def _prepared(self, queries: np.ndarray, metric: str, first_row: int = 0):
+    def _prepared(self, queries: np.ndarray, metric: str):
         """The queries (m, dim) ready to score, and for cosine the stored rows' lengths.
 
         Dot: the queries in the store's dtype, and None. Cosine: the queries as unit
@@ -256,35 +256,13 @@ class VectorIndex:
         length ÷ that. Cosine is the dot product of unit vectors, safe at any finite
         magnitude: each length is measured without squaring a large number, and a
         vector too small to have a direction (all zeros, or entries below the smallest
-        normal float) is refused in words. `first_row` numbers the queries in messages.
+        normal float) is refused in words.
         """
         if metric != "cosine":
             with np.errstate(over="ignore"):  # too large for the dtype: _block_scores says so
                 return queries.astype(self._dtype, copy=False), None
-        for i, query in enumerate(queries):
-            problem = direction_problem(query)
-            if problem:
-                raise ValueError(
-                    f"query row {first_row + i} {problem}: cosine similarity is undefined "
-                    "for it; use metric='dot' or another query"
-                )
         scale, rel = self._stored_scales()  # (n,) each
-        lost = np.flatnonzero(no_direction(scale, self._dtype))
-        if lost.size:
-            zero = scale[lost[0]] == 0 and not scale[lost].any()
-            listed = ", ".join(str(i) for i in lost[:5]) + (", …" if lost.size > 5 else "")
-            many = lost.size > 1
-            what = (
-                ("are zero vectors" if many else "is a zero vector") + " (length 0)"
-                if zero
-                else f"{'are' if many else 'is'} too small to have a direction (largest "
-                f"|entry| {scale[lost[0]]:.3g}, below {np.finfo(self._dtype).tiny:.3g}, "
-                "where floats lose their digits)"
-            )
-            raise ValueError(
-                f"stored vector{'s' if many else ''} {listed} {what}: cosine similarity "
-                "is undefined for them; use metric='dot'"
-            )
+        _refuse_no_direction(queries, scale, self._dtype)
         return unit_rows(queries), (scale, rel)  # (m, dim) float64, length 1 each
 
     def _block_scores(self, q: np.ndarray, lengths, start: int, stop: int) -> np.ndarray:
@@ -307,18 +285,8 @@ class VectorIndex:
 def _cosines(units: np.ndarray, stored: np.ndarray, scale: np.ndarray, rel: np.ndarray):
     """(m, n) cosines of unit rows (m, dim) with stored rows (n, dim) of lengths scale·rel.
 
-    In the store's dtype (a float32 store is not copied). A row of ordinary size goes
-    straight into one product and is divided by its length after; a row so large or so
-    small that its product could overflow or lose digits (beyond the square root of
-    the dtype's range) is first divided by its largest |entry|, in float64.
+    In the store's dtype (a float32 store is not copied); see `_to_cosines`.
     """
-    dtype = stored.dtype
-    info = np.finfo(dtype)
-    extreme = np.flatnonzero((scale > np.sqrt(info.max)) | (scale < np.sqrt(info.tiny)))
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        scores = units.astype(dtype) @ stored.T  # (m, n)
-        scores /= (scale * rel).astype(dtype)  # lengths of ordinary rows: no overflow
-    if extreme.size:
-        tamed = np.asarray(stored[extreme], dtype=np.float64) / scale[extreme, None]  # (e, dim)
-        scores[:, extreme] = (units @ tamed.T / rel[extreme]).astype(dtype)  # (m, e)
-    return scores
+    with np.errstate(over="ignore", invalid="ignore"):  # the rows at fault are redone
+        scores = units.astype(stored.dtype) @ stored.T  # (m, n)
+    return _to_cosines(scores, units, stored, np.arange(stored.shape[0]), scale, rel)

@@ -18,8 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import as_array, as_int, choice, frozen
-from dlviz._numerics import refuse_nonfinite
-from dlviz.vectordb._ranking import _all_finite, _best, _ranges, _row_norms
+from dlviz._numerics import refuse_nonfinite, row_scales, unit_rows
+from dlviz.vectordb._ranking import (
+    _all_finite,
+    _best,
+    _ranges,
+    _refuse_no_direction,
+    _to_cosines,
+)
 from dlviz.vectordb.index import METRICS, Neighbours, _checked_rows, _float_dtype
 from dlviz.vectordb.kmeans import KMeans, _check_centroids, assign, kmeans, nearest_centroids
 
@@ -66,7 +72,8 @@ class IVFIndex:
         self._store = np.empty((0, self._dim), dtype)  # (n, dim), sorted by list, then id
         self._ids = np.empty(0, np.int64)  # (n,) the id of each row of _store
         self._offsets = np.zeros(self._n_lists + 1, np.int64)  # list j is rows [o[j], o[j+1])
-        self._norms = np.empty(0)  # (n,) float64 row lengths of _store, for cosine
+        # For cosine: each stored row's largest |entry| and length ÷ it, in _store's order.
+        self._scale, self._rel = np.empty(0), np.empty(0)
 
     @property
     def dim(self) -> int:
@@ -151,7 +158,7 @@ class IVFIndex:
         self._centroids = centroids
         self._store, self._ids = self._store[:0], self._ids[:0]
         self._offsets[:] = 0
-        self._norms = np.empty(0)
+        self._scale, self._rel = np.empty(0), np.empty(0)
         if stored.shape[0]:
             self.add(stored)
         return result
@@ -187,7 +194,9 @@ class IVFIndex:
         order = np.argsort(labels, kind="stable")  # by list; by id within a list
         self._store = np.concatenate([self._store, new])[order]
         self._ids = np.concatenate([self._ids, np.arange(n, n + m)])[order]
-        self._norms = np.concatenate([self._norms, _row_norms(new)])[order]
+        scale, rel = row_scales(new)  # (m,) each
+        self._scale = np.concatenate([self._scale, scale])[order]
+        self._rel = np.concatenate([self._rel, rel])[order]
         self._offsets[1:] = np.cumsum(np.bincount(labels, minlength=self._n_lists))
         return np.arange(n, n + m, dtype=np.int64)
 
@@ -254,7 +263,10 @@ class IVFIndex:
             at += end - start
         rows = _ranges(starts, ends)  # (scanned,) the rows just scored
         if metric == "cosine":
-            scores /= self._norms[rows].astype(self._dtype)
+            unit = np.asarray(query, dtype=np.float64)[None, :]  # (1, dim), length 1
+            _to_cosines(
+                scores[None, :], unit, self._store, rows, self._scale[rows], self._rel[rows]
+            )
         if not _all_finite(scores):
             raise ValueError(
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
@@ -280,17 +292,6 @@ class IVFIndex:
         return nprobe
 
     def _unit_queries(self, rows: np.ndarray) -> np.ndarray:
-        norms = _row_norms(rows)
-        if (norms == 0).any():
-            i = int(np.flatnonzero(norms == 0)[0])
-            raise ValueError(
-                f"query row {i} is a zero vector (length 0): cosine similarity is undefined "
-                "for it; use metric='dot' or another query"
-            )
-        if (self._norms == 0).any():
-            i = int(self._ids[np.flatnonzero(self._norms == 0)[0]])
-            raise ValueError(
-                f"stored vector {i} is a zero vector (length 0): cosine similarity is "
-                "undefined for it; use metric='dot'"
-            )
-        return (rows / norms[:, None]).astype(self._dtype)
+        """The queries (m, dim) as unit rows in the store's dtype; none without a direction."""
+        _refuse_no_direction(rows, self._scale, self._dtype, self._ids)
+        return unit_rows(rows).astype(self._dtype)

@@ -37,13 +37,22 @@ def nearest_centroids(vectors, centroids, n: int = 1) -> np.ndarray:
     rows = _checked_rows("vectors", vectors, centroids.shape[1])  # (m, dim)
     dtype = rows.dtype if rows.dtype.kind == "f" else np.dtype(np.float64)  # float32 stays
     c = centroids.astype(dtype, copy=False)  # (n_lists, dim)
-    c_sq = np.einsum("ij,ij->i", c, c)  # (n_lists,)
+    c_sq = None  # (n_lists,) |c|², once, when the numbers are of ordinary size
     n = as_int("n", n, low=1, high=c.shape[0])
     block = max(1, _DISTANCES_PER_BLOCK // c.shape[0])
     found = np.empty((rows.shape[0], n), dtype=np.int64)
     for start in range(0, rows.shape[0], block):
         part = rows[start : start + block].astype(dtype, copy=False)  # (b, dim)
-        shifted = c_sq - 2 * (part @ c.T)  # (b, n_lists): |x − c|² − |x|²
+        top = max(float(np.abs(part).max()), float(np.abs(c).max()))
+        if 0 < top and not 2.0**-200 < top < 2.0**200:
+            # Far from 1 the squares overflow or lose digits; a power of two scales the
+            # vectors and centroids exactly, and the nearest stays the nearest.
+            power = -int(np.frexp(top)[1])
+            part, c_scaled = np.ldexp(part, power), np.ldexp(c, power)
+            shifted = np.einsum("ij,ij->i", c_scaled, c_scaled) - 2 * (part @ c_scaled.T)
+        else:
+            c_sq = np.einsum("ij,ij->i", c, c) if c_sq is None else c_sq
+            shifted = c_sq - 2 * (part @ c.T)  # (b, n_lists): |x − c|² − |x|²
         if n == 1:
             found[start : start + block, 0] = np.argmin(shifted, axis=1)  # first = lower j
         else:

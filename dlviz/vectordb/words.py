@@ -6,7 +6,10 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from dlviz._checks import as_int, as_vector, frozen
+from dlviz._checks import as_int, as_vector, frozen, nfc, shown
+
+# The unknown words a message lists by name; the rest are counted.
+LISTED_UNKNOWN = 5
 
 
 def _edit_distance(a: str, b: str) -> int:
@@ -71,7 +74,8 @@ class Vocabulary:
                 raise TypeError(f"each entry must be a (word, vector) pair, got {item!r}")
             word, vector = item
             if not isinstance(word, str):
-                raise TypeError(f"words must be text (str), got {word!r}")
+                raise TypeError(f"words must be text (str), got {shown(word)}")
+            word = nfc(word)
             if not word or word.split() != [word]:
                 raise ValueError(
                     f"the word {word!r} is empty or holds whitespace: sentences are split on "
@@ -114,7 +118,7 @@ class Vocabulary:
         return len(self._words)
 
     def __contains__(self, word) -> bool:
-        return isinstance(word, str) and word in self._position
+        return isinstance(word, str) and nfc(word) in self._position
 
     def __repr__(self) -> str:
         return f"Vocabulary({len(self)} words, {self.dim}-d)"
@@ -123,7 +127,7 @@ class Vocabulary:
         """The embedding of `word`, a fresh (writable) copy of shape (dim,)."""
         if word not in self:
             raise ValueError(self._unknown_message(word))
-        return self._matrix[:, self._position[word]].copy()
+        return self._matrix[:, self._position[nfc(word)]].copy()
 
     def suggest(self, word: str, n: int = 3) -> tuple[str, ...]:
         """The `n` known words closest to `word`, closest first.
@@ -133,8 +137,11 @@ class Vocabulary:
         in vocabulary order, so the answer is always the same.
         """
         if not isinstance(word, str):
-            raise TypeError(f"word must be text (str), got {word!r}")
+            raise TypeError(f"word must be text (str), got {shown(word)}")
         n = as_int("n", n, low=1)
+        # Letters past the longest known word only add the same cost to every distance:
+        # dropping them keeps the ranking and bounds the time (a 100,000-letter word).
+        word = nfc(word)[: max(map(len, self._words)) + 2]
         folded = word.casefold()
 
         def closeness(j_known):
@@ -150,10 +157,20 @@ class Vocabulary:
         return tuple(known for _, known in ranked[:n])
 
     def _unknown_message(self, word, sentence: str | None = None) -> str:
-        where = f" in {sentence!r}" if sentence is not None else ""
+        where = f" in {shown(sentence)}" if sentence is not None else ""
         if not isinstance(word, str):
-            return f"unknown word {word!r}{where}: words are text (str)"
+            return f"unknown word {shown(word)}{where}: words are text (str)"
         close = self.suggest(word)
         # A case slip ("i" for "I") is almost surely the answer: do not dilute it.
-        same_but_case = [w for w in close if w.casefold() == word.casefold()]
-        return f"unknown word {word!r}{where}; did you mean {_quoted(same_but_case or close)}?"
+        same_but_case = [w for w in close if w.casefold() == nfc(word).casefold()]
+        return f"unknown word {shown(word)}{where}; did you mean {_quoted(same_but_case or close)}?"
+
+    def unknown_message(self, words, sentence: str) -> str:
+        """Why `sentence` cannot be encoded: its first unknown word, then the others, counted."""
+        message = self._unknown_message(words[0], sentence)
+        others = words[1:]
+        if others:
+            listed = ", ".join(shown(w, 30) for w in others[:LISTED_UNKNOWN])
+            more = len(others) - LISTED_UNKNOWN
+            message += f" (also unknown: {listed}" + (f" and {more:,} more)" if more > 0 else ")")
+        return message

@@ -6,8 +6,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
+from dlviz._checks import as_int
 from dlviz.attention import AttentionResult, self_attention
-from dlviz.checking import attention_checks
+from dlviz.checking import attention_checks, multi_head_checks
+from dlviz.multi_head import MultiHeadResult, multi_head_attention, positional_encoding
 from dlviz.plots import AttentionHeatmap
 from dlviz.sheet import grid, labels, row
 from dlviz.widgets.base import (
@@ -18,6 +20,7 @@ from dlviz.widgets.base import (
     figure_image,
     step_panel,
 )
+from dlviz.widgets.heads import MAX_HEADS, HeadsView, stacked_weights
 
 STEP_NAMES = {
     1: "the features X",
@@ -95,9 +98,14 @@ class AttentionExplorer(Explorer):
     """Self-attention with live controls: mode, causal, temperature, step, and every input.
 
     controls: "mode" ("hand"/"exact"), "causal" (bool), "temperature" (exact path
-    only), "step" (1-9: how much of the walk-through to show), "X", "WQ", "WK",
-    "WV" (`MatrixInput`s; set `.value` to a nested list) and "reset" (a button back
-    to the starting numbers). `result` is the current `AttentionResult`.
+    only), "step" (1-9: how much of the walk-through to show), "heads" (1-4: 1 is
+    the sheet; 2 adds notebook 4's second head; 3 and 4 add small random heads),
+    "positions" (bool: add the sinusoidal `positional_encoding` to X), "X", "WQ",
+    "WK", "WV" (`MatrixInput`s, head 1's weights; set `.value` to a nested list) and
+    "reset" (a button back to the starting numbers). `result` is the current
+    `AttentionResult` of head 1 (the walk-through); `multi` the `MultiHeadResult`
+    it belongs to (every head side by side, the concatenation and WO = [I | … | I],
+    which adds the heads' outputs).
 
     X, WQ, WK, WV: the numbers to start from (the sheet's by default), the keys of
     `examples.attention_exercise`, so a fresh exercise loads in one line:
@@ -109,6 +117,7 @@ class AttentionExplorer(Explorer):
         given = {"X": X, "WQ": WQ, "WK": WK, "WV": WV}
         start.update({k: v for k, v in given.items() if v is not None})
         first = self_attention(**start, mode=mode)  # refuse bad starting values loudly
+        step = as_int("step", step, low=1, high=len(STEP_NAMES))  # as the step slider does
         n, d_model = first.n_tokens, first.X.shape[0]
         feats = labels("f", d_model)
         d_v = first.V.shape[0]
@@ -150,6 +159,17 @@ class AttentionExplorer(Explorer):
                 style=label,
                 layout=slider,
             ),  # fmt: skip
+            "heads": StrictIntSlider(
+                value=1,
+                min=1,
+                max=MAX_HEADS,
+                description="heads",
+                style=label,
+                layout=slider,
+            ),
+            "positions": widgets.Checkbox(
+                value=False, description="add positions (sin/cos) to X", indent=False
+            ),
             **matrices,
             "reset": widgets.Button(description="back to the exercise", icon="undo"),
         }
@@ -162,6 +182,8 @@ class AttentionExplorer(Explorer):
         self.step_name = widgets.HTML()
         self.panels = {k: widgets.HTML() for k in STEP_NAMES}
         self.heatmap = AttentionHeatmap(first)
+        self.heads_view = HeadsView()
+        self.multi: MultiHeadResult | None = None
         self.image = figure_image(self.heatmap)
         self.panels[8].layout.margin = "0 16px 0 0"
         # Steps flow side by side and wrap, so most of the walk-through fits on a screen.
@@ -191,17 +213,20 @@ class AttentionExplorer(Explorer):
                     ),
                     controls["mode"],
                     controls["causal"],
+                    controls["positions"],
                 ],
                 layout=widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="0 2em"),
             ),
             controls["temperature"],
             widgets.HBox([controls["step"], self.step_name], layout=wrap),
+            controls["heads"],
             inputs,
             self.message,
             widgets.Box(
                 list(self.step_boxes.values()),
                 layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
             ),
+            self.heads_view,
         ]
         self._mode_changed()
         self.refresh()
@@ -216,13 +241,20 @@ class AttentionExplorer(Explorer):
         )
 
     def compute(self) -> AttentionResult:
+        """Head 1's result (the walk-through); all heads are kept in `multi`."""
         c = self.controls
         exact = c["mode"].value == "exact"
-        return self_attention(
-            c["X"].value, c["WQ"].value, c["WK"].value, c["WV"].value,
+        X = np.array(c["X"].value, dtype=float)  # (d_model, n)
+        if c["positions"].value:
+            X = X + positional_encoding(X.shape[1], X.shape[0])  # (d_model, n)
+        weights = stacked_weights(c["WQ"].value, c["WK"].value, c["WV"].value, c["heads"].value)
+        multi = multi_head_attention(
+            X, **weights, heads=c["heads"].value,
             mode=c["mode"].value, causal=c["causal"].value,
             temperature=c["temperature"].value if exact else 1.0,
         )  # fmt: skip
+        self.multi = multi  # computed together with the result returned: one snapshot
+        return multi.heads[0]
 
     def show(self, result: AttentionResult) -> None:
         step = self.controls["step"].value
@@ -235,10 +267,23 @@ class AttentionExplorer(Explorer):
         if step >= 8:
             self.heatmap.show(result)
             self.image.value = self.heatmap.png()
+        self.heads_view.show(self.multi, step)
+
+    def _summary(self) -> dict:
+        # One head and no positions is the sheet: say nothing of them then.
+        summary = super()._summary()
+        if summary.get("heads") == 1:
+            del summary["heads"]
+        if summary.get("positions") is False:
+            del summary["positions"]
+        return summary
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        return attention_checks(self.result, self._exercise)
+        return {
+            **attention_checks(self.result, self._exercise),
+            **multi_head_checks(self.multi),
+        }
 
     def figures(self) -> list:
         return [self.heatmap]
@@ -255,4 +300,5 @@ class AttentionExplorer(Explorer):
             for name, value in self._exercise.items():
                 self.controls[name].value = value.tolist()
             self.controls["causal"].value = False
+            self.controls["positions"].value = False
             self.controls["temperature"].value = 1.0

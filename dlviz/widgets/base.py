@@ -21,14 +21,12 @@ import traitlets
 
 from dlviz.palette import ORANGE
 from dlviz.widgets._cells import replaces_last_run
-from dlviz.widgets.inputs import (  # noqa: F401 - handed out here too, as before
-    MatrixInput,
-    StrictFloatSlider,
-    StrictIntSlider,
-    _Strict,
-    figure_image,
-    step_panel,
-)
+
+# The controls live in their own module; the explorers import them from here too.
+from dlviz.widgets.controls import MatrixInput as MatrixInput
+from dlviz.widgets.controls import Reporting, _Strict, kind_fault, refusal_text
+from dlviz.widgets.controls import StrictFloatSlider as StrictFloatSlider
+from dlviz.widgets.controls import StrictIntSlider as StrictIntSlider
 from dlviz.widgets.static import StaticView
 
 # How many times in a row `refresh` recomputes when observers keep changing controls.
@@ -83,8 +81,9 @@ class Explorer(StaticView, widgets.VBox):
         for control in controls.values():
             if "value" in control.trait_names():
                 control.observe(self._on_change, names="value")
-            if isinstance(control, _Strict):
+            if isinstance(control, Reporting):
                 control.on_refused = self._refused
+                control.on_accepted = self._accepted
 
     # -- what a subclass provides ----------------------------------------------------
 
@@ -208,15 +207,28 @@ class Explorer(StaticView, widgets.VBox):
         )
         self.message.layout.display = None
 
-    def _refused(self, slider, value) -> None:
-        name = next(n for n, c in self.controls.items() if c is slider)
-        self.show_error(self.refusal(name, slider, value))
+    def _refused(self, control, value) -> None:
+        name = next(n for n, c in self.controls.items() if c is control)
+        if isinstance(control, _Strict) and kind_fault(value, whole=control.whole):
+            text = refusal_text(name, control, value)  # not a number, or not a whole one
+        elif isinstance(control, _Strict):
+            text = self.refusal(name, control, value)
+        else:
+            text = control.problem  # a matrix names the entry at fault itself
+        self.show_error(text)
+
+    def _accepted(self, control) -> None:
+        """A control was set to the value it holds: clear a refusal still on screen."""
+        if self.error and not self._held:
+            self.refresh()
 
     def refusal(self, name: str, slider, value) -> str:
-        """Why `value`, set from Python, does not fit slider `name` (subclasses may say more)."""
-        if value != value:
-            return f"{name} = nan is not a number: give one from {slider.min:g} to {slider.max:g}"
-        return f"{name} = {value:g} is outside its range, {slider.min:g} to {slider.max:g}"
+        """Why number `value`, set from Python, does not fit slider `name` (NaN, or its range).
+
+        Subclasses may say more; a value that is no number at all, or not a whole one on
+        a whole-number slider, is explained by the base in the same words everywhere.
+        """
+        return refusal_text(name, slider, value)
 
     def _summary(self) -> dict:
         """Control values to show in the text form of the explorer."""
@@ -231,3 +243,19 @@ class Explorer(StaticView, widgets.VBox):
         # notebooks' text outputs are compared by nbval: keep it short and stable.
         shown = ", ".join(f"{k}={v!r}" for k, v in self._summary().items())
         return f"{type(self).__name__}({shown})"
+
+
+def figure_image(live_figure, width: int | None = None) -> widgets.Image:
+    """An `ipywidgets.Image` showing a `dlviz.plots.LiveFigure` (update with `.value`)."""
+    px = width or live_figure.css_size[0]
+    return widgets.Image(
+        value=live_figure.png(), format="png", layout=widgets.Layout(width=f"{px}px")
+    )
+
+
+def step_panel(title: str, body) -> str:
+    """One step of an explorer's walk-through: a bold heading over its grids (HTML)."""
+    return (
+        f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
+        f"{body.html}"
+    )

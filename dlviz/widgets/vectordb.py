@@ -21,6 +21,9 @@ from dlviz.vectordb import (
     Vocabulary,
     ZeroVectorError,
 )
+from dlviz.widgets._texts import MAX_TEXTS as MAX_TEXTS  # the explorer's limits, named here
+from dlviz.widgets._texts import MAX_WORDS as MAX_WORDS
+from dlviz.widgets._texts import refuse_too_much, starting_texts
 from dlviz.widgets.base import (
     Explorer,
     MatrixInput,
@@ -242,8 +245,10 @@ class VectorDBExplorer(Explorer):
         W=None, b=None, P=None, embeddings=None,
     ):  # fmt: skip
         ex = examples.vectordb_exercise()
-        texts = list(ex["database"] if database is None else database)
+        texts = starting_texts(ex["database"] if database is None else database)
         query = ex["query"] if query is None else query
+        if isinstance(query, str):  # anything else is refused by the search below
+            refuse_too_much(list(enumerate(texts, start=1)), query)
         # "back to the exercise" returns to the numbers it started from (the sheet's, or
         # a fresh exercise's: VectorDBExplorer(**examples.vectordb_exercise(7))).
         self._exercise = {
@@ -389,6 +394,7 @@ class VectorDBExplorer(Explorer):
                 "the database is empty: type at least one text in the box, one per line "
                 "(blank lines are skipped)"
             )
+        refuse_too_much(lines, c["query"].value)
         database = VectorDatabase(encoder)
         for number, text in lines:
             try:

@@ -1,0 +1,113 @@
+"""AttentionExplorer's heads and positions controls, driven from Python."""
+
+import numpy as np
+import pytest
+
+from dlviz import AttentionExplorer, HandCheck, examples, multi_head_attention, positional_encoding
+from tests.helpers import cells_of, table
+
+
+@pytest.fixture
+def explorer():
+    return AttentionExplorer()
+
+
+def _concat_cells(explorer, name):
+    return cells_of(table(explorer.heads_view.concat.value, name)).cells
+
+
+def _shown_heads(explorer):
+    html = explorer.heads_view.weights.value
+    return [h for h in range(1, 5) if f'data-name="head{h}_weights"' in html]
+
+
+def test_one_head_is_the_sheet_as_before(explorer):
+    assert explorer.multi.n_heads == 1 and explorer.multi.heads[0] is explorer.result
+    assert explorer.heads_view.layout.display == "none"
+    assert "heads" not in repr(explorer) and "positions" not in repr(explorer)
+
+
+def test_two_heads_are_notebook_4s_example(explorer):
+    explorer.controls["heads"].value = 2
+    expected = multi_head_attention(**examples.multi_head_exercise(), heads=2, mode="hand")
+    np.testing.assert_allclose(explorer.multi.output, expected.output)
+    np.testing.assert_allclose(explorer.multi.heads[1].weights, expected.heads[1].weights)
+    assert explorer.multi.heads[0] is explorer.result  # the walk-through is head 1
+    assert explorer.heads_view.layout.display is None and _shown_heads(explorer) == [1, 2]
+    assert _concat_cells(explorer, "multi_output")[(0, 2)] == "31"  # 16 + 15
+    assert _concat_cells(explorer, "concat")[(3, 0)] == "9"  # head 2's z1, first entry
+    assert repr(explorer).endswith("step=9, heads=2)")
+
+
+@pytest.mark.parametrize("mode", ["hand", "exact"])
+def test_four_heads_side_by_side(explorer, mode):
+    explorer.controls["mode"].value = mode
+    explorer.controls["heads"].value = 4
+    assert explorer.error == "" and explorer.multi.n_heads == 4
+    assert _shown_heads(explorer) == [1, 2, 3, 4]
+    assert explorer.multi.concat.shape == (12, 4)
+    html = explorer.heads_view.weights.value
+    grids = [cells_of(table(html, f"head{h}_weights")).cells for h in range(1, 5)]
+    assert len({tuple(sorted(g.items())) for g in grids}) == 4  # four different heads
+    for h, g in enumerate(grids):  # each grid shows its own head's numbers
+        fmt = ".1f" if mode == "hand" else ".2f"
+        assert g[(1, 0)] == format(explorer.multi.heads[h].weights[1, 0], fmt)
+    explorer.controls["heads"].value = 1
+    assert explorer.heads_view.layout.display == "none"
+
+
+def test_heads_follow_the_step_slider(explorer):
+    explorer.controls["heads"].value = 2
+    explorer.controls["step"].value = 8
+    assert explorer.heads_view.layout.display is None
+    assert explorer.heads_view.concat.layout.display == "none"
+    explorer.controls["step"].value = 4
+    assert explorer.heads_view.layout.display == "none"
+
+
+def test_positions_are_added_to_X(explorer):
+    explorer.controls["mode"].value = "exact"
+    before = explorer.result
+    explorer.controls["positions"].value = True
+    X = examples.attention_exercise()["X"]
+    np.testing.assert_allclose(explorer.result.X, X + positional_encoding(4, 6))
+    assert not np.allclose(explorer.result.weights, before.weights)
+    # k1 = k4 on the sheet, so rows 1 and 4 of A are equal; positions tell them apart
+    np.testing.assert_allclose(before.weights[0], before.weights[3])
+    assert not np.allclose(explorer.result.weights[0], explorer.result.weights[3])
+    explorer.controls["positions"].value = False
+    np.testing.assert_allclose(explorer.result.weights, before.weights)
+
+
+def test_too_many_heads_are_refused_in_words(explorer):
+    good = explorer.multi
+    explorer.controls["heads"].value = 5
+    assert "heads = 5 is outside its range, 1 to 4" in explorer.error
+    assert explorer.multi is good and explorer.controls["heads"].value == 1
+    explorer.controls["heads"].value = 2
+    assert explorer.error == ""
+
+
+def test_a_heads_by_hand_refusal_names_the_head_and_keeps_the_views(explorer):
+    explorer.controls["heads"].value = 2
+    good = explorer.multi
+    explorer.controls["positions"].value = True  # head 2's q2 powers all round to 0 by hand
+    assert explorer.error.startswith("head 2: by hand, every rounded 3ˣ in column q2 is 0")
+    assert explorer.multi is good and explorer.result is good.heads[0]
+    explorer.controls["mode"].value = "exact"  # the formula never rounds
+    assert explorer.error == "" and explorer.multi.n_heads == 2
+
+
+def test_a_grid_follows_the_heads(explorer):
+    check = HandCheck.follow(explorer, "multi_output")
+    np.testing.assert_allclose(check.step.expected, explorer.result.output)  # one head: Z
+    explorer.controls["heads"].value = 2
+    np.testing.assert_allclose(check.step.expected[:, 2], [31, 4, 6])
+    check.type([["17", "22", "31", "13"], ["7", "14", "4", "6"], ["15", "8", "6", "17"]])
+    assert check.check().all_right
+
+
+def test_reset_turns_positions_off(explorer):
+    explorer.controls["positions"].value = True
+    explorer.reset()
+    assert not explorer.controls["positions"].value and explorer.error == ""
