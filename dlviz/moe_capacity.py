@@ -27,6 +27,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from dlviz._checks import as_float
+
 __all__ = ["as_capacity_factor", "expert_capacity", "queue_places", "dropped_slots", "balance_loss"]
 
 
@@ -49,7 +51,7 @@ def as_capacity_factor(value) -> float | None:
             f"capacity_factor must be a number such as 1.25 (or None for no limit), "
             f"got {type(value).__name__} {value!r}"
         )
-    factor = float(value)
+    factor = as_float("capacity_factor", value)  # a number beyond a float: said in words
     if math.isnan(factor):
         raise ValueError("capacity_factor is NaN: give a number such as 1.25, or None for no limit")
     if math.isinf(factor):

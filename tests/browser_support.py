@@ -114,7 +114,13 @@ def _alive(pid: int) -> bool:
 class JupyterLab:
     """A JupyterLab server of our own, for one test session."""
 
-    def __init__(self, notebooks: Path, work: Path):
+    def __init__(
+        self, notebooks: Path, work: Path, *, app: str = "jupyterlab", settings: dict | None = None
+    ):
+        # app: "jupyterlab", or "notebook" for Jupyter Notebook 7 (the same front end's
+        # parts, pages under /notebooks/PATH); settings: more plugin settings, by plugin.
+        self.app = app
+        self.settings = {**LAB_SETTINGS, **(settings or {})}
         self.work = Path(work)
         self.root = self.work / "root"
         shutil.copytree(notebooks, self.root)
@@ -157,7 +163,7 @@ class JupyterLab:
 
     def start(self, timeout: float = 60.0) -> None:
         settings = self.work / "settings"
-        for plugin, values in LAB_SETTINGS.items():
+        for plugin, values in self.settings.items():
             path = settings / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values, indent=2))
@@ -183,23 +189,29 @@ class JupyterLab:
 
     def _launch(self, settings: Path, env: dict, timeout: float) -> None:
         self.port = free_port()
+        app = "LabApp" if self.app == "jupyterlab" else "JupyterNotebookApp"
         command = [
             sys.executable,
             "-m",
-            "jupyterlab",
+            self.app,
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root}",
-            f"--LabApp.user_settings_dir={settings}",
-            f"--LabApp.workspaces_dir={self.work / 'workspaces'}",
+            f"--{app}.user_settings_dir={settings}",
+            f"--{app}.workspaces_dir={self.work / 'workspaces'}",
+            # window.jupyterapp: a test runs the front end's own commands ("run all")
+            f"--{app}.expose_app_in_browser=True",
             "--MappingKernelManager.default_kernel_name=python3",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly",
         ]
+        if self.app == "jupyterlab":  # options Notebook 7 does not know (it refuses them)
+            command += [
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.extension_manager=readonly",
+            ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
         self._log = open(self.log_path, "ab")  # closed by stop()

@@ -237,3 +237,21 @@ def test_a_huge_moe_token_is_a_value_error_naming_it(n):
         assert message.startswith("X[0] is a") or "overflowed" in message
         return
     assert math.isfinite(float(result.output.max()))
+
+
+def test_a_capacity_factor_too_large_for_a_float_is_a_value_error_naming_it():
+    from dlviz.moe_capacity import as_capacity_factor
+
+    with pytest.raises(ValueError, match=r"^capacity_factor is a 401-digit number"):
+        as_capacity_factor(10**400)
+
+
+def test_a_query_too_large_for_the_index_dtype_is_named_like_a_stored_vector():
+    from dlviz.vectordb import VectorIndex
+
+    index = VectorIndex(2, dtype=np.float32)
+    index.add([[1, 2], [3, 4]])
+    with pytest.raises(ValueError, match=r"^queries\[1\] has entries too large for float32"):
+        index.search([[1, 1], [1e300, 0]])
+    with pytest.raises(ValueError, match=r"^vectors\[1\] has entries too large for float32"):
+        index.add([[1, 1], [1e300, 0]])

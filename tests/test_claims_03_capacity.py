@@ -148,3 +148,42 @@ def test_try_this_5_predict_a_drop_then_check_it_live(cells):
     assert explorer.result.capacity == 16 == explorer.result.tokens_per_expert.max()
     # the explorer's list of controls names the new ones
     assert "**capacity** (tick it) and **capacity factor**" in cells["fc304906"]
+
+
+def test_the_batch_is_scored_as_the_prose_says(cells):
+    """Expert 1 adds a token's first two numbers, expert 2 its last two."""
+    text = cells["cap-intro"]
+    assert "expert 1 scores a token by adding its first two numbers" in text
+    assert "expert 2 by adding its last two" in text
+    r = sheet_moe()(BATCH)
+    np.testing.assert_allclose(r.gate_logits, [BATCH[0] + BATCH[1], BATCH[1] + BATCH[2]])
+    # the sheet could not have a residual connection: its experts turn 3 numbers into 4
+    assert "its experts turn 3\nnumbers into 4" in cells["cap-residual"]
+    assert BATCH.shape[0] == 3 and r.output.shape[0] == 4
+
+
+def test_try_this_5_at_factor_1_25_drops_one_more_than_counted_above(cells):
+    """After Try this 5's X1[1] = 3.5, factor 1.25 drops 15; the 66 tokens above drop 14."""
+    text = cells["cap-try-live"]
+    assert "at 1.25, it drops 15, one more than the 14" in text
+    big = examples.random_moe(n_experts=8, n_tokens=66, seed=0)
+    above = MixtureOfExperts(big["gate_W"], big["gate_b"], big["experts"], capacity_factor=1.25)
+    assert int(above(big["X"]).dropped.sum()) == 14
+    assert "capacity = int(1.25 * 66 / 8)" in cells["0d0a5f10"]
+    explorer = MoEExplorer()
+    c = explorer.controls
+    with explorer.hold():
+        c["capacity"].value, c["capacity_factor"].value, c["random_tokens"].value = True, 1.0, 2
+    c["X1[1]"].value = 3.5
+    with explorer.hold():
+        c["n_experts"].value, c["random_tokens"].value = 8, 64
+    c["capacity_factor"].value = 1.25
+    r = explorer.result
+    np.testing.assert_array_equal(r.X[:, 2:], big["X"][:, 2:])  # the same 64 random tokens
+    assert int(r.dropped.sum()) == 15 and r.capacity == 10
+    assert "is first in\n   that expert's queue, which was already past its 10 slots" in text
+    assert r.chosen[0, 0] == 0 and not r.dropped[0, 0]  # X1 at expert 1, served first
+    before = above(big["X"])
+    assert before.tokens_per_expert[0] > r.capacity  # expert 1 was already past its slots
+    dropped_at_1 = before.dropped[0][before.chosen[0] == 0].sum()
+    assert r.dropped[0][r.chosen[0] == 0].sum() == dropped_at_1 + 1  # one more pushed out

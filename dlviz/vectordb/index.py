@@ -259,8 +259,16 @@ class VectorIndex:
         normal float) is refused in words.
         """
         if metric != "cosine":
-            with np.errstate(over="ignore"):  # too large for the dtype: _block_scores says so
-                return queries.astype(self._dtype, copy=False), None
+            with np.errstate(over="ignore"):  # refused just below, naming the query
+                q = queries.astype(self._dtype, copy=False)
+            refuse_nonfinite(  # checked like the stored vectors: too large for the dtype
+                q,
+                lambda where: (
+                    f"queries[{where[0]}] has entries too large for {self._dtype} (largest "
+                    f"|entry| {np.abs(queries[where[0]]).max():g}): scale it down"
+                ),
+            )
+            return q, None
         scale, rel = self._stored_scales()  # (n,) each
         _refuse_no_direction(queries, scale, self._dtype)
         return unit_rows(queries), (scale, rel)  # (m, dim) float64, length 1 each

@@ -29,6 +29,13 @@ from dlviz.widgets.controls import StrictFloatSlider as StrictFloatSlider
 from dlviz.widgets.controls import StrictIntSlider as StrictIntSlider
 from dlviz.widgets.static import StaticView
 
+# The theme's own colours where ipywidgets' defaults fall short: the title of a folded
+# part ("edit the inputs …") is --jp-ui-font-color2 on --jp-layout-color2, 4.2:1 in
+# JupyterLab Dark (WCAG AA asks 4.5:1); the theme's first text colour keeps it readable.
+THEME_CSS = (
+    "<style>.dlviz-explorer .jupyter-widget-Collapse-header{color:var(--jp-ui-font-color1)}</style>"
+)
+
 # How many times in a row `refresh` recomputes when observers keep changing controls.
 MAX_ROUNDS = 20
 
@@ -72,6 +79,7 @@ class Explorer(StaticView, widgets.VBox):
         self.result = None
         self.error: str = ""
         self.message = widgets.HTML(layout=widgets.Layout(display="none"))
+        self._theme = widgets.HTML(THEME_CSS, layout=widgets.Layout(display="none"))
         self._held = 0
         self._refreshing = False
         self._pending = False
@@ -84,6 +92,13 @@ class Explorer(StaticView, widgets.VBox):
             if isinstance(control, Reporting):
                 control.on_refused = self._refused
                 control.on_accepted = self._accepted
+
+    @traitlets.observe("children")
+    def _keep_theme(self, change) -> None:
+        """The theme's style rides along, whatever children a subclass sets."""
+        theme = getattr(self, "_theme", None)  # None while VBox.__init__ runs
+        if theme is not None and theme not in change["new"]:
+            self.children = (theme, *change["new"])
 
     # -- what a subclass provides ----------------------------------------------------
 

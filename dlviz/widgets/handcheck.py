@@ -288,12 +288,12 @@ class HandCheck(StaticView, widgets.VBox):
         if source:
             where = "from the explorer" if following else "not the sheet's numbers"
             self.source_area.value = (
-                f'<div data-name="source-{html.escape(self.step.key)}" style="color:#8a4b00">'
+                f'<div data-name="source-{html.escape(self.step.key)}" style="font-style:italic">'
                 f"<b>{where}:</b> {html.escape(', '.join(source))}</div>"
             )
         else:
             self.source_area.value = (
-                f'<div data-name="source-{html.escape(self.step.key)}" style="color:#555">'
+                f'<div data-name="source-{html.escape(self.step.key)}" style="font-style:italic">'
                 "the sheet's numbers</div>"
             )
         self.sheet_button.layout.display = None if (source and following) else "none"
