@@ -147,7 +147,7 @@ def test_try_this_5_predict_a_drop_then_check_it_live(cells):
     assert "at 2 the capacity, 16, reaches the\n   busiest expert's load" in text
     assert explorer.result.capacity == 16 == explorer.result.tokens_per_expert.max()
     # the explorer's list of controls names the new ones
-    assert "**capacity** (tick it) and **capacity factor**" in cells["fc304906"]
+    assert "**limit slots** (tick it) and **capacity factor**" in cells["fc304906"]
 
 
 def test_the_batch_is_scored_as_the_prose_says(cells):

@@ -35,7 +35,7 @@ LAYERS = {
         "dlviz.examples",
         "dlviz.fresh",
     ),
-    "grader": ("dlviz.checking", "dlviz.capacity_checks"),
+    "grader": ("dlviz.checking", "dlviz.capacity_checks", "dlviz.multi_head_checks"),
     "display": ("dlviz.palette", "dlviz._table", "dlviz.sheet", "dlviz.plots"),
     "widgets": ("dlviz.widgets",),
 }

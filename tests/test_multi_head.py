@@ -227,3 +227,21 @@ def test_importable_from_dlviz_attention_too():
     from dlviz.attention import multi_head_attention as from_attention
 
     assert from_attention is multi_head_attention
+
+
+def test_the_joining_steps_grade_right_answers_and_name_their_slips(two):
+    from dlviz.checking import check
+    from dlviz.multi_head_checks import multi_head_checks
+
+    steps = multi_head_checks(multi_head_attention(**two, heads=2, mode="hand"))
+    as_text = lambda m: [[f"{v:g}" for v in row] for row in np.asarray(m)]  # noqa: E731
+    assert (
+        check(steps["concat"], as_text(np.vstack([HEAD2["output"], SHEET_Z])))
+        .hints[0][0]
+        .startswith("The heads are stacked in the wrong order")
+    )
+    assert check(steps["concat"], as_text(np.vstack([SHEET_Z, HEAD2["output"]]))).all_right
+    verdict = check(steps["multi_output"], as_text(SHEET_Z))  # head 1 alone, through WO's I
+    assert verdict.hints[0][0].startswith("Only head 1 was mixed in")
+    right = check(steps["multi_output"], as_text(np.add(SHEET_Z, HEAD2["output"])))
+    assert right.all_right and not right.hints

@@ -28,13 +28,13 @@ from dlviz.checking.grade import (
     parse_answer,
 )
 from dlviz.checking.hints import choose
+from dlviz.checking.ivf import ivf_checks
 from dlviz.checking.moe import moe_checks
-from dlviz.checking.multi_head import multi_head_checks
 from dlviz.checking.vectordb import vectordb_checks
 
 __all__ = [
     "Given", "Hint", "Slip", "Step", "Verdict", "attention_checks", "check",
-    "decimals_typed", "moe_checks", "multi_head_checks", "parse_answer", "vectordb_checks",
+    "decimals_typed", "ivf_checks", "moe_checks", "parse_answer", "vectordb_checks",
 ]  # fmt: skip
 
 

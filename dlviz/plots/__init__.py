@@ -8,6 +8,7 @@ changes its artists in place when the numbers change, and gives PNG bytes for an
 - `attention`: `AttentionHeatmap`, the attention weights;
 - `vectordb`: `IndexVectorPlot`, the index vectors in their plane; `scores`:
   `ScoreBars`; `word_map`: `WordMap`;
+- `ivf`: `IVFCellsPlot`, the cells of an inverted-file index and the lists probed;
 - `moe`: `GateHeatmap`; `moe_load`: `LoadBars`.
 
 Every name is also available from `dlviz.plots` itself.
@@ -25,6 +26,7 @@ from dlviz.plots.base import (
     Heatmap,
     LiveFigure,
 )
+from dlviz.plots.ivf import LIST_COLOURS, IVFCellsPlot
 from dlviz.plots.moe import (
     CHOSEN_COLOUR,
     GATE_MAX_TOKENS,
@@ -60,8 +62,10 @@ __all__ = [
     "GlyphLabels",
     "HIT_COLOUR",
     "Heatmap",
+    "IVFCellsPlot",
     "IndexVectorPlot",
     "LABEL_BOX",
+    "LIST_COLOURS",
     "LiveFigure",
     "LoadBars",
     "MASKED_COLOUR",

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 import traitlets
 
+from dlviz import sheet
 from dlviz.palette import ORANGE
 from dlviz.widgets._cells import replaces_last_run
 
@@ -245,12 +246,16 @@ class Explorer(StaticView, widgets.VBox):
         """
         return refusal_text(name, slider, value)
 
+    # Controls left out of the text form: how it is shown, not what it computes.
+    _unsummarised: tuple[str, ...] = ("view",)
+
     def _summary(self) -> dict:
         """Control values to show in the text form of the explorer."""
         return {
             name: control.value
             for name, control in self.controls.items()
             if isinstance(getattr(control, "value", None), (bool, int, float, str))
+            and name not in self._unsummarised
         }
 
     def __repr__(self) -> str:
@@ -268,9 +273,70 @@ def figure_image(live_figure, width: int | None = None) -> widgets.Image:
     )
 
 
-def step_panel(title: str, body) -> str:
-    """One step of an explorer's walk-through: a bold heading over its grids (HTML)."""
+def step_panel(title: str, body, *, large: bool = False) -> str:
+    """One step of an explorer's walk-through: a bold heading over its grids (HTML).
+
+    large: projector type (`large_type`): numbers 18 px, labels 16 px, heading 20 px.
+    """
+    if large:
+        return (
+            f'<div style="margin: 2px 0 0 0; font-weight: bold; font-size: 17px">'
+            f"{html.escape(title)}</div>{large_type(side_by_side(body).html)}"
+        )
     return (
         f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
         f"{body.html}"
     )
+
+
+# The sheet's type (dlviz.sheet: numbers 13 px, labels 12 px) at projector size.
+_LARGE_TYPE = (
+    ("font-size:13px", "font-size:18px"),
+    ("font-size:12px", "font-size:16px"),
+    ("padding:3px 7px", "padding:0 5px;line-height:1.2"),
+)
+
+
+def large_type(text: str) -> str:
+    """The same grids at projector size: numbers 18 px, row and column labels 16 px.
+
+    Read from the back of a room at 150 % zoom; the cells' padding shrinks a little so
+    the grids grow less than their type.
+    """
+    for small, large in _LARGE_TYPE:
+        text = text.replace(small, large)
+    return text
+
+
+def side_by_side(body):
+    """A product laid out in a row (left · right = result) instead of crossed, as on paper.
+
+    A projector is wide and short: the crossed layout stacks the right factor above the
+    product, which would push the step's result off the screen.
+    """
+    if isinstance(body, sheet.Product):
+        return sheet.row(body.left, body.right, body.result)
+    if isinstance(body, sheet.Row):
+        return sheet.row(*(side_by_side(item) for item in body.items))
+    return body
+
+
+VIEWS = (("all steps", "all"), ("projector", "projector"))
+
+
+def view_toggle() -> widgets.ToggleButtons:
+    """The "view" control: every step, or the projector view (one step, large type)."""
+    return widgets.ToggleButtons(
+        options=list(VIEWS),
+        value="all",
+        tooltips=[
+            "every step of the walk-through",
+            "for a projector: the chosen step only, with its inputs, in large type",
+        ],
+        style={"button_width": "7em"},
+    )
+
+
+def placeholder(box: widgets.Widget, shown: bool) -> None:
+    """Show a step's box, or hide it but keep its place, so the page does not jump."""
+    box.layout.visibility = None if shown else "hidden"

@@ -26,6 +26,7 @@ from dlviz.widgets.base import (
     StrictIntSlider,
     figure_image,
     step_panel,
+    view_toggle,
 )
 from dlviz.widgets.moe_capacity import capacity_view
 
@@ -230,7 +231,7 @@ class MoEExplorer(Explorer):
     the sheet), "top_k" (1 to the number of experts), "n_experts" (2 = the sheet's
     experts; up to 8, the extra ones random),
     "random_tokens" (0 = just X1 and X2; up to 64 more, random), "capacity" (a check
-    box: limit each expert's slots), "capacity_factor" (0 to 4, step 0.25: each expert
+    box labelled "limit slots"), "capacity_factor" (0 to 4, step 0.25: each expert
     serves floor(factor · top_k · n_tokens / n_experts) slots while "capacity" is
     ticked) and "reset" (a button back to the exercise). Random parts come from
     `examples.random_moe(…, seed)`.
@@ -244,7 +245,12 @@ class MoEExplorer(Explorer):
     ``MoEExplorer(**examples.moe_exercise(7))``. X holds two tokens of 3 numbers, each
     from -5 to 5 (the sliders' range); there are two experts, W 4×3 and b of 4. The
     reset button goes back to these numbers.
+
+    "view" ("all" steps, or "projector": the step on the "step" slider only, 1-6, in
+    large type, the pictures left out) and "step" are the projector view's.
     """
+
+    _unsummarised = ("view", "step")  # the projector view's: not what it computes
 
     def __init__(
         self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0,
@@ -271,7 +277,8 @@ class MoEExplorer(Explorer):
             f"X{j + 1}[{i + 1}]": StrictFloatSlider(
                 value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
                 description=f"X{j + 1}[{i + 1}]", readout_format=".1f",
-                layout=widgets.Layout(width="340px"),  # 20 steps: room for each
+                style={"description_width": "3.2em"},
+                layout=widgets.Layout(width="212px"),  # 20 steps: room for each; 3 a line
             )
             for j in range(2)
             for i in range(3)
@@ -280,19 +287,22 @@ class MoEExplorer(Explorer):
             **token_sliders,
             "top_k": StrictIntSlider(
                 value=top_k, min=1, max=n_experts, description="top_k", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="how many experts each token goes to",
             ),
             "n_experts": StrictIntSlider(
                 value=n_experts, min=2, max=MAX_EXPERTS, description="experts", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="2 = the sheet's experts; more are random (fixed seed)",
             ),
             "random_tokens": StrictIntSlider(
                 value=random_tokens, min=0, max=MAX_RANDOM_TOKENS,
                 description="random tokens", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="0 = just X1 and X2; more are random (fixed seed)",
             ),
             "capacity": widgets.Checkbox(
-                value=capacity_factor is not None, description="capacity", indent=False,
+                value=capacity_factor is not None, description="limit slots", indent=False,
                 layout=widgets.Layout(width="auto"),
                 tooltip="give each expert a fixed number of slots; the rest are dropped",
             ),
@@ -307,6 +317,11 @@ class MoEExplorer(Explorer):
                 description="back to the exercise",
                 icon="undo",
                 layout=widgets.Layout(width="auto", align_self="flex-start"),  # its own width
+            ),
+            "view": view_toggle(),
+            "step": StrictIntSlider(
+                value=6, min=1, max=6, description="step", style=wide,
+                tooltip="the step the projector view shows",
             ),
         }  # fmt: skip
         super().__init__(controls)
@@ -326,18 +341,35 @@ class MoEExplorer(Explorer):
             [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in (1, 2, 3)]) for j in (1, 2)],
             layout=wrap,
         )
-        self.children = [
-            widgets.HBox(
-                [controls["top_k"], controls["n_experts"], controls["random_tokens"]],
-                layout=wrap,
-            ),
-            widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap),
-            tokens,
-            controls["reset"],
-            self.message,
-            widgets.HBox([self.gate_image, self.load_image], layout=wrap),
-            *self.panels.values(),
-        ]
+        sizes = widgets.HBox(
+            [controls["top_k"], controls["n_experts"], controls["random_tokens"]], layout=wrap
+        )
+        capacity = widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap)
+        self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
+        self._views = {
+            "all": [
+                sizes,
+                capacity,
+                tokens,
+                widgets.HBox([controls["reset"], controls["view"]], layout=wrap),
+                self.message,
+                widgets.HBox([self.gate_image, self.load_image], layout=wrap),
+                *self.panels.values(),
+            ],
+            # The projector view: the controls and the chosen step alone, in large type.
+            "projector": [
+                sizes,
+                widgets.GridBox(  # X1's numbers in a row, X2's under them: two lines
+                    [token_sliders[f"X{j}[{i}]"] for j in (1, 2) for i in (1, 2, 3)],
+                    layout=widgets.Layout(grid_template_columns="repeat(3, max-content)"),
+                ),
+                widgets.HBox([controls["step"], controls["view"], controls["reset"]], layout=wrap),
+                self.message,
+                self.focus,
+                capacity,
+            ],
+        }
+        self.children = self._views["all"]
         self.refresh()
 
     # -- computing -----------------------------------------------------------------------
@@ -411,6 +443,15 @@ class MoEExplorer(Explorer):
         return True
 
     def show(self, result: MoEResult) -> None:
+        view = self.controls["view"].value
+        if self.children != tuple(self._views[view]):
+            self.children = self._views[view]
+            self._shown_keys.clear()  # the pictures were not kept up to date meanwhile
+        if view == "projector":
+            step = self.controls["step"].value
+            title, body = step_views(result)[step]
+            self.focus.value = step_panel(title, body, large=True)
+            return
         for k, (title, body) in step_views(result).items():
             self.panels[k].value = step_panel(title, body)
         # Redraw a picture only when its numbers changed: X1[2] moves both of the sheet's

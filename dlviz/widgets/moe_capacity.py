@@ -31,7 +31,7 @@ def capacity_view(result: MoEResult, shown_tokens: int) -> tuple[str, object]:
     if result.capacity is None:
         title = (
             "The load and the balancing loss (no capacity limit: nothing is dropped; tick "
-            "'capacity' to give each expert a fixed number of slots)"
+            "'limit slots' to give each expert a fixed number of slots)"
         )
         parts.append(
             grid(result.tokens_per_expert, rows=["routed"], cols=experts, title="slots per expert",

@@ -31,7 +31,9 @@ from dlviz.widgets.base import (
     StrictIntSlider,
     figure_image,
     step_panel,
+    view_toggle,
 )
+from dlviz.widgets.ivf import IVFView, ivf_controls
 
 STEP_NAMES = {
     1: "split into words",
@@ -91,12 +93,19 @@ def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
 
 
 def step_views(
-    database: VectorDatabase, result: SearchResult, fmt: str = "frac", steps=range(1, 8)
+    database: VectorDatabase,
+    result: SearchResult,
+    fmt: str = "frac",
+    steps=range(1, 8),
+    *,
+    blocks: int = SHOWN_TEXT_BLOCKS,
 ) -> dict:
     """Each step of the exercise as (title, by-hand layout), for steps 1 to 7.
 
     steps: which to build (all by default); an explorer rebuilds only the steps whose
-    numbers changed (a P slider leaves steps 1-3 as they are).
+    numbers changed (a P slider leaves steps 1-3 as they are). blocks: step 2 shows
+    the encoding of this many texts, and the query's (the projector view shows only
+    the query's).
 
     Stored texts are s1, s2, … in the order added, the query is q. fmt: "frac" shows
     exact fractions (44/9), or a format spec such as ".3f".
@@ -129,7 +138,7 @@ def step_views(
     )
     per_text = []  # one block per text, side by side where the page is wide enough
     # A class-sized database: the first texts' blocks and the query's, and a note.
-    shown = [*range(min(n, SHOWN_TEXT_BLOCKS)), n] if 2 in steps else []
+    shown = [*range(min(n, blocks)), n] if 2 in steps else []
     for s, e in ((names[i], encodings[i]) for i in shown):
         suffix = "q" if s == "q" else s
         heading = f"{s} · {e.sentence}" + ("  (the query)" if s == "q" else "")
@@ -148,11 +157,11 @@ def step_views(
             )
         )
 
-    if n > SHOWN_TEXT_BLOCKS and shown:
+    if n > blocks and shown:
         per_text.insert(
-            SHOWN_TEXT_BLOCKS,
+            blocks,
             _Html(
-                f'<div style="margin:8px 0 0 0;{FONT}">… and {n - SHOWN_TEXT_BLOCKS} more '
+                f'<div style="margin:8px 0 0 0;{FONT}">… and {n - blocks} more '
                 f"texts, encoded the same way (their pooled vectors are in step 3)</div>"
             ),
         )
@@ -229,7 +238,9 @@ class VectorDBExplorer(Explorer):
     "metric" ("dot"/"cosine"), "numbers" ("frac" or ".3f"), one FloatSlider per
     entry of the projection, "P[1,1]" … "P[2,4]", and of the encoder's bias,
     "b[1]" … "b[4]" (counted from 1, as the sheet's rows and columns), "W" (a
-    `MatrixInput`) and "reset" (a button back to the exercise). `result` is the
+    `MatrixInput`), "reset" (a button back to the exercise), and for approximate search
+    "n_lists" (k-means cells, up to the number of texts) and "nprobe" (lists read,
+    up to n_lists), shown in the "approximate search (IVF)" section. `result` is the
     current `SearchResult`, `database` its `VectorDatabase`.
 
     Starting values (all optional, the exercise's by default): the texts, the query,
@@ -238,6 +249,9 @@ class VectorDBExplorer(Explorer):
     The keys are those of `examples.vectordb_exercise`, so a fresh exercise loads in
     one line: ``VectorDBExplorer(**examples.vectordb_exercise(7))``; the reset button
     goes back to the numbers the explorer started from.
+
+    "view" ("all" steps, or "projector": the step on the "step" slider only, 1-7, in
+    large type, the texts and the model folded away) and "step" are the projector view's.
     """
 
     def __init__(
@@ -317,6 +331,12 @@ class VectorDBExplorer(Explorer):
                 description="back to the exercise", icon="undo",
                 layout=widgets.Layout(width="auto"),
             ),
+            "view": view_toggle(),
+            "step": StrictIntSlider(
+                value=7, min=1, max=len(STEP_NAMES), description="step",
+                style={"description_width": "initial"}, layout=widgets.Layout(width="20em"),
+            ),
+            **ivf_controls(len(texts)),
         }  # fmt: skip
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
@@ -356,24 +376,50 @@ class VectorDBExplorer(Explorer):
         )
         # Drawn while open only: a closed map would cost every query change a picture.
         words.observe(lambda _: self._ring_query_words(), names="selected_index")
-        self.children = [
-            widgets.HBox(
-                [controls["query"], controls["metric"], controls["k"], controls["numbers"]],
-                layout=wrap,
-            ),
-            widgets.HBox(
-                [controls["database"], model], layout=widgets.Layout(flex_flow="row wrap")
-            ),
-            widgets.HBox([controls["reset"], self.nearest], layout=wrap),
-            inputs,
-            self.message,
-            widgets.HBox(
-                [self.projection_image, self.bars_image],
-                layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
-            ),
-            *self.panels.values(),
-            words,
-        ]
+        self.ivf_view = IVFView({name: controls[name] for name in ("n_lists", "nprobe")})
+        ivf = self.ivf_box = widgets.Accordion(
+            [self.ivf_view], titles=("approximate search (IVF): k-means cells and nprobe",)
+        )
+        ivf.observe(lambda _: self._show_ivf(self.database, self.result), names="selected_index")
+        search = [controls["query"], controls["metric"], controls["k"]]
+        texts_and_model = widgets.HBox(
+            [controls["database"], model], layout=widgets.Layout(flex_flow="row wrap")
+        )
+        self.step_name = widgets.HTML()
+        self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
+        self._views = {
+            "all": [
+                widgets.HBox([*search, controls["numbers"]], layout=wrap),
+                texts_and_model,
+                widgets.HBox([controls["reset"], self.nearest, controls["view"]], layout=wrap),
+                inputs,
+                self.message,
+                widgets.HBox(
+                    [self.projection_image, self.bars_image],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
+                ),
+                *self.panels.values(),
+                words,
+                ivf,
+            ],
+            # The projector view: the search controls and the chosen step alone, in large
+            # type; the texts and the model fold away below it.
+            "projector": [
+                widgets.HBox(search, layout=wrap),
+                widgets.HBox([controls["step"], self.step_name, controls["view"]], layout=wrap),
+                self.message,
+                self.focus,
+                widgets.Accordion(
+                    [
+                        widgets.VBox(
+                            [controls["numbers"], texts_and_model, controls["W"], controls["reset"]]
+                        )
+                    ],
+                    titles=("numbers, the texts and the model: P, b, W",),
+                ),
+            ],
+        }
+        self.children = self._views["all"]
         self.refresh()
 
     # -- computing ----------------------------------------------------------------------
@@ -417,6 +463,13 @@ class VectorDBExplorer(Explorer):
         database = result.database
         fmt = self.controls["numbers"].value
         self._follow_k(len(database))
+        view = self.controls["view"].value
+        if self.children != tuple(self._views[view]):
+            self.children = self._views[view]
+            self._early_key = None  # the walk-through was not kept up to date meanwhile
+        if view == "projector":
+            self._show_focus(database, result, fmt)
+            return
         # Steps 1-3 depend on the texts, the query, W, b and the number format only: a
         # P slider, the metric or k leave them as they are, and they are not rebuilt.
         enc = database.encoder
@@ -436,6 +489,23 @@ class VectorDBExplorer(Explorer):
         self.bars.show(database, result, fmt=fmt)
         self.bars_image.value = self.bars.png()
         self._ring_query_words(result)
+        self._show_ivf(database, result)
+
+    def _show_ivf(self, database, result) -> None:
+        """The lists slider reaches the number of texts, nprobe the lists; drawn while open."""
+        self._follow_max("n_lists", len(database))
+        self._follow_max("nprobe", min(self.controls["n_lists"].value, len(database)))
+        if self.ivf_box.selected_index is not None:
+            self.ivf_view.show(database, result)
+
+    def _show_focus(self, database, result, fmt: str) -> None:
+        """The projector view: the step on the slider only, in large type."""
+        step = self.controls["step"].value
+        self.step_name.value = f"<i>{STEP_NAMES[step]}</i>"
+        title, body = step_views(database, result, fmt, [step], blocks=0)[step]
+        best = result.hits[0]
+        self.nearest.value = f"&nbsp; nearest: <b>{html.escape(best.text)}</b>"
+        self.focus.value = step_panel(title, body, large=True)
 
     def _ring_query_words(self, result=None) -> None:
         """Ring the query's words on the word map, if it is open and they changed."""
@@ -448,11 +518,15 @@ class VectorDBExplorer(Explorer):
 
     def _follow_k(self, n: int) -> None:
         """Let the k slider reach exactly the number of texts, without a second recompute."""
-        k = self.controls["k"]
-        if k.max != n:
-            self._held += 1  # lowering max may lower k.value: already capped in `compute`
+        self._follow_max("k", n)
+
+    def _follow_max(self, name: str, n: int) -> None:
+        """A slider's maximum set to n without a second recompute (its value is capped in use)."""
+        slider = self.controls[name]
+        if slider.max != n:
+            self._held += 1  # lowering max may lower the value: already capped in use
             try:
-                k.max = n
+                slider.max = n
             finally:
                 self._held -= 1
 

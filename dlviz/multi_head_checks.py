@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlviz._format import labels
-from dlviz.checking.grade import Slip, Step
+from dlviz.checking import Slip, Step
 
 
 def multi_head_checks(result) -> dict[str, Step]:

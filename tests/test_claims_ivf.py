@@ -1,0 +1,179 @@
+"""Claims of notebook 2's approximate-search part (issue 16): every number its prose quotes,
+recomputed, and each "Try this" carried out (the by-hand ones and the explorer's)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+
+import nbformat
+import numpy as np
+import pytest
+
+from dlviz import VectorDBExplorer, examples
+from dlviz.vectordb import (
+    IVFIndex,
+    SentenceEncoder,
+    VectorDatabase,
+    Vocabulary,
+    kmeans,
+    lloyd_step,
+)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "02_vector_database.ipynb"
+
+
+@pytest.fixture(scope="module")
+def cells():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return {cell.id: cell.source for cell in nb.cells}
+
+
+@pytest.fixture(scope="module")
+def six():
+    """The six texts' index vectors in thirds (rows), the start in thirds, the query."""
+    ex, iv = examples.vectordb_exercise(), examples.ivf_exercise()
+    db = VectorDatabase(SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"]))
+    db.add(iv["texts"])
+    q = db.encoder.encode(iv["query"]).index_vector
+    return iv["texts"], db.index_vectors.T, iv["init"], q
+
+
+def thirds(v):
+    return tuple(int(round(3 * x)) for x in v)
+
+
+def test_the_six_texts_and_the_start_in_thirds(cells, six):
+    texts, X, start, _ = six
+    text = cells["ivf-intro"]
+    assert "six texts, the sheet's three and three more" in text and len(texts) == 6
+    assert all(len(t.split()) == 3 for t in texts)
+    named = dict(re.findall(r"\*([a-zA-Z ]+)\* \((\d+, \d+)\)", text))
+    assert named == {"how are you": "5, 2", "who am I": "7, 3", "are you me": "9, 0"}
+    for name, value in named.items():
+        assert thirds(X[texts.index(name)]) == tuple(map(int, value.split(", ")))
+    assert [thirds(c) for c in start] == [(5, 2), (7, 3), (9, 0)]
+
+
+def test_step_1_assign_numbers(cells, six):
+    texts, X, start, _ = six
+    text = cells["ivf-assign-md"]
+    d2 = ((3 * X[:, None, :] - 3 * start[None]) ** 2).sum(axis=2).round().astype(int)
+    assert thirds(X[texts.index("how are they")]) == (4, 4)
+    assert d2[texts.index("how are they")].tolist() == [5, 10, 41]
+    assert "$1^2 + 2^2 = 5$, $3^2 + 1^2 = 10$ and $5^2 + 4^2 = 41$" in text
+    assert thirds(X[texts.index("what is he")]) == (2, 1)
+    assert d2[texts.index("what is he")].tolist() == [10, 29, 50]
+    assert "$9 + 1 = 10$, $25 + 4 = 29$, $49 + 1 = 50$" in text
+    step = lloyd_step(X, start)
+    assert step.assignment[texts.index("how are they")] == 0
+    assert step.assignment[texts.index("what is he")] == 0
+
+
+def test_step_1_average_numbers(cells, six):
+    texts, X, start, _ = six
+    text = cells["ivf-average-md"]
+    step = lloyd_step(X, start)
+    members = [texts[i] for i in np.flatnonzero(step.assignment == 0)]
+    assert members == ["how are you", "who are you", "how are they", "what is he"]
+    assert "*how are you*, *who are you*, *how are\nthey* and *what is he*" in text
+    assert [thirds(X[texts.index(t)]) for t in members] == [(5, 2), (5, 1), (4, 4), (2, 1)]
+    assert "((5 + 5 + 4 + 2)/4, (2 + 1 + 4 + 1)/4) = (4, 2)" in text
+    assert thirds(step.new_centroids[0]) == (4, 2)
+    np.testing.assert_allclose(step.new_centroids[0], [4 / 3, 2 / 3])
+    assert step.counts.tolist()[1:] == [1, 1]  # "Lists 2 and 3 hold one text each"
+    np.testing.assert_allclose(step.new_centroids[1:], start[1:])
+
+
+def test_step_2_nothing_moves(cells, six):
+    texts, X, start, _ = six
+    text = cells["ivf-step2-md"]
+    km = kmeans(X, 3, init=start)
+    assert km.converged and len(km.steps) == 2  # one move, then a step that moves nothing
+    c = km.centroids * 3
+    p = 3 * X[texts.index("how are they")]
+    assert round(((p - c[0]) ** 2).sum()) == 4 and round(((p - c[1]) ** 2).sum()) == 10
+    assert "$0 + 2^2 = 4$ from (4, 2) against $10$ from (7, 3)" in text
+
+
+def test_the_query_misses_with_one_list_and_finds_with_two(cells, six):
+    texts, X, start, q = six
+    text = cells["ivf-query-md"]
+    assert thirds(q) == (8, 2) and "(8, 2) in thirds" in text
+    index = IVFIndex(2, 3)
+    index.train(X, init=start)
+    index.add(X)
+    d2 = ((3 * q - 3 * index.centroids) ** 2).sum(axis=1).round().astype(int)
+    assert d2.tolist() == [16, 2, 5] and "are 16, 2 and 5" in text
+    one = index.search(q, k=1, nprobe=1)
+    assert one.probed.tolist() == [[1]] and [texts[i] for i in index.lists[1]] == ["who am I"]
+    assert round(9 * one.scores[0, 0]) == 62 and "62/9" in text
+    best = int(np.argmax(X @ q))
+    assert texts[best] == "are you me" and round(9 * float(X[best] @ q)) == 72
+    assert "*are you me*, 72/9 = 8, in list 3" in text and index.list_of[best] == 2
+    two = index.search(q, k=1, nprobe=2)
+    assert two.probed.tolist() == [[1, 2]] and two.ids[0, 0] == best
+
+
+def test_try_this_by_hand(cells, six):
+    texts, X, _, q = six
+    text = cells["ivf-try-md"]
+    assert "`init=X6.T[[5, 2, 3]]`" in text
+    other = IVFIndex(2, 3)
+    moves = other.train(X, init=X[[5, 2, 3]])
+    other.add(X)
+    assert len(moves.steps) == 2 and moves.converged  # "One move again"
+    lists = sorted(sorted(texts[i] for i in ids) for ids in other.lists)
+    assert lists == sorted(
+        [["what is he"], ["are you me"], sorted(["how are you", "who are you", "who am I",
+                                                  "how are they"])]
+    )  # fmt: skip
+    assert texts[int(other.search(q, k=1, nprobe=1).ids[0, 0])] == "are you me"
+    assert [texts[i] for i in other.lists[int(other.probe(q)[0, 0])]] == ["are you me"]
+    assert "`X6.T[[0, 3]]`" in text
+    two = IVFIndex(2, 2)
+    two.train(X, init=X[[0, 3]])
+    two.add(X)
+    assert [len(ids) for ids in two.lists] == [5, 1]
+    found = two.search(q, k=1, nprobe=1)
+    assert found.scanned[0] == 1 and texts[int(found.ids[0, 0])] == "are you me"
+
+
+def test_at_scale_prose_matches_the_benchmark(cells):
+    text = cells["ivf-trade-md"]
+    result = json.loads((ROOT / "benchmarks" / "results" / "ivf.json").read_text())
+    row = next(r for r in result["cases"] if r["nprobe"] == 16)
+    assert result["vectors"] == 1_000_000 and result["n_lists"] == 1024
+    recall = re.search(r"finds (\d+) % of the exact top 10", text)
+    read = re.search(r"reading about (\d+(?:\.\d)?) % of the vectors", text)
+    assert recall and round(100 * row["recall_at_10"]) == int(recall.group(1))
+    assert read and round(100 * row["vectors_scanned_per_query"] / 1e6, 1) == float(read.group(1))
+
+
+def test_at_scale_recall_rises_to_one_when_every_list_is_read(cells):
+    code = cells["ivf-scale"]
+    assert "n_big, dim_big, n_lists = 50_000, 32, 256" in code
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    out = next(c for c in nb.cells if c.id == "ivf-scale").outputs[0]["text"]
+    recalls = [float(x) for x in re.findall(r"recall@10 = ([\d.]+)", out)]
+    assert len(recalls) == 8 and recalls[-1] == 1.0
+    assert all(a <= b for a, b in zip(recalls, recalls[1:], strict=False))
+
+
+def test_try_this_in_the_explorer_near_is_not_best(cells):
+    text = cells["ivf-explorer-try"]
+    assert "Set *lists* to 3" in text and "query *who are you*" in text
+    e = VectorDBExplorer()
+    try:
+        e.ivf_box.selected_index = 0
+        e.controls["n_lists"].value = 3
+        e.controls["query"].value = "who are you"
+        assert e.result.hits[0].text == "who am I"
+        for nprobe, expected in ((1, "who are you"), (2, "how are you"), (3, "who am I")):
+            e.controls["nprobe"].value = nprobe
+            assert f"finds <b>{expected}</b>" in e.ivf_view.caption.value
+        assert "the next nearest centroid is *how are you*'s" in text
+    finally:
+        e.close()

@@ -1,0 +1,82 @@
+"""The explorer's approximate-search section: lists and nprobe sliders, picture and caption."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlviz import VectorDBExplorer
+from dlviz.vectordb import IVFIndex
+from dlviz.widgets.ivf import ivf_result
+
+
+@pytest.fixture
+def explorer():
+    e = VectorDBExplorer()
+    yield e
+    e.close()
+
+
+def test_closed_section_draws_nothing(explorer):
+    explorer.controls["nprobe"].value = 2
+    assert explorer.ivf_view.plot is None and explorer.ivf_view.caption.value == ""
+    explorer.ivf_box.selected_index = 0
+    assert explorer.ivf_view.plot is not None
+    assert explorer.ivf_view.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_near_is_not_best_and_more_lists_probed_find_it(explorer):
+    explorer.ivf_box.selected_index = 0
+    c = explorer.controls
+    c["n_lists"].value = 3
+    c["query"].value = "who are you"
+    caption = explorer.ivf_view.caption.value
+    assert "nprobe = 1: reads 1 of 3 texts and finds <b>who are you</b>" in caption
+    assert "exact search: <b>who am I</b>" in caption
+    c["nprobe"].value = 2
+    assert "finds <b>how are you</b>" in explorer.ivf_view.caption.value
+    c["nprobe"].value = 3
+    assert "finds <b>who am I</b> (the same as exact search)" in explorer.ivf_view.caption.value
+
+
+def test_the_picture_shows_what_an_independent_index_finds(explorer):
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["n_lists"].value = 2
+    db, result = explorer.database, explorer.result
+    index, found = ivf_result(db, result, 2, 1)
+    own = IVFIndex(2, 2)
+    own.train(db.index_vectors.T, seed=0)
+    own.add(db.index_vectors.T)
+    np.testing.assert_array_equal(index.centroids, own.centroids)
+    assert found.ids.tolist() == own.search(result.query.index_vector, k=1, nprobe=1).ids.tolist()
+    plot = explorer.ivf_view.plot
+    np.testing.assert_allclose(plot.centroids.get_offsets(), own.centroids)
+    np.testing.assert_allclose(plot.points.get_offsets(), db.index_vectors.T)
+
+
+def test_slider_maxima_follow_the_texts_and_the_lists(explorer):
+    c = explorer.controls
+    assert c["n_lists"].max == 3 and c["nprobe"].max == 2  # 3 texts; 2 lists to start
+    c["n_lists"].value = 3
+    assert c["nprobe"].max == 3
+    c["nprobe"].value = 3
+    c["database"].value = "how are you\nwho am I"
+    assert c["n_lists"].max == 2 and c["nprobe"].max == 2
+    assert explorer.error == ""
+
+
+def test_out_of_range_is_refused_on_screen_and_the_explorer_keeps_working(explorer):
+    explorer.ivf_box.selected_index = 0
+    before = explorer.ivf_view.caption.value
+    explorer.controls["nprobe"].value = 5
+    assert "nprobe = 5 is outside its range, 1 to 2" in explorer.error
+    assert explorer.ivf_view.caption.value == before
+    explorer.controls["nprobe"].value = 2
+    assert explorer.error == "" and "nprobe = 2" in explorer.ivf_view.caption.value
+
+
+def test_cosine_is_followed(explorer):
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["metric"].value = "cosine"
+    explorer.controls["n_lists"].value = 1
+    assert "finds <b>who are you</b> (the same as exact search)" in explorer.ivf_view.caption.value
