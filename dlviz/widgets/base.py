@@ -200,8 +200,17 @@ class Explorer(StaticView, widgets.VBox):
         self._followers.clear()
         for figure in self.figures():
             figure.close()
-        for widget in _descendants([*self.children, *self.controls.values(), self.message]):
-            widget.close()
+        held = []  # widgets kept aside (another view's boxes), in attributes and their lists
+        for value in vars(self).values():
+            items = value.values() if isinstance(value, dict) else value
+            if isinstance(items, (list, tuple)) or isinstance(value, dict):
+                for item in items:
+                    held.extend(item if isinstance(item, (list, tuple)) else [item])
+            else:
+                held.append(value)
+        for widget in _descendants([*self.children, *self.controls.values(), self.message, *held]):
+            if widget is not self:
+                widget.close()
         for part in (self.layout, getattr(self, "style", None)):
             if part is not None:
                 part.close()
