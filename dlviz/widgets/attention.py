@@ -312,10 +312,8 @@ class AttentionExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        return {
-            **attention_checks(self.result, self._exercise),
-            **multi_head_checks(self.multi),
-        }
+        ex = self._exercise
+        return {**attention_checks(self.result, ex), **multi_head_checks(self.multi)}
 
     def figures(self) -> list:
         return [self.heatmap]
