@@ -214,11 +214,13 @@ class AttentionExplorer(Explorer):
         self.step_boxes = {
             k: widgets.Box([p], layout=widgets.Layout(margin="0 28px 6px 0"))
             for k, p in self.panels.items()
+            if k != 8
         }
         self.step_boxes[8] = widgets.HBox(
             [self.panels[8], self.image],
             layout=widgets.Layout(align_items="flex-start", margin="0 28px 6px 0"),
         )
+        self.step_boxes = dict(sorted(self.step_boxes.items()))  # steps in order
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         inputs = widgets.Accordion(
             [widgets.VBox([widgets.HBox(list(matrices.values()), layout=wrap), controls["reset"]])],
@@ -310,7 +312,17 @@ class AttentionExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        return {**attention_checks(self.result), **multi_head_checks(self.multi)}
+        ex = self._exercise
+        return {**attention_checks(self.result, ex), **multi_head_checks(self.multi)}
+
+    def figures(self) -> list:
+        return [self.heatmap]
+
+    def back_to_sheet(self) -> None:
+        """The sheet's numbers and its pencil rules (mode "hand"); the step shown stays."""
+        with self.hold():
+            self.reset()
+            self.controls["mode"].value = "hand"
 
     def reset(self) -> None:
         """Back to the numbers it started from (mode and step stay as they are)."""

@@ -1,4 +1,4 @@
-"""The small shared base of the explorers, and the input and picture widgets they use.
+"""The small shared base of the explorers: one snapshot, bad input explained, closing.
 
 An explorer is an `ipywidgets.VBox` with
 
@@ -21,6 +21,7 @@ import traitlets
 
 from dlviz import sheet
 from dlviz.palette import ORANGE
+from dlviz.widgets._cells import replaces_last_run
 
 # The controls live in their own module; the explorers import them from here too.
 from dlviz.widgets.controls import MatrixInput as MatrixInput
@@ -35,6 +36,33 @@ from dlviz.widgets.static import StaticView
 THEME_CSS = (
     "<style>.dlviz-explorer .jupyter-widget-Collapse-header{color:var(--jp-ui-font-color1)}</style>"
 )
+
+# How many times in a row `refresh` recomputes when observers keep changing controls.
+MAX_ROUNDS = 20
+
+
+def close_tree(*roots) -> None:
+    """Close `roots` and every widget inside them (children, boxes, layouts, styles)."""
+    for widget in _descendants(roots):
+        widget.close()
+
+
+def _descendants(roots) -> list:
+    """Every widget reachable from `roots` through children, boxes, layouts and styles."""
+    seen: dict[int, widgets.Widget] = {}
+    todo = list(roots)
+    while todo:
+        w = todo.pop()
+        if not isinstance(w, widgets.Widget) or id(w) in seen:
+            continue
+        seen[id(w)] = w
+        for name in ("children", "boxes"):
+            value = getattr(w, name, None) or ()
+            for item in value:
+                todo.extend(item if isinstance(item, (list, tuple)) else [item])
+        for name in ("layout", "style"):
+            todo.append(getattr(w, name, None))
+    return list(seen.values())
 
 
 class Explorer(StaticView, widgets.VBox):
@@ -55,6 +83,11 @@ class Explorer(StaticView, widgets.VBox):
         # while its element is hidden, and no child has to be added for it.
         self.message = widgets.HTML(THEME_CSS, layout=widgets.Layout(display="none"))
         self._held = 0
+        self._refreshing = False
+        self._pending = False
+        self._closed = False
+        self._followers: list = []
+        replaces_last_run(self)  # a cell run again closes the explorer its last run made
         for control in controls.values():
             if "value" in control.trait_names():
                 control.observe(self._on_change, names="value")
@@ -90,15 +123,92 @@ class Explorer(StaticView, widgets.VBox):
             self.refresh()
 
     def refresh(self) -> None:
-        """Recompute from the controls and show the result, or explain what is wrong."""
-        try:
-            result = self.compute()
-        except (ValueError, TypeError) as exc:
-            self.show_error(str(exc))
+        """Recompute from the controls and show the result, or explain what is wrong.
+
+        One snapshot: the views are updated from the new result first (`show`), and only
+        then is `result` set, so an observer of `result` (a following grid) sees views
+        that already agree with it. An observer that changes a control meanwhile does
+        not recompute in the middle: the change is noted and computed next, until the
+        controls stop changing, so views, `result` and grids all end at the last state.
+        """
+        if self._refreshing:
+            self._pending = True  # a control changed while we update: compute again after
             return
-        self.show_error("")
-        self.result = result
-        self.show(result)
+        self._refreshing = True
+        try:
+            for _ in range(MAX_ROUNDS):
+                self._pending = False
+                try:
+                    result = self.compute()
+                except (ValueError, TypeError) as exc:
+                    self.show_error(str(exc))
+                else:
+                    self.show_error("")
+                    self.show(result)
+                    self.result = result  # observers run here, after the views agree
+                if not self._pending:
+                    return
+            self.show_error(
+                f"the controls kept changing while updating ({MAX_ROUNDS} times in a row: an "
+                "observer sets a control on every update); showing the last state computed"
+            )
+        finally:
+            self._refreshing = False
+
+    # -- following grids, and closing ------------------------------------------------
+
+    def checks(self) -> dict:
+        """The steps a learner can check by hand (`HandCheck.follow`), for `result`."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Back to the exercise's numbers."""
+        raise NotImplementedError
+
+    def back_to_sheet(self) -> None:
+        """Back to the sheet: its numbers and its rules (what the grids' button does)."""
+        self.reset()
+
+    def add_follower(self, widget) -> None:
+        """Close `widget` (a grid that follows this explorer) when the explorer closes."""
+        self._followers.append(widget)
+
+    def figures(self) -> list:
+        """The live figures the explorer draws (closed with it)."""
+        return []
+
+    def close(self) -> None:
+        """Close the explorer: its figures, every widget inside it, and the grids that follow it.
+
+        Afterwards nothing refers to it from the widget registry, so it is freed once the
+        notebook's names let go of it.
+        """
+        if getattr(self, "_closed", False):
+            return
+        if not hasattr(self, "_followers"):  # never finished being built
+            super().close()
+            return
+        self._closed = True
+        for follower in self._followers:
+            follower.close()
+        self._followers.clear()
+        for figure in self.figures():
+            figure.close()
+        held = []  # widgets kept aside (another view's boxes), in attributes and their lists
+        for value in vars(self).values():
+            items = value.values() if isinstance(value, dict) else value
+            if isinstance(items, (list, tuple)) or isinstance(value, dict):
+                for item in items:
+                    held.extend(item if isinstance(item, (list, tuple)) else [item])
+            else:
+                held.append(value)
+        for widget in _descendants([*self.children, *self.controls.values(), self.message, *held]):
+            if widget is not self:
+                widget.close()
+        for part in (self.layout, getattr(self, "style", None)):
+            if part is not None:
+                part.close()
+        super().close()
 
     def show_error(self, text: str) -> None:
         """Explain bad input above the views (an empty text hides the message)."""

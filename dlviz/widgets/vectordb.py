@@ -8,13 +8,19 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
-from dlviz._numerics import direction_problem, unit_rows
 from dlviz._table import html_table
 from dlviz.checking import vectordb_checks
 from dlviz.palette import FONT
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
 from dlviz.sheet import format_number, grid, labels, product, row
-from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
+from dlviz.vectordb import (
+    DatabaseSnapshot,
+    SearchResult,
+    SentenceEncoder,
+    VectorDatabase,
+    Vocabulary,
+    ZeroVectorError,
+)
 from dlviz.widgets._texts import MAX_TEXTS as MAX_TEXTS  # the explorer's limits, named here
 from dlviz.widgets._texts import MAX_WORDS as MAX_WORDS
 from dlviz.widgets._texts import refuse_too_much, starting_texts
@@ -180,11 +186,11 @@ def step_views(
     hit[[found.index for found in result.hits], 0] = True
     if result.metric == "cosine":
         sfmt = COSINE_FORMAT if fmt == "frac" else fmt
-        units = unit_rows(stored.T)  # (n, index_dim): safe at any size; no direction is refused
+        units = result.unit_index_vectors.T  # (n, index_dim): a cosine search refused zeros
         scores = product(
             grid(units, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
                  name="unit_index_vectors"),
-            grid(unit_rows(query[None, :]).T, rows=xy, cols=["q̂"],
+            grid(result.unit_query[:, None], rows=xy, cols=["q̂"],
                  title="q̂ = q ÷ |q|", fmt=sfmt, name="unit_query_vector"),
             grid(result.scores[:, None], rows=names[:n], cols=["cos"], title="scores",
                  fmt=sfmt, outline=hit, name="scores"),
@@ -334,8 +340,6 @@ class VectorDBExplorer(Explorer):
         }  # fmt: skip
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
-        self.database: VectorDatabase | None = None
-        self._computed: VectorDatabase | None = None
 
         self.panels = {k: widgets.HTML() for k in STEP_NAMES}
         self._early_key = None  # what steps 1-3 show (see `show`)
@@ -447,17 +451,16 @@ class VectorDBExplorer(Explorer):
         if not query.strip():
             raise ValueError("the query is empty: type a few words, e.g. 'am I you'")
         metric = c["metric"].value
-        if metric == "cosine":
-            _refuse_zero_for_cosine(encoder.encode(query), database, lines)
         # The k slider follows the number of texts (see `show`); until then, cap k here.
-        result = database.search(query, k=min(c["k"].value, len(database)), metric=metric)
-        self._computed = database  # shown with the result by `show`
-        return result
+        try:
+            return database.search(query, k=min(c["k"].value, len(database)), metric=metric)
+        except ZeroVectorError as exc:
+            raise ValueError(_zero_vector_words(exc, lines)) from None
 
     # -- showing ------------------------------------------------------------------------
 
     def show(self, result: SearchResult) -> None:
-        database = self.database = self._computed
+        database = result.database
         fmt = self.controls["numbers"].value
         self._follow_k(len(database))
         view = self.controls["view"].value
@@ -485,7 +488,7 @@ class VectorDBExplorer(Explorer):
         self.projection_image.value = self.projection.png()
         self.bars.show(database, result, fmt=fmt)
         self.bars_image.value = self.bars.png()
-        self._ring_query_words()
+        self._ring_query_words(result)
         self._show_ivf(database, result)
 
     def _show_ivf(self, database, result) -> None:
@@ -504,9 +507,10 @@ class VectorDBExplorer(Explorer):
         self.nearest.value = f"&nbsp; nearest: <b>{html.escape(best.text)}</b>"
         self.focus.value = step_panel(title, body, large=True)
 
-    def _ring_query_words(self) -> None:
+    def _ring_query_words(self, result=None) -> None:
         """Ring the query's words on the word map, if it is open and they changed."""
-        tokens = self.result.query.tokens
+        result = result if result is not None else self.result
+        tokens = result.query.tokens
         if self.words_box.selected_index is not None and tokens != self._ringed:
             self._ringed = tokens
             self.word_map.highlight(tokens)
@@ -528,8 +532,15 @@ class VectorDBExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        db, result = self.database, self.result
-        return vectordb_checks(db.encoder, db.texts, result.query.sentence, result.metric)
+        return vectordb_checks(self.result, self._exercise)
+
+    @property
+    def database(self) -> DatabaseSnapshot:
+        """The database the current result searched (`result.database`)."""
+        return self.result.database
+
+    def figures(self) -> list:
+        return [self.projection, self.bars, self.word_map]
 
     def _summary(self) -> dict:
         c = self.controls
@@ -556,28 +567,25 @@ class VectorDBExplorer(Explorer):
             c["k"].value = 1
 
 
-def _refuse_zero_for_cosine(query, database: VectorDatabase, lines) -> None:
-    """Cosine measures an angle: explain, in words, which index vector has none."""
+def _zero_vector_words(exc: ZeroVectorError, lines) -> str:
+    """Why cosine cannot rank, in the learner's words: which index vector has no angle."""
     fix = "change P or b, or switch the metric to dot"
-    numbers = [number for number, _ in lines]
-    for encoding, number in [(query, None), *zip(database.encodings, numbers, strict=True)]:
-        vector = encoding.index_vector
-        if direction_problem(vector) is None:
-            continue
-        why = (
-            "a zero vector points nowhere"
-            if not vector.any()
-            else "its numbers are so small (below 2.2e-308) that a float has lost the digits "
-            "of its direction"
+    vector = exc.encoding.index_vector
+    why = (
+        "a zero vector points nowhere"
+        if not vector.any()
+        else "its numbers are so small (below 2.2e-308) that a float has lost the digits "
+        "of its direction"
+    )
+    if exc.index is None:
+        return (
+            f"cosine compares directions, but the query {exc.encoding.sentence!r} has index "
+            f"vector {_vector_text(vector)}: {why}, so its angle with the texts is "
+            f"undefined. Change the query, {fix}."
         )
-        if number is None:
-            raise ValueError(
-                f"cosine compares directions, but the query {encoding.sentence!r} has index "
-                f"vector {_vector_text(vector)}: {why}, so its angle with the texts is "
-                f"undefined. Change the query, {fix}."
-            )
-        raise ValueError(
-            f"cosine compares directions, but {encoding.sentence!r} (database line "
-            f"{number}) has index vector {_vector_text(vector)}: {why}, so its angle with "
-            f"the query is undefined. Remove that line, {fix}."
-        )
+    number = lines[exc.index][0]
+    return (
+        f"cosine compares directions, but {exc.encoding.sentence!r} (database line "
+        f"{number}) has index vector {_vector_text(vector)}: {why}, so its angle with "
+        f"the query is undefined. Remove that line, {fix}."
+    )
