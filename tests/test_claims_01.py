@@ -299,15 +299,20 @@ def _(item):
     explorer.close()
 
 
+def _visible(box) -> bool:
+    """Shown on the page: a hidden step keeps its place (visibility) or is left out (display)."""
+    return box.layout.display != "none" and box.layout.visibility != "hidden"
+
+
 @claims.try_this("Check your own hand")
 def _(item):
     explorer = AttentionExplorer()
     assert "Set *show up to step* to 4" in item
     explorer.controls["step"].value = 4
-    shown = {k for k, box in explorer.step_boxes.items() if box.layout.display != "none"}
+    shown = {k for k, box in explorer.step_boxes.items() if _visible(box)}
     assert shown == {1, 2, 3, 4}
     assert "move the slider to 9" in item
     explorer.controls["step"].value = 9
-    shown = {k for k, box in explorer.step_boxes.items() if box.layout.display != "none"}
+    shown = {k for k, box in explorer.step_boxes.items() if _visible(box)}
     assert shown == set(range(1, 10))
     explorer.close()
