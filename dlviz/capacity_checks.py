@@ -98,8 +98,8 @@ def _balance_steps(result, experts: tuple[str, ...]) -> tuple[Step, Step]:
     )  # fmt: skip
     return (
         Step("balance", "f (share of first choices) and P (mean gate probability) of each "
-             "expert", balance, ("f", "P"), experts, tolerance=0.005, fmt=".3f",
+             "expert", balance, ("f", "P"), experts, fmt=".3f",
              slips=balance_slips),
         Step("aux_loss", f"the balance loss {n_experts} · Σ f·P", loss, ("loss",),
-             (f"{n_experts}·Σ f·P",), tolerance=0.005, fmt=".3f", slips=loss_slips),
+             (f"{n_experts}·Σ f·P",), fmt=".3f", slips=loss_slips),
     )  # fmt: skip

@@ -53,6 +53,11 @@ class MoEResult:
     - `load_fraction` (E,): fₑ, the fraction of tokens whose first choice is e (routed,
       dropped or not).
     - `mean_gate_probs` (E,): Pₑ, the gate's probability for e averaged over tokens.
+    - `gate_WX` (E, n_tokens): gate_W·X, the logits before the bias is added.
+    - `model`: the `MixtureOfExperts` that gave this result (its gate and experts), so
+      that a picture, a grid or a grader needs nothing else.
+
+    `routing` and `picked` lay the choice out as a table, a row per expert.
     """
 
     X: np.ndarray
@@ -72,6 +77,39 @@ class MoEResult:
     aux_loss: float
     load_fraction: np.ndarray
     mean_gate_probs: np.ndarray
+    gate_WX: np.ndarray
+    model: MixtureOfExperts
+
+    @property
+    def picked(self) -> np.ndarray:
+        """(E, n_tokens) bool: True where a token went to an expert (the sheet's one-hot)."""
+        picked = np.zeros(self.gate_logits.shape, dtype=bool)
+        np.put_along_axis(picked, self.chosen, True, axis=0)
+        return picked
+
+    @property
+    def routing(self) -> np.ndarray:
+        """(E, n_tokens): each token's gate weight g in its chosen experts' rows, 0 elsewhere.
+
+        With top-1 this is the sheet's one-hot "max": a single 1 per column.
+        """
+        route = np.zeros(self.gate_logits.shape)
+        np.put_along_axis(route, self.chosen, self.gate_weights, axis=0)
+        return route
+
+    def batches(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each expert, the (rank, token) pairs it serves, in token order.
+
+        Step 4 the matrix way: expert e computes W·X[:, tokens] + b for these tokens
+        only; `expert_linear[ranks, :, tokens]` holds the results. A dropped slot (its
+        expert was full) is served by nobody and is left out.
+        """
+        out = []
+        for e in range(self.gate_logits.shape[0]):
+            rank, token = np.nonzero((self.chosen == e) & ~self.dropped)
+            order = np.argsort(token, kind="stable")
+            out.append((rank[order], token[order]))
+        return out
 
 
 class MixtureOfExperts:
@@ -230,7 +268,8 @@ class MixtureOfExperts:
 
         # Step 1: gate logits.
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
-            gate_logits = self.gate_W @ X + self.gate_b[:, None]  # (n_experts, n_tokens)
+            gate_WX = self.gate_W @ X  # (n_experts, n_tokens)
+            gate_logits = gate_WX + self.gate_b[:, None]  # (n_experts, n_tokens)
         _refuse_overflow("the gate logits gate_W·X + gate_b", gate_logits, "gate_W, gate_b, X")
 
         # Step 2: softmax down each column.
@@ -292,6 +331,8 @@ class MixtureOfExperts:
             aux_loss=aux_loss,
             load_fraction=frozen(load_fraction),
             mean_gate_probs=frozen(mean_gate_probs),
+            gate_WX=frozen(gate_WX),
+            model=self,
         )
 
     def _tokens(self, X) -> np.ndarray:

@@ -54,7 +54,7 @@ def test_causal_masks_later_keys(explorer):
 
 def test_step_reveals_the_walk_through_up_to_that_step(explorer):
     explorer.controls["step"].value = 4
-    visible = [k for k, box in explorer.step_boxes.items() if box.layout.display != "none"]
+    visible = [k for k, box in explorer.step_boxes.items() if box.layout.visibility != "hidden"]
     assert visible == [1, 2, 3, 4]
     assert "4: scores" in explorer.step_name.value
     explorer.controls["mode"].value = "exact"  # hidden steps follow when shown again

@@ -186,7 +186,10 @@ def check_moe(page: Page, explorer: Locator) -> Probe:
 
 
 def check_vectordb(page: Page, explorer: Locator) -> Probe:
-    """Notebook 2: dot → cosine re-ranks; one key press on P[1,1] moves every score."""
+    """Notebook 2: dot → cosine re-ranks; one key press on P[1,1] moves every score, and
+    the "try it by hand" scores grid, which follows this explorer, takes the new ones."""
+    from playwright.sync_api import expect
+
     from dlviz import SentenceEncoder, VectorDatabase, Vocabulary, examples
     from dlviz.sheet import format_number
     from dlviz.widgets.vectordb import COSINE_FORMAT
@@ -215,6 +218,15 @@ def check_vectordb(page: Page, explorer: Locator) -> Probe:
     P[0, 0] = 1.25
     expect_grid(page, explorer, "scores", scores("cosine", P))
     assert scores("cosine", P) != scores("cosine")
+    # The "try it by hand" grid above follows this explorer: the new scores, typed in, are ✓.
+    checker = answer_hand_check(page, "scores", [[row[0] for row in scores("cosine", P)]])
+    expect(checker.locator('[data-name="summary-scores"]')).to_have_text(
+        "✓ All 3 right.", timeout=STEP_TIMEOUT
+    )
+    expect(checker.locator('[data-name="source-scores"]')).to_contain_text(
+        "from the explorer: P edited, cosine metric"
+    )
+    explorer.scroll_into_view_if_needed()
     return Probe(
         slider="P[1,1]",
         keys=("ArrowLeft", "ArrowRight"),  # 1.25 ↔ 1: every cosine changes

@@ -18,21 +18,31 @@ export_html = load_tool("export_html")
 
 
 def test_inline_and_display_maths_become_mathml():
-    table: dict[str, str] = {}
+    table: dict = {}
     text = export_html.protect_maths("Let $S = K^\\top Q$ and $$A_{ij} = 1$$ here.", table)
     assert "$" not in text
     assert len(table) == 2
-    inline, display = table.values()
+    (inline, _), (display, _) = table.values()
     assert inline.startswith("<math") and 'display="inline"' in inline
     assert 'display="block"' in display
     assert "<msup>" in inline  # K^\top is a superscript, not the letters "K^"
 
 
 def test_dollars_in_code_and_prices_stay_text():
-    table: dict[str, str] = {}
+    table: dict = {}
     source = "Type `$x$` in a code cell; a $5 pen costs $10 here, and \\$ is a dollar."
     assert export_html.protect_maths(source, table) == source
     assert table == {}
+
+
+def test_a_formula_in_a_heading_is_typeset_once_and_its_anchor_stays_text(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Why $\\sqrt{d_k}$?")])
+    path = tmp_path / "heading.ipynb"
+    nbformat.write(nb, path)
+    page = export_html.export(path, tmp_path).read_text(encoding="utf-8")
+    assert page.count("<math") == 1
+    assert not re.search(r"<[^>]*<math", page)  # no MathML inside a tag's attribute
+    assert "DLVIZMATH" not in page
 
 
 def test_a_formula_latex2mathml_cannot_read_is_kept_as_code():
@@ -48,7 +58,7 @@ def test_each_page_is_self_contained(path, tmp_path):
     assert "DLVIZMATH" not in page
     # every formula of the markdown is there as MathML, none left as raw $…$
     nb = nbformat.read(path, as_version=4)
-    table: dict[str, str] = {}
+    table: dict = {}
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             export_html.protect_maths(cell.source, table)

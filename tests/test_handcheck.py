@@ -1,141 +1,16 @@
-"""Checking hand work: reading answers, grading cells, spotting known slips, the widget."""
+"""The HandCheck widget: marks, hints, following an explorer, saying what it grades, closing."""
 
-from fractions import Fraction
+import gc
+import weakref
 
 import numpy as np
 import pytest
+from ipywidgets.widgets.widget import _instances
 
 from dlviz import AttentionExplorer, HandCheck, examples, self_attention
-from dlviz.checking import Step, attention_checks, check, parse_answer
-from dlviz.widgets.handcheck import expected_text
+from dlviz.checking import Step
 
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("3", Fraction(3)),
-        (" -2 ", Fraction(-2)),
-        ("0.25", Fraction(1, 4)),
-        (".5", Fraction(1, 2)),
-        ("0,5", Fraction(1, 2)),
-        ("44/9", Fraction(44, 9)),
-        ("-1/3", Fraction(-1, 3)),
-        ("15 1/3", Fraction(46, 3)),
-        ("−4", Fraction(-4)),  # a typographic minus, as pasted from a sheet
-    ],
-)
-def test_answers_are_read_as_exact_numbers(text, value):
-    assert parse_answer(text) == value
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", r"empty: type a number"),
-        ("   ", r"empty: type a number"),
-        ("abc", r"'abc' is not a number: write it like 3, -0.5 or 44/9"),
-        ("1/0", r"'1/0' divides by zero"),
-        ("1..2", r"'1..2' is not a number"),
-        ("3/", r"'3/' is not a number"),
-    ],
-)
-def test_unreadable_answers_are_explained(text, message):
-    with pytest.raises(ValueError, match=message):
-        parse_answer(text)
-
-
-def test_non_text_answer_is_a_type_error():
-    with pytest.raises(TypeError, match=r"an answer is text, got 3"):
-        parse_answer(3)
-
-
-STEP = Step("s", "a step", np.array([[44 / 9, 0.2]]), tolerance=0.0)
-
-
-@pytest.mark.parametrize(
-    ("typed", "status"),
-    [
-        ("44/9", "right"),  # the exact fraction
-        ("88/18", "right"),  # not in lowest terms: still the same number
-        ("4.89", "right"),  # a decimal is right to the digits given
-        ("4.9", "right"),
-        ("4.88", "wrong"),  # 44/9 = 4.888… rounds to 4.89, not 4.88
-        ("5", "wrong"),  # a whole number must be exact
-        ("40/9", "wrong"),
-        ("", "empty"),
-        ("x", "unreadable"),
-    ],
-)
-def test_each_cell_is_graded_with_the_right_tolerance(typed, status):
-    verdict = check(STEP, [[typed, "0.2"]])
-    assert verdict.status[0, 0] == status
-    assert verdict.status[0, 1] == "right"
-
-
-def test_one_decimal_rounding_is_tolerated_where_the_sheet_rounds():
-    # By hand, weights are rounded to one decimal: 3/16 = 0.1875 may be written 0.2 or 0.19.
-    steps = attention_checks(self_attention(**examples.attention_exercise(), mode="hand"))
-    weights = expected_text(steps["weights"])
-    assert weights[0] == ["0.2", "0.3", "0.4", "0.1"]
-    for typed, status in [("0.2", "right"), ("0.19", "right"), ("3/16", "right"), ("0.3", "wrong")]:
-        answers = [row[:] for row in weights]
-        answers[0][0] = typed
-        assert check(steps["weights"], answers).status[0, 0] == status, typed
-
-
-def test_answer_grid_shape_must_fit():
-    with pytest.raises(ValueError, match=r"1×1 answers for a 1×2 grid"):
-        check(STEP, [["1"]])
-
-
-# --- the hints, one per known slip: values of the by-hand sheet, exercises.md ------------
-
-
-@pytest.fixture
-def hand_steps():
-    return attention_checks(self_attention(**examples.attention_exercise(), mode="hand"))
-
-
-def _hint(verdict):
-    assert verdict.hints, "expected a hint"
-    return " ".join(h for h, _ in verdict.hints)
-
-
-def test_hint_sum_of_15_and_a_third(hand_steps):
-    verdict = check(hand_steps["sums"], [["15 1/3", "10", "7", "12"]])
-    assert verdict.status.tolist() == [["wrong", "right", "right", "right"]]
-    assert "−½ was rounded down to −1" in _hint(verdict)
-    assert verdict.hints[0][1] == ((0, 0),)
-
-
-def test_hint_row_sums(hand_steps):
-    row_sums = hand_steps["sums"].slips[1].values
-    verdict = check(hand_steps["sums"], [[str(int(v)) for v in row_sums]])
-    assert "row sums" in _hint(verdict)
-
-
-def test_hint_scores_transposed(hand_steps):
-    S = hand_steps["scores"].expected
-    verdict = check(hand_steps["scores"], [[str(int(v)) for v in row] for row in S.T])
-    assert "Qᵀ·K, the transpose" in _hint(verdict)
-
-
-def test_hint_output_with_A_transposed(hand_steps):
-    r = self_attention(**examples.attention_exercise(), mode="hand")
-    wrong = r.V @ r.weights.T
-    verdict = check(hand_steps["output"], [[f"{v:g}" for v in row] for row in wrong])
-    assert "This is V·Aᵀ" in _hint(verdict)
-
-
-def test_hint_weights_divided_by_row_sums(hand_steps):
-    wrong = hand_steps["weights"].slips[0].values
-    verdict = check(hand_steps["weights"], [[f"{v:.1f}" for v in row] for row in wrong])
-    assert "divided by the row sums" in _hint(verdict)
-
-
-def test_no_hint_when_the_wrong_value_is_just_wrong(hand_steps):
-    verdict = check(hand_steps["sums"], [["17", "10", "7", "12"]])
-    assert verdict.status[0, 0] == "wrong" and verdict.hints == ()
+STEP = Step("s", "a step", np.array([[44 / 9, 0.2]]))
 
 
 # --- the widget ----------------------------------------------------------------------
@@ -154,7 +29,7 @@ def test_widget_marks_each_cell_and_shows_hints_and_answer_only_on_request():
     assert 'data-status="unreadable"' in page and "'seven' is not a number" in page
     assert 'data-status="empty"' in page
     assert "1 of 4 right, 1 wrong (✗), 1 empty (…), 1 not readable as a number (?)." in page
-    assert "Hint" in page and "(Σ, q1)" in page
+    assert "Hint</b> for q1:" in page
     checker.answer_button.value = True
     assert checker.answer_area.layout.display is None
     assert checker.answer_button.description == "Hide answer"
@@ -196,81 +71,185 @@ def test_widget_reshapes_when_the_step_changes_shape_and_keeps_what_fits():
     assert checker.check().counts == {"right": 5, "wrong": 0, "empty": 0, "unreadable": 1}
 
 
-# --- vector database and mixture of experts: values of the by-hand sheets, exercises.md --
+# --- following an explorer: what it grades, said on screen ------------------------------
 
 
-@pytest.fixture
-def vectordb_steps():
-    from dlviz.checking import vectordb_checks
-    from dlviz.vectordb import SentenceEncoder, Vocabulary
-
-    ex = examples.vectordb_exercise()
-    encoder = SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"])
-    return vectordb_checks(encoder, ex["database"], ex["query"])
+def test_follow_an_unknown_step_names_the_steps():
+    explorer = AttentionExplorer()
+    with pytest.raises(ValueError, match=r"AttentionExplorer has no step 'nope' to check: "
+                       r"its steps are 'scores', 'sums', 'weights', 'output'"):  # fmt: skip
+        HandCheck.follow(explorer, "nope")
 
 
-def test_vectordb_right_answers_as_fractions(vectordb_steps):
-    assert check(vectordb_steps["scores"], [["44/9", "42/9", "62/9"]]).all_right
-    pooled = [["1", "1", "5/3", "5/3"], ["2/3", "2/3", "2/3", "1"],
-              ["1/3", "0", "1/3", "1/3"], ["1/3", "1/3", "2/3", "1/3"]]  # fmt: skip
-    assert check(vectordb_steps["pooled"], pooled).all_right
-    index = [["5/3", "5/3", "7/3", "8/3"], ["2/3", "1/3", "1", "2/3"]]
-    assert check(vectordb_steps["index"], index).all_right
+def test_typing_the_wrong_shape_is_explained():
+    checker = HandCheck(STEP)
+    with pytest.raises(ValueError, match=r"type a list of 1 rows of 2 answers each"):
+        checker.type(["44/9", "0.2"])
+    with pytest.raises(ValueError, match=r"type a list of 1 rows of 2 answers each"):
+        checker.type([["1", "2", "3"]])
 
 
-def test_vectordb_hint_who_lost_its_last_row(vectordb_steps):
-    verdict = check(vectordb_steps["scores"], [["44/9", "40/9", "62/9"]])
-    assert verdict.status.tolist() == [["right", "wrong", "right"]]
-    assert "'who' lost the last entry" in _hint(verdict) and "40/9" in _hint(verdict)
+def test_grid_shows_its_inputs_and_where_its_numbers_come_from():
+    explorer = AttentionExplorer()
+    checker = HandCheck.follow(explorer, "scores")
+    assert "Kᵀ" in checker.inputs_area.value and ">Q<" in checker.inputs_area.value
+    assert "the sheet's numbers" in checker.source_area.value
+    assert checker.sheet_button.layout.display == "none"
+    sums = HandCheck.follow(explorer, "sums")
+    explorer.controls["X"].boxes[0][0].value = 1.0
+    assert "from the explorer:</b> X edited" in checker.source_area.value
+    assert checker.sheet_button.layout.display is None
+    explorer.controls["mode"].value = "exact"
+    assert "X edited, exact mode" in sums.source_area.value
+    assert sums.step.title.startswith("Σ eˣ of each column") and "Σ eˣ" in sums.title.value
+    sums.sheet_button.click()  # back to the sheet: its numbers and its pencil rules
+    assert explorer.result.mode == "hand" and explorer.result.X[0, 0] == 2
+    assert "the sheet's numbers" in sums.source_area.value
+    sums.type([["16", "10", "7", "12"]])
+    assert sums.check().all_right
 
 
-def test_vectordb_hint_sum_instead_of_mean(vectordb_steps):
-    wrong = vectordb_steps["pooled"].slips[0].values
-    verdict = check(vectordb_steps["pooled"], [[f"{v:g}" for v in row] for row in wrong])
-    assert "mean pooling divides the sum" in _hint(verdict)
+def test_exact_mode_grades_the_quantity_named():
+    explorer = AttentionExplorer(mode="exact")
+    sums = HandCheck.follow(explorer, "sums")
+    r = explorer.result
+    total = np.exp(r.scores / np.sqrt(3)).sum(axis=0)  # Σ eˣ, no shift
+    sums.type([[f"{v:.2f}" for v in total]])
+    assert sums.check().all_right
+    sums.type([["16", "10", "7", "12"]])  # the sheet's by-hand sums are not Σ eˣ
+    assert not sums.check().all_right
 
 
-def test_vectordb_hint_no_projection(vectordb_steps):
-    wrong = vectordb_steps["scores"].slips[1].values
-    verdict = check(vectordb_steps["scores"], [[f"{v:.4f}" for v in wrong]])
-    assert "project both with P" in _hint(verdict)
+def test_a_failing_grid_never_breaks_its_explorer(monkeypatch):
+    explorer = AttentionExplorer()
+    checker = HandCheck.follow(explorer, "sums")
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(explorer, "checks", broken)
+    explorer.controls["X"].boxes[0][0].value = 1.0
+    assert explorer.result.X[0, 0] == 1.0 and explorer.error == ""
+    assert "could not follow the explorer: boom" in checker.verdict_area.value
 
 
-@pytest.fixture
-def moe_steps():
-    from dlviz import MixtureOfExperts
-    from dlviz.checking import moe_checks
+def test_reshaping_closes_the_widgets_it_replaces():
+    from dlviz import MoEExplorer
 
-    ex = examples.moe_exercise()
-    moe = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])
-    return moe_checks(moe, moe(ex["X"]))
-
-
-def test_moe_right_answers(moe_steps):
-    assert check(moe_steps["logits"], [["3", "4"], ["4", "3"]]).all_right
-    assert check(moe_steps["choice"], [["0", "1"], ["1", "0"]]).all_right
-    assert check(moe_steps["output"], [["4", "5"], ["3", "4"], ["1", "2"], ["5", "0"]]).all_right
-
-
-def test_moe_hint_relu_forgotten(moe_steps):
-    verdict = check(moe_steps["output"], [["4", "5"], ["3", "4"], ["1", "2"], ["5", "-1"]])
-    assert "ReLU, which turns it into 0" in _hint(verdict)
+    explorer = MoEExplorer()
+    checker = HandCheck.follow(explorer, "output")
+    logits = HandCheck.follow(explorer, "logits")
+    old = [b for row in logits.boxes for b in row]
+    explorer.controls["n_experts"].value = 3
+    assert all(b.comm is None for b in old)  # closed
+    before = len(_instances)
+    for n in [4, 5, 2, 6, 3] * 10:
+        explorer.controls["n_experts"].value = n
+    explorer.controls["n_experts"].value = 3
+    assert len(_instances) <= before
+    assert len(logits.boxes) == 3 and checker.step.shape == (4, 2)
 
 
-def test_moe_hint_smaller_logit_chosen(moe_steps):
-    verdict = check(moe_steps["choice"], [["1", "0"], ["0", "1"]])
-    assert "LARGEST logit" in _hint(verdict)
+# --- one snapshot, also when an observer changes a control ------------------------------
 
 
-def test_moe_hint_experts_swapped(moe_steps):
-    verdict = check(moe_steps["logits"], [["4", "3"], ["3", "4"]])
-    assert "experts are swapped" in _hint(verdict)
+def test_re_entrant_change_ends_at_the_last_state_attention():
+    explorer = AttentionExplorer(mode="exact")
+    checker = HandCheck.follow(explorer, "weights")
+
+    def bump(change):
+        if change["new"].temperature == 2.0:
+            explorer.controls["temperature"].value = 3.0
+
+    explorer.observe(bump, names="result")
+    explorer.controls["temperature"].value = 2.0
+    assert explorer.result.temperature == 3.0
+    assert "÷ temperature 3" in explorer.panels[5].value
+    fresh = self_attention(**examples.attention_exercise(), mode="exact", temperature=3.0)
+    np.testing.assert_allclose(checker.step.expected, fresh.weights)
 
 
-def test_moe_hint_other_expert(moe_steps):
-    # X1 through expert 1: W1·[2, 1, 3] = [5, 3, 3, 1]
-    verdict = check(moe_steps["output"], [["5", "5"], ["3", "4"], ["3", "2"], ["1", "0"]])
-    assert "the other expert's output" in _hint(verdict)
+def test_re_entrant_change_ends_at_the_last_state_moe_and_vectordb():
+    from dlviz import MoEExplorer, VectorDBExplorer
+
+    moe = MoEExplorer()
+    moe.observe(lambda c: setattr(moe.controls["top_k"], "value", 2)
+                if c["new"].gate_logits.shape[0] == 3 else None, names="result")  # fmt: skip
+    grid = HandCheck.follow(moe, "choice")
+    moe.controls["n_experts"].value = 3
+    assert moe.result.top_k == 2 and moe.error == ""
+    assert (grid.step.expected.sum(axis=0) == 2).all()
+
+    db = VectorDBExplorer()
+    scores = HandCheck.follow(db, "scores")
+    db.observe(lambda c: setattr(db.controls["query"], "value", "you")
+               if c["new"].query.sentence == "who" else None, names="result")  # fmt: skip
+    db.controls["query"].value = "who"
+    assert db.result.query.sentence == "you" and db.error == ""
+    np.testing.assert_allclose(scores.step.expected, db.result.scores)
+    assert "you" in db.nearest.value
+
+
+def test_an_observer_that_never_stops_is_explained():
+    explorer = AttentionExplorer(mode="exact")
+    values = iter(np.linspace(0.2, 4.8, 1000))
+    explorer.observe(
+        lambda c: setattr(explorer.controls["temperature"], "value", round(next(values), 3)),
+        names="result",
+    )
+    explorer.controls["temperature"].value = 2.0
+    assert "the controls kept changing" in explorer.error
+
+
+# --- no leaks ------------------------------------------------------------------------------
+
+
+def _explorers():
+    from dlviz import MoEExplorer, VectorDBExplorer
+
+    return [
+        (AttentionExplorer, "sums"),
+        (VectorDBExplorer, "scores"),
+        (MoEExplorer, "output"),
+    ]
+
+
+@pytest.mark.parametrize(("cls", "key"), _explorers(), ids=lambda v: getattr(v, "__name__", v))
+def test_closing_an_explorer_frees_it_its_figures_and_its_grids(cls, key):
+    gc.collect()
+    before = len(_instances)
+    explorer = cls()
+    checker = HandCheck.follow(explorer, key)
+    figures = [weakref.ref(f.figure) for f in explorer.figures()]
+    refs = [weakref.ref(explorer), weakref.ref(checker)]
+    assert len(_instances) > before
+    explorer.close()
+    assert checker.comm is None  # the following grid closed with it
+    assert len(_instances) == before
+    del explorer, checker
+    gc.collect()
+    assert all(r() is None for r in refs + figures)
+
+
+@pytest.mark.parametrize(("cls", "key"), _explorers(), ids=lambda v: getattr(v, "__name__", v))
+def test_running_a_cell_again_and_again_keeps_memory_flat(cls, key, monkeypatch):
+    from dlviz.widgets import _cells
+
+    run = iter(range(1000))
+    monkeypatch.setattr(_cells, "current_run", lambda: ("cell-1", f"run-{next(run)}"))
+    refs = []
+    counts = []
+    runs = 20 if cls is AttentionExplorer else 6  # the others take longer to build
+    for _ in range(runs):  # the cell: explorer = cls(); HandCheck.follow(explorer, key)
+        explorer = cls()
+        refs.append(weakref.ref(explorer))
+        HandCheck.follow(explorer, key)
+        gc.collect()
+        counts.append(len(_instances))
+    assert counts[-1] == counts[1]  # flat: each run closes what the last one made
+    del explorer
+    gc.collect()
+    assert sum(r() is not None for r in refs[:-1]) == 0
 
 
 def test_moe_checks_follow_the_explorer_and_keep_to_the_sheets_tokens():
@@ -284,3 +263,14 @@ def test_moe_checks_follow_the_explorer_and_keep_to_the_sheets_tokens():
     assert checker.step.expected[:, 0].tolist() == [1.0, 0.0]
     explorer.controls["n_experts"].value = 3
     assert checker.step.expected.shape == (3, 2) and len(checker.boxes) == 3
+
+
+def test_score_bars_keep_one_bar_container_whatever_the_number_of_texts():
+    from dlviz import VectorDBExplorer
+
+    explorer = VectorDBExplorer()
+    texts = ["who am I", "who am I\nhow are you", "who am I\nhow are you\nwho are you\nam I"]
+    for text in texts * 5:
+        explorer.controls["database"].value = text
+    assert len(explorer.bars.ax.containers) == 1 and len(explorer.bars.bars) == 4
+    explorer.close()

@@ -321,3 +321,22 @@ def test_bad_training_is_refused():
     with pytest.raises(ValueError, match="seed must be at least 0"):
         index.train([[0, 0], [1, 1], [2, 2]], seed=-3)
     assert not index.is_trained
+
+
+@pytest.mark.parametrize("nprobe", [2, 4, 6])
+def test_empty_lists_among_the_probed_and_ties_across_lists_match_the_reference(nprobe):
+    # Whole numbers: many equal scores, spread over several lists; two centroids far
+    # away hold no vector, and lie between the full lists in the store's order.
+    rng = np.random.default_rng(3)
+    vectors = rng.integers(-2, 3, size=(120, 2)).astype(np.float64)
+    queries = rng.integers(-2, 3, size=(9, 2)) + 0.5
+    init = np.array([[-1, -1], [50, 50], [1, 1], [-50, 50], [-1, 1], [1, -1]], np.float64)
+    index = IVFIndex(2, 6)
+    index.train(vectors, init=init, iterations=0)
+    index.add(vectors)
+    assert [len(index.lists[j]) for j in (1, 3)] == [0, 0]
+    for k in (1, 5, 40):
+        ids, scores = _reference(vectors.tolist(), init.tolist(), queries.tolist(), k, nprobe)
+        got = index.search(queries, k, nprobe=nprobe)
+        np.testing.assert_array_equal(got.ids, ids)
+        np.testing.assert_allclose(got.scores, scores)

@@ -134,8 +134,9 @@ def test_database_and_grader_cosine_at_any_size_of_W(scale):
     plain.add(ex["database"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        scores = db.search(ex["query"], k=3, metric="cosine").scores
-        checks = vectordb_checks(encoder, ex["database"], ex["query"], "cosine")
+        result = db.search(ex["query"], k=3, metric="cosine")
+        scores = result.scores
+        checks = vectordb_checks(result)
     expected = plain.search(ex["query"], k=3, metric="cosine").scores
     np.testing.assert_allclose(scores, expected, rtol=1e-12)
     np.testing.assert_allclose(checks["scores"].expected.ravel(), expected, rtol=1e-12)

@@ -90,7 +90,7 @@ def test_honest_answers_are_right():
 def test_slips_are_explained(key, answer, hint):
     verdict = check(capacity_checks(batch_result())[key], answer)
     assert not verdict.all_right
-    assert any(hint in text for text, _ in verdict.hints), verdict.hints
+    assert any(hint in h.text for h in verdict.hints), verdict.hints
 
 
 def test_second_choices_come_after_first_choices_slip():
@@ -99,7 +99,7 @@ def test_second_choices_come_after_first_choices_slip():
     assert expected_text(steps["dropped"]) == [["0", "0", "0", "1"], ["0", "1", "1", "1"]]
     # serving X1's two choices, then X2's, …: a different set of drops
     verdict = check(steps["dropped"], [["0", "0", "1", "1"], ["0", "0", "1", "1"]])
-    assert any("All FIRST choices" in text for text, _ in verdict.hints)
+    assert any("All FIRST choices" in h.text for h in verdict.hints)
 
 
 def test_without_a_capacity_nothing_is_dropped_and_f_p_still_count():

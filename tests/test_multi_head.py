@@ -237,11 +237,11 @@ def test_the_joining_steps_grade_right_answers_and_name_their_slips(two):
     as_text = lambda m: [[f"{v:g}" for v in row] for row in np.asarray(m)]  # noqa: E731
     assert (
         check(steps["concat"], as_text(np.vstack([HEAD2["output"], SHEET_Z])))
-        .hints[0][0]
-        .startswith("The heads are stacked in the wrong order")
+        .hints[0]
+        .text.startswith("The heads are stacked in the wrong order")
     )
     assert check(steps["concat"], as_text(np.vstack([SHEET_Z, HEAD2["output"]]))).all_right
     verdict = check(steps["multi_output"], as_text(SHEET_Z))  # head 1 alone, through WO's I
-    assert verdict.hints[0][0].startswith("Only head 1 was mixed in")
+    assert verdict.hints[0].text.startswith("Only head 1 was mixed in")
     right = check(steps["multi_output"], as_text(np.add(SHEET_Z, HEAD2["output"])))
     assert right.all_right and not right.hints

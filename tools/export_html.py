@@ -13,6 +13,7 @@ explorers' static views are plain HTML and pictures).
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
 # $$ display $$ first, then $ inline $ (not \$, and not a lone $ before a digit run
 # such as "$5 costs $10": inline maths must not start or end with a space).
 _MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?=\S)([^$\n]+?)(?<=[^\s\\])\$(?!\d)", re.S)
+_KEY = re.compile(r"DLVIZMATH\d+X")
+_TAG = re.compile(r"<[^<>]*DLVIZMATH\d+X[^<>]*>")
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S | re.I)
 
 
@@ -39,13 +42,14 @@ def mathml(latex: str, *, display: bool) -> str:
         return f"<code>{latex}</code>"
 
 
-def protect_maths(source: str, table: dict[str, str]) -> str:
-    """Replace every formula in a markdown text by a placeholder, noting its MathML."""
+def protect_maths(source: str, table: dict[str, tuple[str, str]]) -> str:
+    """Replace every formula in a markdown text by a placeholder, noting (MathML, LaTeX)."""
 
     def one(match: re.Match) -> str:
         display, inline = match.groups()
+        latex = display if display is not None else inline
         key = f"DLVIZMATH{len(table)}X"
-        table[key] = mathml(display if display is not None else inline, display=display is not None)
+        table[key] = (mathml(latex, display=display is not None), latex.strip())
         return key
 
     pieces = _CODE.split(source)
@@ -55,15 +59,18 @@ def protect_maths(source: str, table: dict[str, str]) -> str:
 def export(path: Path, out_dir: Path) -> Path:
     """Write `path` as `out_dir/<name>.html`; returns the page's path."""
     nb = nbformat.read(path, as_version=4)
-    table: dict[str, str] = {}
+    table: dict[str, tuple[str, str]] = {}
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = protect_maths(cell.source, table)
     exporter = HTMLExporter(template_name="lab")
     page, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     page = _SCRIPT.sub("", page)
-    for key, value in table.items():
-        page = page.replace(key, value)
+    # Inside a tag (a heading's id, a link's title) a formula can only be text.
+    page = _TAG.sub(
+        lambda tag: _KEY.sub(lambda k: html.escape(table[k.group(0)][1]), tag.group(0)), page
+    )
+    page = _KEY.sub(lambda k: table[k.group(0)][0], page)
     out = out_dir / f"{path.stem}.html"
     out.write_text(page, encoding="utf-8")
     return out

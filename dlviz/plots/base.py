@@ -90,6 +90,12 @@ class LiveFigure:
         with open(path, "wb") as fh:
             fh.write(self.png())
 
+    def close(self) -> None:
+        """Free the figure's artists and pixels (an explorer closing calls this)."""
+        self.figure.clear()
+        self._dynamic = []
+        self._background = None
+
     def _repr_mimebundle_(self, **kwargs):
         # Shown at its CSS size: the extra pixels make it sharp, not larger.
         width, height = self.css_size

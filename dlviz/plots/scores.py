@@ -53,6 +53,7 @@ class ScoreBars(LiveFigure):
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         self.title = self.figure.text(0.5, 0.98, "", ha="center", va="top", fontsize=10)
+        self._container = None  # the BarContainer of `bars`, removed whole on a recount
         self.bars: list = []
         self.values: list = []
         self.names: list = []
@@ -68,10 +69,13 @@ class ScoreBars(LiveFigure):
         dynamic, a fraction of a millisecond) and a new order costs no full draw.
         """
         self._ranked = ranked
-        for artist in (*self.bars, *self.values, *self.names, *self._glyph_artists()):
+        if self._container is not None:
+            self._container.remove()  # its bars, and itself from ax.containers
+        for artist in (*self.values, *self.names, *self._glyph_artists()):
             artist.remove()
         ax = self.ax
-        self.bars = list(ax.barh(range(n), np.zeros(n), height=0.6, color=STORED_LIGHT))
+        self._container = ax.barh(range(n), np.zeros(n), height=0.6, color=STORED_LIGHT)
+        self.bars = list(self._container)
         self.values = [
             ax.annotate("", xy=(0, j), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=9.5, annotation_clip=False)

@@ -25,7 +25,13 @@ search in k-means cells, beyond the sheet), `database` (VectorDatabase, steps
 
 from __future__ import annotations
 
-from dlviz.vectordb.database import Hit, SearchResult, VectorDatabase
+from dlviz.vectordb.database import (
+    DatabaseSnapshot,
+    Hit,
+    SearchResult,
+    VectorDatabase,
+    ZeroVectorError,
+)
 from dlviz.vectordb.encoder import Encoding, SentenceEncoder
 from dlviz.vectordb.index import METRICS, Neighbours, VectorIndex
 from dlviz.vectordb.ivf import IVFIndex, IVFNeighbours
@@ -36,6 +42,7 @@ from dlviz.vectordb.words import Vocabulary
 __all__ = [
     "METRICS",
     "PCA2D",
+    "DatabaseSnapshot",
     "Encoding",
     "Hit",
     "IVFIndex",
@@ -48,6 +55,7 @@ __all__ = [
     "VectorDatabase",
     "VectorIndex",
     "Vocabulary",
+    "ZeroVectorError",
     "assign",
     "kmeans",
     "lloyd_step",

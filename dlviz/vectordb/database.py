@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz._checks import choice, frozen
-from dlviz._numerics import direction_problem
+from dlviz._numerics import direction_problem, no_direction, row_scales, unit_rows
 from dlviz.vectordb._ranking import _check_k, _top_k
 from dlviz.vectordb.encoder import Encoding, SentenceEncoder
 from dlviz.vectordb.index import METRICS, VectorIndex
@@ -23,6 +23,36 @@ class Hit:
     score: float
 
 
+class ZeroVectorError(ValueError):
+    """Cosine asked of an index vector that is all zeros (it has no direction).
+
+    `encoding` is the text's or the query's Encoding; `index` the stored text's index
+    (order of adding, from 0), or None for the query.
+    """
+
+    def __init__(self, message: str, encoding: Encoding, index: int | None):
+        super().__init__(message)
+        self.encoding = encoding
+        self.index = index
+
+
+@dataclass(frozen=True, eq=False)
+class DatabaseSnapshot:
+    """What a database held when it was searched: its encoder, texts and index vectors.
+
+    A `VectorDatabase` can still grow; a search result keeps this read-only copy, so a
+    picture, a grid or a grader reads the database the result came from.
+    """
+
+    encoder: SentenceEncoder
+    texts: tuple[str, ...]
+    encodings: tuple[Encoding, ...]
+    index_vectors: np.ndarray  # (index_dim, n_texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
 @dataclass(frozen=True, eq=False)
 class SearchResult:
     """Everything about one search of a `VectorDatabase` (steps 6 and 7); read-only.
@@ -31,6 +61,7 @@ class SearchResult:
     metric, k : as asked.
     scores : (n_texts,) the score of every stored text, in the order added (step 7).
     hits : the k best, best first; equal scores keep the order added.
+    database : the `DatabaseSnapshot` searched (encoder, texts, index vectors).
     """
 
     query: Encoding
@@ -38,6 +69,28 @@ class SearchResult:
     k: int
     scores: np.ndarray
     hits: tuple[Hit, ...]
+    database: DatabaseSnapshot
+
+    @property
+    def unit_index_vectors(self) -> np.ndarray:
+        """(index_dim, n_texts): each stored index vector ÷ its length (cosine, step 7).
+
+        A zero vector has no direction: its column is NaN (a cosine search refuses it).
+        """
+        return _units(self.database.index_vectors)
+
+    @property
+    def unit_query(self) -> np.ndarray:
+        """(index_dim,): the query's index vector ÷ its length (NaN if it is all zeros)."""
+        return _units(self.query.index_vector[:, None])[:, 0]
+
+
+def _units(columns: np.ndarray) -> np.ndarray:
+    """Each column ÷ its length, measured safely at any size; NaN where it has no direction."""
+    rows = np.asarray(columns, dtype=np.float64).T  # (n, dim)
+    units = unit_rows(rows)
+    units[no_direction(row_scales(rows)[0])] = np.nan
+    return frozen(units.T)
 
 
 class VectorDatabase:
@@ -137,21 +190,33 @@ class VectorDatabase:
             Hit(index=int(i), text=self._encodings[i].sentence, score=float(s))
             for i, s in zip(ids[0], top[0], strict=True)
         )
-        return SearchResult(query=encoding, metric=metric, k=k, scores=frozen(scores[0]), hits=hits)
+        return SearchResult(
+            query=encoding, metric=metric, k=k, scores=frozen(scores[0]), hits=hits,
+            database=self.snapshot(),
+        )  # fmt: skip
+
+    def snapshot(self) -> DatabaseSnapshot:
+        """What the database holds now, as a read-only copy."""
+        return DatabaseSnapshot(
+            encoder=self._encoder, texts=self.texts, encodings=self.encodings,
+            index_vectors=frozen(np.array(self.index_vectors)),
+        )  # fmt: skip
 
     def _refuse_zero_vectors(self, query: Encoding) -> None:
         """Cosine needs a direction: name the text whose index vector has none."""
         problem = direction_problem(query.index_vector)
         if problem:
-            raise ValueError(
+            raise ZeroVectorError(
                 f"the query {query.sentence!r} has index vector {query.index_vector.tolist()}, "
-                f"which {problem}: cosine similarity is undefined for it; use metric='dot'"
-            )
+                f"which {problem}: cosine similarity is undefined for it; use metric='dot'",
+                query, None,
+            )  # fmt: skip
         for i, e in enumerate(self._encodings):
             problem = direction_problem(e.index_vector)
             if problem:
-                raise ValueError(
+                raise ZeroVectorError(
                     f"the stored text {e.sentence!r} (index {i}) has index vector "
                     f"{e.index_vector.tolist()}, which {problem}: cosine similarity is "
-                    "undefined for it; use metric='dot'"
-                )
+                    "undefined for it; use metric='dot'",
+                    e, i,
+                )  # fmt: skip

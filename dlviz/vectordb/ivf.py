@@ -21,7 +21,6 @@ from dlviz._checks import as_array, as_int, choice, frozen
 from dlviz._numerics import refuse_nonfinite, row_scales, unit_rows
 from dlviz.vectordb._ranking import (
     _all_finite,
-    _best,
     _ranges,
     _refuse_no_direction,
     _to_cosines,
@@ -237,32 +236,34 @@ class IVFIndex:
         if metric == "cosine":
             rows = self._unit_queries(rows)
         probed = nearest_centroids(rows, centroids, nprobe)  # (m, nprobe)
-        m = rows.shape[0]
-        ids = np.full((m, k), -1, dtype=np.int64)
-        scores = np.full((m, k), -np.inf, dtype=self._dtype)
-        scanned = np.zeros(m, dtype=np.int64)
         starts, ends = self._offsets[probed], self._offsets[probed + 1]  # (m, nprobe) each
+        m = rows.shape[0]
+        ids = np.full((m, k), -1, dtype=np.int64)  # −1 and −inf: nothing found
+        scores = np.full((m, k), -np.inf, dtype=self._dtype)
+        scanned = (ends - starts).sum(axis=1)  # (m,)
+        buffer = np.empty(int(scanned.max(initial=0)), dtype=self._dtype)  # reused by each
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported
-            for i in range(m):
-                found, top, scanned[i] = self._search_one(rows[i], starts[i], ends[i], k, metric)
+            for i, (first, last) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+                found, top = self._search_lists(rows[i], first, last, buffer, k, metric)
                 ids[i, : found.size], scores[i, : found.size] = found, top
         return IVFNeighbours(
             ids=frozen(ids), scores=frozen(scores), probed=frozen(probed), scanned=frozen(scanned)
         )
 
-    def _search_one(self, query, starts, ends, k: int, metric: str):
-        """Score one query (dim,) against the lists in rows [starts[j], ends[j]); its k best."""
-        bounds = list(zip(starts.tolist(), ends.tolist(), strict=True))
-        scanned = sum(end - start for start, end in bounds)
-        if not scanned:  # every probed list is empty: nothing found
-            return np.empty(0, np.int64), np.empty(0, self._dtype), 0
-        scores = np.empty(scanned, dtype=self._dtype)  # (scanned,) list after list
+    def _search_lists(self, query, first: list, last: list, buffer, k: int, metric: str):
+        """One query (dim,) against store rows first[j] … last[j]−1 of each probed list j:
+        its (up to) k best ids and scores, best first, equal scores lower id first. Only
+        the scores ≥ the k-th best have their ids looked up: none per scanned vector."""
+        lengths = [end - start for start, end in zip(first, last, strict=True)]
+        scores = buffer[: sum(lengths)]  # (scanned,) list after list
+        if not scores.size:  # every probed list is empty: nothing found
+            return np.empty(0, np.int64), scores
         at = 0
-        for start, end in bounds:  # each list is one slice: one product, no copy
+        for start, end in zip(first, last, strict=True):  # each list: one slice, no copy
             np.matmul(self._store[start:end], query, out=scores[at : at + end - start])
             at += end - start
-        rows = _ranges(starts, ends)  # (scanned,) the rows just scored
         if metric == "cosine":
+            rows = _ranges(np.asarray(first), np.asarray(last))  # (scanned,) rows scored
             unit = np.asarray(query, dtype=np.float64)[None, :]  # (1, dim), length 1
             _to_cosines(
                 scores[None, :], unit, self._store, rows, self._scale[rows], self._rel[rows]
@@ -272,7 +273,16 @@ class IVFIndex:
                 f"the scores overflowed {self._dtype} (beyond ±{np.finfo(self._dtype).max:.1e}): "
                 "the vectors are too large; scale them down"
             )
-        return (*_best(scores, self._ids[rows], k), scanned)
+        if scores.size > k:  # keep every score ≥ the k-th best: all ties with it too
+            kth = np.partition(scores, scores.size - k)[scores.size - k]
+            kept = np.flatnonzero(scores >= kth)  # positions in `scores`
+        else:
+            kept = np.arange(scores.size)
+        seg_at = np.cumsum(lengths) - lengths  # where each list's scores begin
+        seg = np.searchsorted(seg_at, kept, side="right") - 1  # the list of each kept score
+        kept_ids, kept_scores = self._ids[np.asarray(first)[seg] + kept - seg_at[seg]], scores[kept]
+        order = np.lexsort((kept_ids, -kept_scores))[:k]  # by score descending, then id
+        return kept_ids[order], kept_scores[order]
 
     def _trained(self) -> np.ndarray:
         if self._centroids is None:

@@ -19,7 +19,9 @@ from dlviz.widgets.base import (
     StrictFloatSlider,
     StrictIntSlider,
     figure_image,
+    placeholder,
     step_panel,
+    view_toggle,
 )
 from dlviz.widgets.heads import MAX_HEADS, HeadsView, stacked_weights
 
@@ -95,18 +97,36 @@ def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
     }
 
 
+def focus_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
+    """Each step with the inputs it is computed from, for the projector view."""
+    views = step_views(r)
+    KT, Q = views[3][1].items
+    S, scaled, exp, sums, A = (views[k][1] for k in (4, 5, 6, 7, 8))
+    V, Z = views[9][1].items
+    focus = dict(views)
+    # Side by side rather than crossed as on paper: a projector is wide and short.
+    focus[4] = (views[4][0], row(KT, Q, S))
+    focus[5] = (views[5][0], row(S, scaled))
+    focus[6] = (views[6][0], row(scaled, exp))
+    focus[7] = (views[7][0], row(exp, sums))
+    focus[8] = (views[8][0], row(exp, sums, A))
+    focus[9] = (views[9][0], row(V, A, Z))
+    return focus
+
+
 class AttentionExplorer(Explorer):
     """Self-attention with live controls: mode, causal, temperature, step, and every input.
 
     controls: "mode" ("hand"/"exact"), "causal" (bool), "temperature" (exact path
     only), "step" (1-9: how much of the walk-through to show), "heads" (1-4: 1 is
     the sheet; 2 adds notebook 4's second head; 3 and 4 add small random heads),
-    "positions" (bool: add the sinusoidal `positional_encoding` to X), "X", "WQ",
-    "WK", "WV" (`MatrixInput`s, head 1's weights; set `.value` to a nested list) and
-    "reset" (a button back to the starting numbers). `result` is the current
-    `AttentionResult` of head 1 (the walk-through); `multi` the `MultiHeadResult`
-    it belongs to (every head side by side, the concatenation and WO = [I | … | I],
-    which adds the heads' outputs).
+    "positions" (bool: add the sinusoidal `positional_encoding` to X), "view" ("all"
+    steps, or "projector": the step on the slider only, with its inputs, in large
+    type), "X", "WQ", "WK", "WV" (`MatrixInput`s, head 1's weights; set `.value` to a
+    nested list) and "reset" (a button back to the starting numbers). `result` is the
+    current `AttentionResult` of head 1 (the walk-through); `multi` the
+    `MultiHeadResult` it belongs to (every head side by side, the concatenation and
+    WO = [I | … | I], which adds the heads' outputs).
 
     X, WQ, WK, WV: the numbers to start from (the sheet's by default), the keys of
     `examples.attention_exercise`, so a fresh exercise loads in one line:
@@ -160,6 +180,7 @@ class AttentionExplorer(Explorer):
                 style=label,
                 layout=slider,
             ),  # fmt: skip
+            "view": view_toggle(),
             "heads": StrictIntSlider(
                 value=1,
                 min=1,
@@ -188,21 +209,24 @@ class AttentionExplorer(Explorer):
         self.image = figure_image(self.heatmap)
         self.panels[8].layout.margin = "0 16px 0 0"
         # Steps flow side by side and wrap, so most of the walk-through fits on a screen.
-        # (a Layout each: a step is hidden through its own layout's `display`)
+        # (a Layout each: a step is hidden through its own layout's `visibility`, which
+        # keeps its place, so the page does not jump as the step slider moves)
         self.step_boxes = {
             k: widgets.Box([p], layout=widgets.Layout(margin="0 28px 6px 0"))
             for k, p in self.panels.items()
+            if k != 8
         }
         self.step_boxes[8] = widgets.HBox(
             [self.panels[8], self.image],
             layout=widgets.Layout(align_items="flex-start", margin="0 28px 6px 0"),
         )
+        self.step_boxes = dict(sorted(self.step_boxes.items()))  # steps in order
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         inputs = widgets.Accordion(
             [widgets.VBox([widgets.HBox(list(matrices.values()), layout=wrap), controls["reset"]])],
             titles=("edit the inputs X, WQ, WK, WV",),
         )
-        self.children = [
+        top = [
             widgets.HBox(
                 [
                     # A label of the sliders' label width, so every control lines up.
@@ -216,17 +240,20 @@ class AttentionExplorer(Explorer):
                 ],
                 layout=widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="0 2em"),
             ),
-            controls["temperature"],
+            widgets.HBox([controls["temperature"], controls["view"]], layout=wrap),
             widgets.HBox([controls["step"], self.step_name], layout=wrap),
-            controls["heads"],
-            inputs,
-            self.message,
-            widgets.Box(
+        ]
+        # The projector view: the controls, then the chosen step (of head 1) alone, in
+        # large type; the heads' comparison is in the full view.
+        self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
+        self._views = {
+            "all": [*top, controls["heads"], inputs, self.message, widgets.Box(
                 list(self.step_boxes.values()),
                 layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
-            ),
-            self.heads_view,
-        ]
+            ), self.heads_view],
+            "projector": [*top, self.message, self.focus, controls["heads"], inputs],
+        }  # fmt: skip
+        self.children = self._views["all"]
         self._mode_changed()
         self.refresh()
 
@@ -257,12 +284,18 @@ class AttentionExplorer(Explorer):
 
     def show(self, result: AttentionResult) -> None:
         step = self.controls["step"].value
+        view = self.controls["view"].value
+        if self.children != tuple(self._views[view]):
+            self.children = self._views[view]
         self.step_name.value = f"<i>{step}: {STEP_NAMES[step]}</i>"
+        if view == "projector":
+            title, body = focus_views(result)[step]
+            self.focus.value = step_panel(title, body, large=True)
+            return
         for k, (title, body) in step_views(result).items():
-            visible = k <= step
-            self.step_boxes[k].layout.display = None if visible else "none"
-            if visible:  # hidden steps are brought up to date when they are shown
-                self.panels[k].value = step_panel(title, body)
+            # Later steps are hidden but keep their place (and are kept up to date).
+            placeholder(self.step_boxes[k], k <= step)
+            self.panels[k].value = step_panel(title, body)
         if step >= 8:
             self.heatmap.show(result)
             self.image.value = self.heatmap.png()
@@ -279,7 +312,17 @@ class AttentionExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        return {**attention_checks(self.result), **multi_head_checks(self.multi)}
+        ex = self._exercise
+        return {**attention_checks(self.result, ex), **multi_head_checks(self.multi)}
+
+    def figures(self) -> list:
+        return [self.heatmap]
+
+    def back_to_sheet(self) -> None:
+        """The sheet's numbers and its pencil rules (mode "hand"); the step shown stays."""
+        with self.hold():
+            self.reset()
+            self.controls["mode"].value = "hand"
 
     def reset(self) -> None:
         """Back to the numbers it started from (mode and step stay as they are)."""

@@ -1,4 +1,4 @@
-"""The small shared base of the explorers, and the input and picture widgets they use.
+"""The small shared base of the explorers: one snapshot, bad input explained, closing.
 
 An explorer is an `ipywidgets.VBox` with
 
@@ -19,7 +19,9 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 import traitlets
 
+from dlviz import sheet
 from dlviz.palette import ORANGE
+from dlviz.widgets._cells import replaces_last_run
 
 # The controls live in their own module; the explorers import them from here too.
 from dlviz.widgets.controls import MatrixInput as MatrixInput
@@ -34,6 +36,33 @@ from dlviz.widgets.static import StaticView
 THEME_CSS = (
     "<style>.dlviz-explorer .jupyter-widget-Collapse-header{color:var(--jp-ui-font-color1)}</style>"
 )
+
+# How many times in a row `refresh` recomputes when observers keep changing controls.
+MAX_ROUNDS = 20
+
+
+def close_tree(*roots) -> None:
+    """Close `roots` and every widget inside them (children, boxes, layouts, styles)."""
+    for widget in _descendants(roots):
+        widget.close()
+
+
+def _descendants(roots) -> list:
+    """Every widget reachable from `roots` through children, boxes, layouts and styles."""
+    seen: dict[int, widgets.Widget] = {}
+    todo = list(roots)
+    while todo:
+        w = todo.pop()
+        if not isinstance(w, widgets.Widget) or id(w) in seen:
+            continue
+        seen[id(w)] = w
+        for name in ("children", "boxes"):
+            value = getattr(w, name, None) or ()
+            for item in value:
+                todo.extend(item if isinstance(item, (list, tuple)) else [item])
+        for name in ("layout", "style"):
+            todo.append(getattr(w, name, None))
+    return list(seen.values())
 
 
 class Explorer(StaticView, widgets.VBox):
@@ -50,22 +79,21 @@ class Explorer(StaticView, widgets.VBox):
         self.controls = controls
         self.result = None
         self.error: str = ""
-        self.message = widgets.HTML(layout=widgets.Layout(display="none"))
-        self._theme = widgets.HTML(THEME_CSS, layout=widgets.Layout(display="none"))
+        # The message area also carries the theme's style (see THEME_CSS): a <style> applies
+        # while its element is hidden, and no child has to be added for it.
+        self.message = widgets.HTML(THEME_CSS, layout=widgets.Layout(display="none"))
         self._held = 0
+        self._refreshing = False
+        self._pending = False
+        self._closed = False
+        self._followers: list = []
+        replaces_last_run(self)  # a cell run again closes the explorer its last run made
         for control in controls.values():
             if "value" in control.trait_names():
                 control.observe(self._on_change, names="value")
             if isinstance(control, Reporting):
                 control.on_refused = self._refused
                 control.on_accepted = self._accepted
-
-    @traitlets.observe("children")
-    def _keep_theme(self, change) -> None:
-        """The theme's style rides along, whatever children a subclass sets."""
-        theme = getattr(self, "_theme", None)  # None while VBox.__init__ runs
-        if theme is not None and theme not in change["new"]:
-            self.children = (theme, *change["new"])
 
     # -- what a subclass provides ----------------------------------------------------
 
@@ -95,24 +123,101 @@ class Explorer(StaticView, widgets.VBox):
             self.refresh()
 
     def refresh(self) -> None:
-        """Recompute from the controls and show the result, or explain what is wrong."""
-        try:
-            result = self.compute()
-        except (ValueError, TypeError) as exc:
-            self.show_error(str(exc))
+        """Recompute from the controls and show the result, or explain what is wrong.
+
+        One snapshot: the views are updated from the new result first (`show`), and only
+        then is `result` set, so an observer of `result` (a following grid) sees views
+        that already agree with it. An observer that changes a control meanwhile does
+        not recompute in the middle: the change is noted and computed next, until the
+        controls stop changing, so views, `result` and grids all end at the last state.
+        """
+        if self._refreshing:
+            self._pending = True  # a control changed while we update: compute again after
             return
-        self.show_error("")
-        self.result = result
-        self.show(result)
+        self._refreshing = True
+        try:
+            for _ in range(MAX_ROUNDS):
+                self._pending = False
+                try:
+                    result = self.compute()
+                except (ValueError, TypeError) as exc:
+                    self.show_error(str(exc))
+                else:
+                    self.show_error("")
+                    self.show(result)
+                    self.result = result  # observers run here, after the views agree
+                if not self._pending:
+                    return
+            self.show_error(
+                f"the controls kept changing while updating ({MAX_ROUNDS} times in a row: an "
+                "observer sets a control on every update); showing the last state computed"
+            )
+        finally:
+            self._refreshing = False
+
+    # -- following grids, and closing ------------------------------------------------
+
+    def checks(self) -> dict:
+        """The steps a learner can check by hand (`HandCheck.follow`), for `result`."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Back to the exercise's numbers."""
+        raise NotImplementedError
+
+    def back_to_sheet(self) -> None:
+        """Back to the sheet: its numbers and its rules (what the grids' button does)."""
+        self.reset()
+
+    def add_follower(self, widget) -> None:
+        """Close `widget` (a grid that follows this explorer) when the explorer closes."""
+        self._followers.append(widget)
+
+    def figures(self) -> list:
+        """The live figures the explorer draws (closed with it)."""
+        return []
+
+    def close(self) -> None:
+        """Close the explorer: its figures, every widget inside it, and the grids that follow it.
+
+        Afterwards nothing refers to it from the widget registry, so it is freed once the
+        notebook's names let go of it.
+        """
+        if getattr(self, "_closed", False):
+            return
+        if not hasattr(self, "_followers"):  # never finished being built
+            super().close()
+            return
+        self._closed = True
+        for follower in self._followers:
+            follower.close()
+        self._followers.clear()
+        for figure in self.figures():
+            figure.close()
+        held = []  # widgets kept aside (another view's boxes), in attributes and their lists
+        for value in vars(self).values():
+            items = value.values() if isinstance(value, dict) else value
+            if isinstance(items, (list, tuple)) or isinstance(value, dict):
+                for item in items:
+                    held.extend(item if isinstance(item, (list, tuple)) else [item])
+            else:
+                held.append(value)
+        for widget in _descendants([*self.children, *self.controls.values(), self.message, *held]):
+            if widget is not self:
+                widget.close()
+        for part in (self.layout, getattr(self, "style", None)):
+            if part is not None:
+                part.close()
+        super().close()
 
     def show_error(self, text: str) -> None:
         """Explain bad input above the views (an empty text hides the message)."""
         self.error = text
         if not text:
             self.message.layout.display = "none"
-            self.message.value = ""
+            self.message.value = THEME_CSS
             return
-        self.message.value = (
+        self.message.value = THEME_CSS + (
             f'<div role="alert" style="border-left: 4px solid {ORANGE}; background: #fff4e5; '
             'color: #3d2100; padding: 6px 10px; margin: 4px 0">'
             f"<b>⚠ Not recomputed:</b> {html.escape(text)}<br>"
@@ -144,12 +249,16 @@ class Explorer(StaticView, widgets.VBox):
         """
         return refusal_text(name, slider, value)
 
+    # Controls left out of the text form: how it is shown, not what it computes.
+    _unsummarised: tuple[str, ...] = ("view",)
+
     def _summary(self) -> dict:
         """Control values to show in the text form of the explorer."""
         return {
             name: control.value
             for name, control in self.controls.items()
             if isinstance(getattr(control, "value", None), (bool, int, float, str))
+            and name not in self._unsummarised
         }
 
     def __repr__(self) -> str:
@@ -167,9 +276,70 @@ def figure_image(live_figure, width: int | None = None) -> widgets.Image:
     )
 
 
-def step_panel(title: str, body) -> str:
-    """One step of an explorer's walk-through: a bold heading over its grids (HTML)."""
+def step_panel(title: str, body, *, large: bool = False) -> str:
+    """One step of an explorer's walk-through: a bold heading over its grids (HTML).
+
+    large: projector type (`large_type`): numbers 18 px, labels 16 px, heading 20 px.
+    """
+    if large:
+        return (
+            f'<div style="margin: 2px 0 0 0; font-weight: bold; font-size: 17px">'
+            f"{html.escape(title)}</div>{large_type(side_by_side(body).html)}"
+        )
     return (
         f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
         f"{body.html}"
     )
+
+
+# The sheet's type (dlviz.sheet: numbers 13 px, labels 12 px) at projector size.
+_LARGE_TYPE = (
+    ("font-size:13px", "font-size:18px"),
+    ("font-size:12px", "font-size:16px"),
+    ("padding:3px 7px", "padding:0 5px;line-height:1.2"),
+)
+
+
+def large_type(text: str) -> str:
+    """The same grids at projector size: numbers 18 px, row and column labels 16 px.
+
+    Read from the back of a room at 150 % zoom; the cells' padding shrinks a little so
+    the grids grow less than their type.
+    """
+    for small, large in _LARGE_TYPE:
+        text = text.replace(small, large)
+    return text
+
+
+def side_by_side(body):
+    """A product laid out in a row (left · right = result) instead of crossed, as on paper.
+
+    A projector is wide and short: the crossed layout stacks the right factor above the
+    product, which would push the step's result off the screen.
+    """
+    if isinstance(body, sheet.Product):
+        return sheet.row(body.left, body.right, body.result)
+    if isinstance(body, sheet.Row):
+        return sheet.row(*(side_by_side(item) for item in body.items))
+    return body
+
+
+VIEWS = (("all steps", "all"), ("projector", "projector"))
+
+
+def view_toggle() -> widgets.ToggleButtons:
+    """The "view" control: every step, or the projector view (one step, large type)."""
+    return widgets.ToggleButtons(
+        options=list(VIEWS),
+        value="all",
+        tooltips=[
+            "every step of the walk-through",
+            "for a projector: the chosen step only, with its inputs, in large type",
+        ],
+        style={"button_width": "7em"},
+    )
+
+
+def placeholder(box: widgets.Widget, shown: bool) -> None:
+    """Show a step's box, or hide it but keep its place, so the page does not jump."""
+    box.layout.visibility = None if shown else "hidden"

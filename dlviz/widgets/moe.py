@@ -26,6 +26,7 @@ from dlviz.widgets.base import (
     StrictIntSlider,
     figure_image,
     step_panel,
+    view_toggle,
 )
 from dlviz.widgets.moe_capacity import capacity_view
 
@@ -53,17 +54,23 @@ def _fmt(values) -> str:
     return ".2f"
 
 
-def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str, object]]:
+def step_views(
+    result: MoEResult, moe: MixtureOfExperts | None = None
+) -> dict[int, tuple[str, object]]:
     """Each step of routing tokens through the experts as (title, by-hand layout).
 
     The steps of exercise 3 for all tokens at once, the matrix way: 1 the tokens, 2 the
     gate logits gate_W·X + gate_b, 3 the softmax down each column, 4 the routing (the
     sheet's max ≈ one-hot; top-k: the k best, weights renormalised over them), 5 each
-    chosen expert's W·x + b on the tokens sent to it, 6 ReLU and the output. `moe` is
-    the MixtureOfExperts that gave `result` (the result holds no weights).
+    chosen expert's W·x + b on the tokens sent to it, 6 ReLU and the output. Everything
+    is read from `result` (its `model` holds the gate and the experts); `moe`, if
+    given, must be that model.
 
     At most `SHOWN_TOKENS` tokens are shown, the first ones; titles say when.
     """
+    if moe is not None and moe is not result.model:
+        raise ValueError("step_views(result, moe): moe is not the model that gave result")
+    moe = result.model
     n_tokens = result.X.shape[1]
     t = min(n_tokens, SHOWN_TOKENS)
     k = result.top_k
@@ -80,7 +87,7 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
     gate_W = grid(
         moe.gate_W, rows=experts, cols=feats, title="gate_W", fmt=_fmt(moe.gate_W), name="gate_W"
     )
-    WX = moe.gate_W @ X  # (n_experts, t)
+    WX = result.gate_WX[:, :t]  # (n_experts, t)
     logits = result.gate_logits[:, :t]  # (n_experts, t)
     gate_view = row(
         product(
@@ -109,10 +116,8 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
 
     # Routing: the gate weight in each chosen cell, 0 elsewhere. With top-1 every weight
     # is exactly 1, so this is the sheet's one-hot "max".
-    route = np.zeros((moe.n_experts, t))  # (n_experts, t)
-    np.put_along_axis(route, chosen, result.gate_weights[:, :t], axis=0)
-    picked = np.zeros(route.shape, bool)
-    np.put_along_axis(picked, chosen, True, axis=0)
+    route = result.routing[:, :t]  # (n_experts, t)
+    picked = result.picked[:, :t]
     ranks = ["best", "2nd", "3rd"] + [f"{r}th" for r in range(4, k + 1)]
     routing = row(
         grid(
@@ -137,14 +142,12 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
 
     # Each expert works on the tokens sent to it and kept, all at once: W·[those columns] + b.
     work, idle = [], []
-    served = np.where(dropped, -1, chosen)  # (k, t): -1 where the slot was dropped
-    for e, (W, b) in enumerate(moe.experts):
-        slot, token = np.nonzero(served == e)  # the (rank, token) pairs e serves
+    for e, ((W, b), (slot, token)) in enumerate(zip(moe.experts, result.batches(), strict=True)):
+        shown = token < t  # the (rank, token) pairs e serves, among the tokens shown
+        slot, token = slot[shown], token[shown]
         if token.size == 0:
             idle.append(experts[e])
             continue
-        order = np.argsort(token, kind="stable")
-        slot, token = slot[order], token[order]
         cols = [tokens[j] for j in token]
         X_e = X[:, token]  # (in_dim, m): the tokens sent to expert e
         lin = result.expert_linear[slot, :, token].T  # (out_dim, m): W·x + b
@@ -152,7 +155,7 @@ def step_views(result: MoEResult, moe: MixtureOfExperts) -> dict[int, tuple[str,
         X_grid_e = grid(X_e, rows=feats, cols=cols, title="its tokens", fmt=_fmt(X_e))
         name = f"expert{e + 1}_linear"
         if b.any():  # the bias gets its own grid; the sheet's are all 0
-            WX_e = W @ X_e
+            WX_e = lin - b[:, None]  # W·x: the step before the bias
             work.append(
                 row(
                     product(W_grid, X_grid_e, grid(WX_e, title="W·x", fmt=_fmt(WX_e)),
@@ -242,7 +245,12 @@ class MoEExplorer(Explorer):
     ``MoEExplorer(**examples.moe_exercise(7))``. X holds two tokens of 3 numbers, each
     from -5 to 5 (the sliders' range); there are two experts, W 4×3 and b of 4. The
     reset button goes back to these numbers.
+
+    "view" ("all" steps, or "projector": the step on the "step" slider only, 1-6, in
+    large type, the pictures left out) and "step" are the projector view's.
     """
+
+    _unsummarised = ("view", "step")  # the projector view's: not what it computes
 
     def __init__(
         self, *, top_k: int = 1, n_experts: int = 2, random_tokens: int = 0,
@@ -269,7 +277,8 @@ class MoEExplorer(Explorer):
             f"X{j + 1}[{i + 1}]": StrictFloatSlider(
                 value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
                 description=f"X{j + 1}[{i + 1}]", readout_format=".1f",
-                layout=widgets.Layout(width="340px"),  # 20 steps: room for each
+                style={"description_width": "3.2em"},
+                layout=widgets.Layout(width="212px"),  # 20 steps: room for each; 3 a line
             )
             for j in range(2)
             for i in range(3)
@@ -278,15 +287,18 @@ class MoEExplorer(Explorer):
             **token_sliders,
             "top_k": StrictIntSlider(
                 value=top_k, min=1, max=n_experts, description="top_k", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="how many experts each token goes to",
             ),
             "n_experts": StrictIntSlider(
                 value=n_experts, min=2, max=MAX_EXPERTS, description="experts", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="2 = the sheet's experts; more are random (fixed seed)",
             ),
             "random_tokens": StrictIntSlider(
                 value=random_tokens, min=0, max=MAX_RANDOM_TOKENS,
                 description="random tokens", style=wide,
+                layout=widgets.Layout(width="212px"),
                 tooltip="0 = just X1 and X2; more are random (fixed seed)",
             ),
             "capacity": widgets.Checkbox(
@@ -306,11 +318,15 @@ class MoEExplorer(Explorer):
                 icon="undo",
                 layout=widgets.Layout(width="auto", align_self="flex-start"),  # its own width
             ),
+            "view": view_toggle(),
+            "step": StrictIntSlider(
+                value=6, min=1, max=6, description="step", style=wide,
+                tooltip="the step the projector view shows",
+            ),
         }  # fmt: skip
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
 
-        self.moe = moe
         self.gate = GateHeatmap(
             first, max_experts=MAX_EXPERTS, max_tokens=SHOWN_TOKENS, figsize=(5.2, 3.6)
         )
@@ -325,18 +341,35 @@ class MoEExplorer(Explorer):
             [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in (1, 2, 3)]) for j in (1, 2)],
             layout=wrap,
         )
-        self.children = [
-            widgets.HBox(
-                [controls["top_k"], controls["n_experts"], controls["random_tokens"]],
-                layout=wrap,
-            ),
-            widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap),
-            tokens,
-            controls["reset"],
-            self.message,
-            widgets.HBox([self.gate_image, self.load_image], layout=wrap),
-            *self.panels.values(),
-        ]
+        sizes = widgets.HBox(
+            [controls["top_k"], controls["n_experts"], controls["random_tokens"]], layout=wrap
+        )
+        capacity = widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap)
+        self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
+        self._views = {
+            "all": [
+                sizes,
+                capacity,
+                tokens,
+                widgets.HBox([controls["reset"], controls["view"]], layout=wrap),
+                self.message,
+                widgets.HBox([self.gate_image, self.load_image], layout=wrap),
+                *self.panels.values(),
+            ],
+            # The projector view: the controls and the chosen step alone, in large type.
+            "projector": [
+                sizes,
+                widgets.GridBox(  # X1's numbers in a row, X2's under them: two lines
+                    [token_sliders[f"X{j}[{i}]"] for j in (1, 2) for i in (1, 2, 3)],
+                    layout=widgets.Layout(grid_template_columns="repeat(3, max-content)"),
+                ),
+                widgets.HBox([controls["step"], controls["view"], controls["reset"]], layout=wrap),
+                self.message,
+                self.focus,
+                capacity,
+            ],
+        }
+        self.children = self._views["all"]
         self.refresh()
 
     # -- computing -----------------------------------------------------------------------
@@ -361,11 +394,15 @@ class MoEExplorer(Explorer):
         c = self.controls
         X_sheet = [[c[f"X{j}[{i}]"].value for j in (1, 2)] for i in (1, 2, 3)]  # (3, 2)
         factor = c["capacity_factor"].value if c["capacity"].value else None
-        result, moe = self._route(
+        result, _ = self._route(
             X_sheet, c["top_k"].value, c["n_experts"].value, c["random_tokens"].value, factor
         )
-        self.moe = moe  # `show` follows at once; the pair stays consistent
         return result
+
+    @property
+    def moe(self) -> MixtureOfExperts:
+        """The `MixtureOfExperts` that gave the current result (`result.model`)."""
+        return self.result.model
 
     def _on_change(self, change) -> None:
         if change["owner"] is self.controls["n_experts"]:
@@ -406,7 +443,16 @@ class MoEExplorer(Explorer):
         return True
 
     def show(self, result: MoEResult) -> None:
-        for k, (title, body) in step_views(result, self.moe).items():
+        view = self.controls["view"].value
+        if self.children != tuple(self._views[view]):
+            self.children = self._views[view]
+            self._shown_keys.clear()  # the pictures were not kept up to date meanwhile
+        if view == "projector":
+            step = self.controls["step"].value
+            title, body = step_views(result)[step]
+            self.focus.value = step_panel(title, body, large=True)
+            return
+        for k, (title, body) in step_views(result).items():
             self.panels[k].value = step_panel(title, body)
         # Redraw a picture only when its numbers changed: X1[2] moves both of the sheet's
         # logits alike, for instance, and most moves of one token leave the load as it is.
@@ -430,9 +476,12 @@ class MoEExplorer(Explorer):
         choice and output; and, for the whole batch, the dropped slots (of the first
         `CHECKED_TOKENS` tokens), f and P, and the balance loss (`capacity_checks`)."""
         return {
-            **moe_checks(self.moe, self.result),
+            **moe_checks(self.result, exercise=self._start),
             **capacity_checks(self.result, max_tokens=CHECKED_TOKENS),
         }
+
+    def figures(self) -> list:
+        return [self.gate, self.load]
 
     def reset(self) -> None:
         """Back to the exercise: its X1 and X2, its two experts, top-1, no extra tokens, no

@@ -8,13 +8,19 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz import examples
-from dlviz._numerics import direction_problem, unit_rows
 from dlviz._table import html_table
 from dlviz.checking import vectordb_checks
 from dlviz.palette import FONT
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
 from dlviz.sheet import format_number, grid, labels, product, row
-from dlviz.vectordb import SearchResult, SentenceEncoder, VectorDatabase, Vocabulary
+from dlviz.vectordb import (
+    DatabaseSnapshot,
+    SearchResult,
+    SentenceEncoder,
+    VectorDatabase,
+    Vocabulary,
+    ZeroVectorError,
+)
 from dlviz.widgets._texts import MAX_TEXTS as MAX_TEXTS  # the explorer's limits, named here
 from dlviz.widgets._texts import MAX_WORDS as MAX_WORDS
 from dlviz.widgets._texts import refuse_too_much, starting_texts
@@ -25,6 +31,7 @@ from dlviz.widgets.base import (
     StrictIntSlider,
     figure_image,
     step_panel,
+    view_toggle,
 )
 from dlviz.widgets.ivf import IVFView, ivf_controls
 
@@ -86,12 +93,19 @@ def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
 
 
 def step_views(
-    database: VectorDatabase, result: SearchResult, fmt: str = "frac", steps=range(1, 8)
+    database: VectorDatabase,
+    result: SearchResult,
+    fmt: str = "frac",
+    steps=range(1, 8),
+    *,
+    blocks: int = SHOWN_TEXT_BLOCKS,
 ) -> dict:
     """Each step of the exercise as (title, by-hand layout), for steps 1 to 7.
 
     steps: which to build (all by default); an explorer rebuilds only the steps whose
-    numbers changed (a P slider leaves steps 1-3 as they are).
+    numbers changed (a P slider leaves steps 1-3 as they are). blocks: step 2 shows
+    the encoding of this many texts, and the query's (the projector view shows only
+    the query's).
 
     Stored texts are s1, s2, … in the order added, the query is q. fmt: "frac" shows
     exact fractions (44/9), or a format spec such as ".3f".
@@ -124,7 +138,7 @@ def step_views(
     )
     per_text = []  # one block per text, side by side where the page is wide enough
     # A class-sized database: the first texts' blocks and the query's, and a note.
-    shown = [*range(min(n, SHOWN_TEXT_BLOCKS)), n] if 2 in steps else []
+    shown = [*range(min(n, blocks)), n] if 2 in steps else []
     for s, e in ((names[i], encodings[i]) for i in shown):
         suffix = "q" if s == "q" else s
         heading = f"{s} · {e.sentence}" + ("  (the query)" if s == "q" else "")
@@ -143,11 +157,11 @@ def step_views(
             )
         )
 
-    if n > SHOWN_TEXT_BLOCKS and shown:
+    if n > blocks and shown:
         per_text.insert(
-            SHOWN_TEXT_BLOCKS,
+            blocks,
             _Html(
-                f'<div style="margin:8px 0 0 0;{FONT}">… and {n - SHOWN_TEXT_BLOCKS} more '
+                f'<div style="margin:8px 0 0 0;{FONT}">… and {n - blocks} more '
                 f"texts, encoded the same way (their pooled vectors are in step 3)</div>"
             ),
         )
@@ -172,11 +186,11 @@ def step_views(
     hit[[found.index for found in result.hits], 0] = True
     if result.metric == "cosine":
         sfmt = COSINE_FORMAT if fmt == "frac" else fmt
-        units = unit_rows(stored.T)  # (n, index_dim): safe at any size; no direction is refused
+        units = result.unit_index_vectors.T  # (n, index_dim): a cosine search refused zeros
         scores = product(
             grid(units, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
                  name="unit_index_vectors"),
-            grid(unit_rows(query[None, :]).T, rows=xy, cols=["q̂"],
+            grid(result.unit_query[:, None], rows=xy, cols=["q̂"],
                  title="q̂ = q ÷ |q|", fmt=sfmt, name="unit_query_vector"),
             grid(result.scores[:, None], rows=names[:n], cols=["cos"], title="scores",
                  fmt=sfmt, outline=hit, name="scores"),
@@ -235,6 +249,9 @@ class VectorDBExplorer(Explorer):
     The keys are those of `examples.vectordb_exercise`, so a fresh exercise loads in
     one line: ``VectorDBExplorer(**examples.vectordb_exercise(7))``; the reset button
     goes back to the numbers the explorer started from.
+
+    "view" ("all" steps, or "projector": the step on the "step" slider only, 1-7, in
+    large type, the texts and the model folded away) and "step" are the projector view's.
     """
 
     def __init__(
@@ -314,12 +331,15 @@ class VectorDBExplorer(Explorer):
                 description="back to the exercise", icon="undo",
                 layout=widgets.Layout(width="auto"),
             ),
+            "view": view_toggle(),
+            "step": StrictIntSlider(
+                value=7, min=1, max=len(STEP_NAMES), description="step",
+                style={"description_width": "initial"}, layout=widgets.Layout(width="20em"),
+            ),
             **ivf_controls(len(texts)),
         }  # fmt: skip
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
-        self.database: VectorDatabase | None = None
-        self._computed: VectorDatabase | None = None
 
         self.panels = {k: widgets.HTML() for k in STEP_NAMES}
         self._early_key = None  # what steps 1-3 show (see `show`)
@@ -361,25 +381,45 @@ class VectorDBExplorer(Explorer):
             [self.ivf_view], titles=("approximate search (IVF): k-means cells and nprobe",)
         )
         ivf.observe(lambda _: self._show_ivf(self.database, self.result), names="selected_index")
-        self.children = [
-            widgets.HBox(
-                [controls["query"], controls["metric"], controls["k"], controls["numbers"]],
-                layout=wrap,
-            ),
-            widgets.HBox(
-                [controls["database"], model], layout=widgets.Layout(flex_flow="row wrap")
-            ),
-            widgets.HBox([controls["reset"], self.nearest], layout=wrap),
-            inputs,
-            self.message,
-            widgets.HBox(
-                [self.projection_image, self.bars_image],
-                layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
-            ),
-            *self.panels.values(),
-            words,
-            ivf,
-        ]
+        search = [controls["query"], controls["metric"], controls["k"]]
+        texts_and_model = widgets.HBox(
+            [controls["database"], model], layout=widgets.Layout(flex_flow="row wrap")
+        )
+        self.step_name = widgets.HTML()
+        self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
+        self._views = {
+            "all": [
+                widgets.HBox([*search, controls["numbers"]], layout=wrap),
+                texts_and_model,
+                widgets.HBox([controls["reset"], self.nearest, controls["view"]], layout=wrap),
+                inputs,
+                self.message,
+                widgets.HBox(
+                    [self.projection_image, self.bars_image],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
+                ),
+                *self.panels.values(),
+                words,
+                ivf,
+            ],
+            # The projector view: the search controls and the chosen step alone, in large
+            # type; the texts and the model fold away below it.
+            "projector": [
+                widgets.HBox(search, layout=wrap),
+                widgets.HBox([controls["step"], self.step_name, controls["view"]], layout=wrap),
+                self.message,
+                self.focus,
+                widgets.Accordion(
+                    [
+                        widgets.VBox(
+                            [controls["numbers"], texts_and_model, controls["W"], controls["reset"]]
+                        )
+                    ],
+                    titles=("numbers, the texts and the model: P, b, W",),
+                ),
+            ],
+        }
+        self.children = self._views["all"]
         self.refresh()
 
     # -- computing ----------------------------------------------------------------------
@@ -411,19 +451,25 @@ class VectorDBExplorer(Explorer):
         if not query.strip():
             raise ValueError("the query is empty: type a few words, e.g. 'am I you'")
         metric = c["metric"].value
-        if metric == "cosine":
-            _refuse_zero_for_cosine(encoder.encode(query), database, lines)
         # The k slider follows the number of texts (see `show`); until then, cap k here.
-        result = database.search(query, k=min(c["k"].value, len(database)), metric=metric)
-        self._computed = database  # shown with the result by `show`
-        return result
+        try:
+            return database.search(query, k=min(c["k"].value, len(database)), metric=metric)
+        except ZeroVectorError as exc:
+            raise ValueError(_zero_vector_words(exc, lines)) from None
 
     # -- showing ------------------------------------------------------------------------
 
     def show(self, result: SearchResult) -> None:
-        database = self.database = self._computed
+        database = result.database
         fmt = self.controls["numbers"].value
         self._follow_k(len(database))
+        view = self.controls["view"].value
+        if self.children != tuple(self._views[view]):
+            self.children = self._views[view]
+            self._early_key = None  # the walk-through was not kept up to date meanwhile
+        if view == "projector":
+            self._show_focus(database, result, fmt)
+            return
         # Steps 1-3 depend on the texts, the query, W, b and the number format only: a
         # P slider, the metric or k leave them as they are, and they are not rebuilt.
         enc = database.encoder
@@ -442,7 +488,7 @@ class VectorDBExplorer(Explorer):
         self.projection_image.value = self.projection.png()
         self.bars.show(database, result, fmt=fmt)
         self.bars_image.value = self.bars.png()
-        self._ring_query_words()
+        self._ring_query_words(result)
         self._show_ivf(database, result)
 
     def _show_ivf(self, database, result) -> None:
@@ -452,9 +498,19 @@ class VectorDBExplorer(Explorer):
         if self.ivf_box.selected_index is not None:
             self.ivf_view.show(database, result)
 
-    def _ring_query_words(self) -> None:
+    def _show_focus(self, database, result, fmt: str) -> None:
+        """The projector view: the step on the slider only, in large type."""
+        step = self.controls["step"].value
+        self.step_name.value = f"<i>{STEP_NAMES[step]}</i>"
+        title, body = step_views(database, result, fmt, [step], blocks=0)[step]
+        best = result.hits[0]
+        self.nearest.value = f"&nbsp; nearest: <b>{html.escape(best.text)}</b>"
+        self.focus.value = step_panel(title, body, large=True)
+
+    def _ring_query_words(self, result=None) -> None:
         """Ring the query's words on the word map, if it is open and they changed."""
-        tokens = self.result.query.tokens
+        result = result if result is not None else self.result
+        tokens = result.query.tokens
         if self.words_box.selected_index is not None and tokens != self._ringed:
             self._ringed = tokens
             self.word_map.highlight(tokens)
@@ -476,8 +532,15 @@ class VectorDBExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        db, result = self.database, self.result
-        return vectordb_checks(db.encoder, db.texts, result.query.sentence, result.metric)
+        return vectordb_checks(self.result, self._exercise)
+
+    @property
+    def database(self) -> DatabaseSnapshot:
+        """The database the current result searched (`result.database`)."""
+        return self.result.database
+
+    def figures(self) -> list:
+        return [self.projection, self.bars, self.word_map]
 
     def _summary(self) -> dict:
         c = self.controls
@@ -504,28 +567,25 @@ class VectorDBExplorer(Explorer):
             c["k"].value = 1
 
 
-def _refuse_zero_for_cosine(query, database: VectorDatabase, lines) -> None:
-    """Cosine measures an angle: explain, in words, which index vector has none."""
+def _zero_vector_words(exc: ZeroVectorError, lines) -> str:
+    """Why cosine cannot rank, in the learner's words: which index vector has no angle."""
     fix = "change P or b, or switch the metric to dot"
-    numbers = [number for number, _ in lines]
-    for encoding, number in [(query, None), *zip(database.encodings, numbers, strict=True)]:
-        vector = encoding.index_vector
-        if direction_problem(vector) is None:
-            continue
-        why = (
-            "a zero vector points nowhere"
-            if not vector.any()
-            else "its numbers are so small (below 2.2e-308) that a float has lost the digits "
-            "of its direction"
+    vector = exc.encoding.index_vector
+    why = (
+        "a zero vector points nowhere"
+        if not vector.any()
+        else "its numbers are so small (below 2.2e-308) that a float has lost the digits "
+        "of its direction"
+    )
+    if exc.index is None:
+        return (
+            f"cosine compares directions, but the query {exc.encoding.sentence!r} has index "
+            f"vector {_vector_text(vector)}: {why}, so its angle with the texts is "
+            f"undefined. Change the query, {fix}."
         )
-        if number is None:
-            raise ValueError(
-                f"cosine compares directions, but the query {encoding.sentence!r} has index "
-                f"vector {_vector_text(vector)}: {why}, so its angle with the texts is "
-                f"undefined. Change the query, {fix}."
-            )
-        raise ValueError(
-            f"cosine compares directions, but {encoding.sentence!r} (database line "
-            f"{number}) has index vector {_vector_text(vector)}: {why}, so its angle with "
-            f"the query is undefined. Remove that line, {fix}."
-        )
+    number = lines[exc.index][0]
+    return (
+        f"cosine compares directions, but {exc.encoding.sentence!r} (database line "
+        f"{number}) has index vector {_vector_text(vector)}: {why}, so its angle with "
+        f"the query is undefined. Remove that line, {fix}."
+    )

@@ -1,0 +1,45 @@
+"""A control move updates an explorer's views in place: its children are never set anew.
+
+Setting `children` again makes the front end re-create the views of the children
+after the first changed place (pictures included): slower, and a page that holds a
+picture element (the browser test, a learner's zoom) loses it. Found when a style
+child added by the base class made every update re-set the children.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer
+
+MOVES = {
+    AttentionExplorer: ("temperature", 1.5),
+    VectorDBExplorer: ("k", 2),
+    MoEExplorer: ("X1[1]", 3.0),
+}
+
+
+@pytest.mark.parametrize("cls", list(MOVES), ids=lambda c: c.__name__)
+def test_a_control_move_keeps_the_children(cls):
+    explorer = cls()
+    try:
+        if cls is AttentionExplorer:
+            explorer.controls["mode"].value = "exact"  # temperature acts on the exact path
+        sets = []
+        explorer.observe(lambda change: sets.append(change), names="children")
+        name, value = MOVES[cls]
+        explorer.controls[name].value = value
+        assert explorer.error == ""
+        assert sets == []
+    finally:
+        explorer.close()
+
+
+def test_the_theme_style_rides_in_the_message_area():
+    explorer = MoEExplorer()
+    try:
+        assert "jupyter-widget-Collapse-header" in explorer.message.value
+        explorer.controls["X1[1]"].value = 3.0
+        assert explorer.message.value.startswith("<style>")
+    finally:
+        explorer.close()
