@@ -258,3 +258,26 @@ def test_glyph_labels_are_cached_outlines_in_one_collection():
     assert abs(ink.x0 + ink.x1) < 1e-9
     labels.set_lines("a\nb", 0.5, 0.5, 0.1)
     np.testing.assert_allclose(labels.artist.get_offsets(), [(0.5, 0.5), (0.5, 0.4)])
+
+
+def test_load_axis_fits_the_bars_and_both_lines_and_counts_avoid_the_hatching():
+    from dlviz.plots.moe_load import TOP
+
+    ex = examples.random_moe(8, 66)
+    for factor in (None, 1.0, 1.25):
+        moe = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])
+        if factor is not None:
+            moe = moe.with_capacity_factor(factor)
+        r = moe(ex["X"])
+        load = LoadBars(r)
+        top = load.ax.get_ylim()[1]
+        share = r.tokens_per_expert / 66
+        assert share.max() < top <= 0.4  # not squashed under an axis to 100 %
+        assert load.balanced.get_ydata()[0] < top
+        if factor is not None:
+            assert load.capacity_line.get_ydata()[0] < top
+        kept = r.kept_per_expert / 66
+        ys = load.counts.artist.get_offsets()[:, 1]
+        for y, lo, hi in zip(ys, kept, share, strict=True):
+            assert not lo - 1e-9 <= y <= hi + 1e-9 or hi == lo  # never on the dropped part
+    assert LoadBars(route()).ax.get_ylim()[1] <= TOP

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import to_rgb
 
 from dlviz._format import format_number, labels
-from dlviz.palette import ORANGE
+from dlviz.palette import ORANGE, text_colour
 from dlviz.plots.base import GlyphLabels, LiveFigure
 
 BALANCED_COLOUR = ORANGE  # the orange end of the grids' PuOr map: apart from blue for all
 DROPPED_COLOUR = "#b2182b"  # capacity and what it drops: dark red, drawn solid or hatched
 BAR_COLOUR = "#6baed6"
 BAR_EDGE = "#08306b"
-TOP = 1.15  # the share axis runs to 115 %: room above a full bar for its count
+TOP = 1.15  # the share axis runs to 115 % at most: room above a full bar for its count
+# The axis' top goes up and down in these coarse steps only (each change redraws the
+# static background once): the first that holds the tallest bar with room for its count
+# and both lines.
+TOPS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, TOP)
+INSIDE_COUNT_COLOUR = text_colour(to_rgb(BAR_COLOUR))  # on the bar: by contrast
+COUNT_SIZE = 11  # points
+COUNT_PAD = 3  # points between a count and the top of its bar
 
 
 class LoadBars(LiveFigure):
@@ -26,9 +34,12 @@ class LoadBars(LiveFigure):
     a bar above it, hatched, is what that expert dropped. The caption gives the
     load-balancing loss and the number of dropped slots.
 
-    The share axis (0 to 100 %) does not change with the tokens, top_k or the number
-    of experts, and the expert names and counts are `GlyphLabels`, so no change of the
-    result redraws the axes: every update is a blit.
+    The share axis fits the data: it runs to the first of a few coarse tops (`TOPS`)
+    that holds the tallest bar, its count and both lines, so eight experts' bars are
+    not squashed under an axis to 100 %. Only a change of that top redraws the axes
+    (`invalidate`); the expert names and counts are `GlyphLabels`, so every other
+    update is a blit. A count sits inside the top of its kept bar, in black or white
+    by contrast, or above the bar when the bar is too short: never on the hatching.
     """
 
     def __init__(
@@ -56,12 +67,14 @@ class LoadBars(LiveFigure):
                 linewidth=1.2, hatch="///",
             )
         )  # fmt: skip
-        self.counts = GlyphLabels(ax, size=11, transform=ax.transData, va="bottom", offset=(0, 3))
+        self.counts = GlyphLabels(ax, size=COUNT_SIZE, transform=ax.transData)
         self.names = GlyphLabels(
             ax, size=10, transform=ax.get_xaxis_transform(), va="top", offset=(0, -5)
         )
-        self.balanced = ax.axhline(0, color=BALANCED_COLOUR, lw=2, ls="--")
-        self.capacity_line = ax.axhline(0, color=DROPPED_COLOUR, lw=2)
+        # Capacity: a wide solid line; the balanced load: a narrower dashed one drawn on
+        # top, so where the two nearly coincide (8 against 8.25) both still show.
+        self.capacity_line = ax.axhline(0, color=DROPPED_COLOUR, lw=4, solid_capstyle="butt")
+        self.balanced = ax.axhline(0, color=BALANCED_COLOUR, lw=2, ls=(0, (4, 2.5)))
         # Labelled at their right ends, outside the axes, where no bar can hide them.
         side = {"size": 10, "transform": ax.get_yaxis_transform(), "ha": "left", "offset": (6, 0)}
         self.balanced_label = GlyphLabels(ax, **side)
@@ -76,8 +89,7 @@ class LoadBars(LiveFigure):
             self.capacity_label.artist, self.caption_lines.artist,
         ):  # fmt: skip
             self.dynamic(artist)
-        ax.set_ylim(0, TOP)
-        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25 %", "50 %", "75 %", "100 %"])
+        self.top: float | None = None
         ax.set_xticks([])
         ax.yaxis.grid(True, color="#e0e0e0")
         ax.set_axisbelow(True)
@@ -110,6 +122,11 @@ class LoadBars(LiveFigure):
         k, n_tokens = result.chosen.shape
         slots = k * n_tokens
         share, kept_share = counts / slots, kept / slots  # (n_experts,) each
+        balanced = 1 / n_experts
+        capacity = result.capacity
+        on_scale = capacity is not None and capacity / slots <= 1.0
+        self._fit_axis(share.max(), balanced, capacity / slots if on_scale else 0.0)
+        per_point = self.top / (72 * self.ax.get_position().height * self.figure.get_figheight())
         for i, (bar, over) in enumerate(zip(self.bars, self.dropped_bars, strict=True)):
             bar.set_visible(i < n_experts)
             over.set_visible(i < n_experts and counts[i] > kept[i])
@@ -117,18 +134,16 @@ class LoadBars(LiveFigure):
                 bar.set_height(kept_share[i])
                 over.set_y(kept_share[i])
                 over.set_height(share[i] - kept_share[i])
-        balanced = 1 / n_experts
-        guides = [balanced]
-        if result.capacity is not None and result.capacity / slots <= 1.0:
-            guides.append(result.capacity / slots)
-        count_y = self._count_y(share, guides)
-        self.counts.set([str(int(c)) for c in counts], np.c_[np.arange(n_experts), count_y])
+        heights, inside = _count_places(share, kept_share, per_point)
+        self.counts.set(
+            [str(int(c)) for c in counts],
+            np.c_[np.arange(n_experts), heights],
+            [INSIDE_COUNT_COLOUR if i else "#000000" for i in inside],
+        )
 
         self.balanced.set_ydata([balanced, balanced])
-        step = 14 / 72 / (self.ax.get_position().height * self.figure.get_figheight())
+        step = 14 * per_point  # a label line, in share units
         lines = {"balanced": (balanced, f"balanced:\n{format_number(slots / n_experts)} each")}
-        capacity = result.capacity
-        on_scale = capacity is not None and capacity / slots <= 1.0
         self.capacity_line.set_visible(on_scale)
         if on_scale:
             at = capacity / slots
@@ -148,31 +163,35 @@ class LoadBars(LiveFigure):
         fig_h = self.figure.get_figheight()
         self.caption_lines.set_lines(self.caption, 0.5, 0.78 / fig_h, 0.235 / fig_h)
 
-    def _count_y(self, share: np.ndarray, guides: list[float]) -> np.ndarray:
-        """Where each count sits: on its bar, clear of the dashed and the capacity lines.
-
-        A count is drawn 3 points above its position and about 8 points high. Where that
-        would touch a line it goes inside the top of its bar, or, for a bar too short to
-        hold it, just above the highest line it would touch.
-        """
-        per_pt = 1.15 / (self.ax.get_position().height * self.figure.get_figheight() * 72)
-        guides = np.asarray(guides, dtype=float)
-
-        def clear(y: float) -> bool:
-            # The digits span y + 3 … y + 11 points; a line (2 points wide) keeps 3 points off.
-            return not ((guides >= y - 1 * per_pt) & (guides <= y + 15 * per_pt)).any()
-
-        placed = []
-        for top in np.asarray(share, dtype=float):
-            candidates = [top]
-            if top >= 18 * per_pt:
-                candidates.append(top - 16 * per_pt)  # inside the bar, below its top
-            candidates += sorted(g + 2 * per_pt for g in guides if g >= top - 16 * per_pt)
-            placed.append(next((y for y in candidates if clear(y)), candidates[-1]))
-        return np.array(placed)
+    def _fit_axis(self, tallest: float, balanced: float, capacity: float) -> None:
+        """The share axis' top: the first of `TOPS` holding everything; redraw only on change."""
+        need = max(tallest * 1.2, balanced * 1.1, capacity * 1.1)
+        top = next((t for t in TOPS if t >= need - 1e-9), TOP)
+        if top == self.top:
+            return
+        self.top = top
+        tick = 0.05 if top <= 0.2 else 0.1 if top <= 0.6 else 0.25
+        ticks = np.arange(0, min(top, 1.0) + 1e-9, tick)
+        self.ax.set_ylim(0, top)
+        self.ax.set_yticks(ticks, ["0", *(f"{round(t * 100)} %" for t in ticks[1:])])
+        self.invalidate()
 
     def __repr__(self) -> str:
         return f"<LoadBars {self.n_experts} experts: {self.caption!r}>"
+
+
+def _count_places(share, kept_share, per_point: float):
+    """Where each count goes (the centre of its digits, in share units) and whether inside.
+
+    Inside the top of the kept (solid) part of its bar when that part is tall enough
+    to hold it, else just above the whole bar: never on the hatched, dropped part.
+    """
+    half = 0.36 * COUNT_SIZE * per_point  # half a digit's height
+    pad = COUNT_PAD * per_point
+    inside = kept_share >= 2 * (half + pad) + 2 * per_point
+    line = 2 * per_point  # half the capacity line, which the kept part ends at when full
+    heights = np.where(inside, kept_share - pad - line - half, share + pad + half)
+    return heights, inside
 
 
 def _label_places(lines: dict[str, tuple[float, str]], step: float) -> dict[str, float]:
