@@ -28,6 +28,12 @@ def test_inline_and_display_maths_become_mathml():
     assert "<msup>" in inline  # K^\top is a superscript, not the letters "K^"
 
 
+def test_an_inline_formula_may_run_over_a_line_break_but_not_a_paragraph():
+    table: dict = {}
+    text = export_html.protect_maths("the loss is $2 \\cdot 3\n= 6$. A $ sign\n\nand $5.", table)
+    assert len(table) == 1 and "DLVIZMATH0X. A $ sign" in text
+
+
 def test_dollars_in_code_and_prices_stay_text():
     table: dict = {}
     source = "Type `$x$` in a code cell; a $5 pen costs $10 here, and \\$ is a dollar."

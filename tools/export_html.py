@@ -27,8 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # Code (fenced blocks and `spans`) is left alone: a $ there is a dollar, not maths.
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
 # $$ display $$ first, then $ inline $ (not \$, and not a lone $ before a digit run
-# such as "$5 costs $10": inline maths must not start or end with a space).
-_MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?=\S)([^$\n]+?)(?<=[^\s\\])\$(?!\d)", re.S)
+# such as "$5 costs $10": inline maths must not start or end with a space). A formula's
+# LaTeX can contain a line break: it is one string to latex2mathml.
+_MATH = re.compile(
+    r"\$\$(.+?)\$\$"  # display
+    # inline: may run over a line break, never over a blank line (a new paragraph)
+    r"|(?<![\\$])\$(?=\S)((?:[^$\n]|\n(?![ \t]*\n))+?)(?<=[^\s\\])\$(?!\d)",
+    re.S,
+)
 _KEY = re.compile(r"DLVIZMATH\d+X")
 _TAG = re.compile(r"<[^<>]*DLVIZMATH\d+X[^<>]*>")
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S | re.I)

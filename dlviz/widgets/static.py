@@ -108,6 +108,8 @@ def static_html(w: widgets.Widget) -> str:
     if isinstance(w, widgets.Label):
         return f"<span>{html.escape(w.value)}</span>"
     if isinstance(w, widgets.Image):
+        if not w.value:  # a picture not drawn yet (e.g. in a folded part): nothing to show
+            return ""
         data = base64.b64encode(w.value).decode("ascii")
         width = f' style="width:{html.escape(layout.width)};max-width:100%"' if layout.width else ""
         return f'<div><img alt="picture" src="data:image/{w.format};base64,{data}"{width}></div>'
