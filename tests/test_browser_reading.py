@@ -159,8 +159,16 @@ def test_notebook_runs_and_responds_in_notebook7(page, notebook7, path):
     explorer.scroll_into_view_if_needed()
     tables = explorer.locator("table[data-name]")
     bp.wait_until(lambda: tables.count() > 0, 30, "the explorer's grids")
-    before = explorer.locator("table[data-name]").all_inner_texts()
-    # The first slider whose move changes a number: press → and, at its end, ←.
+    before = tables.all_inner_texts()
+
+    def numbers_changed() -> bool:
+        try:
+            bp.wait_until(lambda: tables.all_inner_texts() != before, timeout=5, what="numbers")
+        except AssertionError:
+            return False
+        return True
+
+    # The first slider whose move changes a number: press →, or ← ← at the slider's end.
     handles = explorer.locator(".widget-slider .noUi-handle")
     moved = []
     for i in range(handles.count()):
@@ -169,22 +177,10 @@ def test_notebook_runs_and_responds_in_notebook7(page, notebook7, path):
             continue
         handle.focus()
         page.keyboard.press("ArrowRight")
-        try:
-            bp.wait_until(
-                lambda: explorer.locator("table[data-name]").all_inner_texts() != before,
-                timeout=5,
-                what="new numbers",
-            )
-        except AssertionError:
+        if not numbers_changed():
             page.keyboard.press("ArrowLeft")
             page.keyboard.press("ArrowLeft")
-            try:
-                bp.wait_until(
-                    lambda: explorer.locator("table[data-name]").all_inner_texts() != before,
-                    timeout=5,
-                    what="new numbers",
-                )
-            except AssertionError:
+            if not numbers_changed():
                 continue
         moved.append(i)
         break
