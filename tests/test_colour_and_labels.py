@@ -95,9 +95,12 @@ def test_load_counts_keep_clear_of_the_balanced_line():
     bars.figure.canvas.draw()
     line_y = bars.ax.transData.transform((0, 0.5))[1]
     per_pt = bars.figure.dpi / 72
-    for _, y in bars.ax.transData.transform(bars.counts.artist.get_offsets()):
-        # the digits span 3 to 11 points above their position: 3 points of air to the line
-        assert not (y - per_pt <= line_y <= y + 15 * per_pt), (y, line_y)
+    offsets = bars.ax.transData.transform(bars.counts.artist.get_offsets())
+    for path, (_, y) in zip(bars.counts.artist.get_paths(), offsets, strict=True):
+        ink = path.get_extents()  # the digits' outline, in points from their position
+        bottom, top = y + ink.y0 * per_pt, y + ink.y1 * per_pt
+        # at least a point of air between the digits and the line
+        assert not (bottom - per_pt <= line_y <= top + per_pt), (bottom, top, line_y)
 
 
 def test_the_w_editor_packs_its_labels_beside_its_boxes():
