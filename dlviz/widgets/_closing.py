@@ -7,6 +7,8 @@ it, so it is freed once the notebook's names let go of it.
 
 from __future__ import annotations
 
+import sys
+
 import ipywidgets as widgets
 
 
@@ -63,8 +65,11 @@ class Closing:
         for follower in self._followers:
             follower.close()
         self._followers.clear()
-        for figure in self.figures():
-            figure.close()
+        # At interpreter shutdown (a widget's __del__ closes it) matplotlib can no longer
+        # import what clearing a figure needs; the process frees the figures anyway.
+        if not sys.is_finalizing():
+            for figure in self.figures():
+                figure.close()
         held = []  # widgets kept aside (another view's boxes), in attributes and their lists
         for value in vars(self).values():
             items = value.values() if isinstance(value, dict) else value
