@@ -126,6 +126,25 @@ claims.number(
     lambda: (*_slipped_scores()[1:], *(Fraction(round(s * 9)) / 9 for s in DOT.scores[1:])),
 )
 claims.not_computed(r"\(step 3\)|\(step 4\)|grid of step 7|end of step 7", "step numbers")
+
+
+def test_the_step_7_grid_recognises_the_sheets_slip_in_both_texts():
+    """ "If you did too, your last scores will be 40/9 and 60/9 ...; the check grid of step 7
+    recognises that slip": both scores wrong at once, as the slip makes them, get its hint."""
+    claims.find(r"40/9 and 60/9 instead of 42/9 and 62/9; the check grid of step 7 recognises")
+    explorer = VectorDBExplorer()
+    checker = HandCheck.follow(explorer, "scores")
+    slipped = _slipped_scores()
+    checker.type(
+        [[f"{s.numerator}/{s.denominator}" for s in (_ninths(DOT.scores[0]), *slipped[1:])]]
+    )
+    verdict = checker.check()
+    assert verdict.status.tolist() == [["right", "wrong", "wrong"]]
+    (hint,) = verdict.hints
+    assert "'who' lost the last entry" in hint.text and hint.cells == ((0, 1), (0, 2))
+    explorer.close()
+
+
 claims.not_computed(
     r"\(fractions such as `5/3` are welcome\)", "the grids' instructions: an example of typing"
 )
