@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from dlviz._format import format_number
 from dlviz.palette import MASKED_COLOUR as MASKED_COLOUR  # re-exported by dlviz.plots
-from dlviz.palette import text_colour
+from dlviz.palette import text_colours
 from dlviz.plots._png import encode_png
 
 # Colour-blind-safe, and the same family as the HTML grids' (dlviz.palette.SEQUENTIAL).
@@ -51,6 +51,8 @@ class LiveFigure:
         FigureCanvasAgg(self.figure)
         self._dynamic: list = []
         self._background = None
+        self._pixels = None  # the last render's pixels, and their PNG: a move that
+        self._png = b""  # changes nothing in this picture costs no drawing and no encoding
 
     def dynamic(self, artist):
         """Mark `artist` as one that changes: it is redrawn on every render."""
@@ -61,6 +63,12 @@ class LiveFigure:
     def invalidate(self) -> None:
         """The static part changed: draw everything again at the next render."""
         self._background = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was changed since the last render (matplotlib marks a changed
+        artist stale; a dynamic one only itself, as it is animated)."""
+        return self._background is None or any(a.stale for a in self._dynamic)
 
     def render(self) -> np.ndarray:
         """Draw the figure as it is now; returns its RGBA pixels (height, width, 4)."""
@@ -73,11 +81,24 @@ class LiveFigure:
         for artist in self._dynamic:
             if artist.get_visible():
                 self.figure.draw_artist(artist)
+            artist.stale = False  # drawn as it is now (a hidden one too)
         return np.asarray(canvas.buffer_rgba())
 
     def png(self) -> bytes:
-        """The figure as PNG bytes, as it is now (at `pixel_ratio` × its shown size)."""
-        return encode_png(self.render(), opaque=self.figure.get_facecolor()[3] == 1)
+        """The figure as PNG bytes, as it is now (at `pixel_ratio` × its shown size).
+
+        Drawn and encoded only when something changed: if no artist changed, or the
+        new pixels are the old ones, the last PNG is handed out again (same bytes, so
+        an `ipywidgets.Image` given them sends nothing to the page).
+        """
+        if self._pixels is not None and not self.changed:
+            return self._png
+        pixels = self.render()
+        if self._pixels is not None and _same_pixels(pixels, self._pixels):
+            return self._png
+        self._pixels = pixels.copy()
+        self._png = encode_png(pixels, opaque=self.figure.get_facecolor()[3] == 1)
+        return self._png
 
     @property
     def css_size(self) -> tuple[int, int]:
@@ -95,6 +116,7 @@ class LiveFigure:
         self.figure.clear()
         self._dynamic = []
         self._background = None
+        self._pixels, self._png = None, b""
 
     def _repr_mimebundle_(self, **kwargs):
         # Shown at its CSS size: the extra pixels make it sharp, not larger.
@@ -103,6 +125,15 @@ class LiveFigure:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def _same_pixels(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two RGBA pictures are equal, compared 8 bytes at a time."""
+    if a.shape != b.shape:
+        return False
+    if a.nbytes % 8 or not (a.flags.c_contiguous and b.flags.c_contiguous):
+        return bool(np.array_equal(a, b))
+    return bool(np.array_equal(a.reshape(-1).view(np.uint64), b.reshape(-1).view(np.uint64)))
 
 
 class Heatmap(LiveFigure):
@@ -179,15 +210,14 @@ class Heatmap(LiveFigure):
             raise ValueError(f"this heatmap is {self.shape}; got values of shape {values.shape}")
         data = self._masked(values, mask)
         self.image.set_data(data)
-        hidden = np.ma.getmaskarray(data)
-        texts, colours = [], []
-        for (i, j), v in np.ndenumerate(values):  # row by row, as the matrix is written
-            if hidden[i, j]:
-                texts.append("–")
-                colours.append("#000000")
-            else:
-                texts.append(format_number(v, self.fmt))
-                colours.append(text_colour(self.cmap(self.norm(v))))
+        hidden = np.ma.getmaskarray(data).ravel()
+        # Row by row, as the matrix is written; the colours of all cells in one call.
+        on = text_colours(self.cmap(self.norm(values.ravel())))
+        texts = [
+            "–" if h else format_number(v, self.fmt)
+            for v, h in zip(values.ravel(), hidden, strict=True)
+        ]
+        colours = np.where(hidden, "#000000", on).tolist()
         rows, cols = np.indices(self.shape)
         self.numbers.set(texts, np.column_stack([cols.ravel(), rows.ravel()]), colours)
         if title is not None:
