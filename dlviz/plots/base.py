@@ -97,7 +97,7 @@ class LiveFigure:
         if self._pixels is not None and _same_pixels(pixels, self._pixels):
             return self._png
         self._pixels = pixels.copy()
-        self._png = encode_png(pixels, opaque=self.figure.get_facecolor()[3] == 1)
+        self._png = encode_png(pixels)
         return self._png
 
     @property
