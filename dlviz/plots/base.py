@@ -257,8 +257,8 @@ class GlyphLabels:
     it with `LiveFigure.dynamic`); `texts` the strings now shown, in the order given.
     Positions are in `transform`'s coordinates; `ha`/`va` align each label on its
     position ("center", "left"/"right", "bottom"/"top"; vertically by the height of a
-    digit, so a row of labels lines up), and `offset` moves every label by (dx, dy)
-    points.
+    digit, so a row of labels lines up), `offset` moves every label by (dx, dy)
+    points, and `weight` is the font's ("normal" or "bold").
     """
 
     _cache: dict = {}  # (text, size, ha, va, offset) -> Path in points, anchor at (0, 0)
@@ -273,8 +273,10 @@ class GlyphLabels:
         ha: str = "center",
         va: str = "center",
         offset: tuple[float, float] = (0.0, 0.0),
+        weight: str = "normal",
     ):
         self.size, self.ha, self.va, self.offset = size, ha, va, offset
+        self.font = matplotlib.font_manager.FontProperties(weight=weight)
         # sizes=[1]: a collection scales its paths by √size points, so paths in points
         # come out at their size.
         self.artist = matplotlib.collections.PathCollection(
@@ -289,13 +291,13 @@ class GlyphLabels:
         self.texts: list[str] = []
 
     def _path(self, text: str):
-        key = (text, self.size, self.ha, self.va, self.offset)
+        key = (text, self.size, self.ha, self.va, self.offset, self.font.get_weight())
         path = self._cache.get(key)
         if path is None:
             text_path = matplotlib.textpath.TextPath
-            raw = text_path((0, 0), text, size=self.size)
+            raw = text_path((0, 0), text, size=self.size, prop=self.font)
             ink = raw.get_extents()
-            digit = text_path((0, 0), "0", size=self.size).get_extents()
+            digit = text_path((0, 0), "0", size=self.size, prop=self.font).get_extents()
             dx = {"center": -(ink.x0 + ink.x1) / 2, "left": -ink.x0, "right": -ink.x1}[self.ha]
             dy = {"center": -(digit.y0 + digit.y1) / 2, "bottom": -digit.y0, "top": -digit.y1}
             move = matplotlib.transforms.Affine2D().translate(
