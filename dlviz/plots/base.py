@@ -79,7 +79,7 @@ class LiveFigure:
         else:
             canvas.restore_region(self._background)
         for artist in self._dynamic:
-            if artist.get_visible():
+            if artist.get_visible() and not _empty(artist):
                 self.figure.draw_artist(artist)
             artist.stale = False  # drawn as it is now (a hidden one too)
         return np.asarray(canvas.buffer_rgba())
@@ -125,6 +125,13 @@ class LiveFigure:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def _empty(artist) -> bool:
+    """A collection with nothing to draw (no paths, or an empty list of places)."""
+    if not isinstance(artist, matplotlib.collections.Collection):
+        return False
+    return len(artist.get_paths()) == 0 or len(artist.get_offsets()) == 0
 
 
 def _same_pixels(a: np.ndarray, b: np.ndarray) -> bool:
