@@ -51,10 +51,12 @@ def multi_head_checks(result) -> dict[str, Step]:
     reversed_heads = np.vstack([head.output for head in reversed(result.heads)])
     first_only = result.WO[:, :d_v] @ result.heads[0].output
     fmt = "auto" if hand else ".2f"
+    # One head is the sheet's; more are this exercise's own (notebook 4), not the sheet's.
+    beyond = {} if h == 1 else {"origin": "the multi-head exercise's numbers (beyond the sheet)"}
     return {
         "concat": Step(
             "concat", "concat: the heads' outputs stacked, head 1 on top", result.concat,
-            concat_rows, tokens, fmt=fmt,
+            concat_rows, tokens, fmt=fmt, **beyond,
             slips=(Slip(reversed_heads, "The heads are stacked in the wrong order: head 1's "
                         "rows go on top, then head 2's, and so on.", scope="grid"),),
             inputs=tuple(Given(f"Z of head {i + 1}", head.output, None, tokens, fmt)
@@ -62,7 +64,7 @@ def multi_head_checks(result) -> dict[str, Step]:
         ),
         "multi_output": Step(
             "multi_output", "output = WO·concat", result.output, None,
-            tuple(labels("o", n)), fmt=fmt,
+            tuple(labels("o", n)), fmt=fmt, **beyond,
             slips=(Slip(first_only, "Only head 1 was mixed in: each output entry uses a whole "
                         "row of WO, across every head's rows of the concatenation."),),
             inputs=(Given("WO", result.WO, None, concat_rows),

@@ -7,7 +7,6 @@ fails here and is checked again), then does what it says.
 import json
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,14 +18,12 @@ from dlviz import (
     positional_encoding,
     self_attention,
 )
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_multi_head_attention.ipynb"
+from tests.claims import NOTEBOOKS, markdown_cells, try_this_items
 
 
 @pytest.fixture(scope="module")
 def prose():
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    text = "\n".join(markdown_cells("04"))
     return " ".join(text.split())  # one line, single spaces: claims may wrap anywhere
 
 
@@ -183,9 +180,8 @@ CHECKED = {  # every "Try this" item of notebook 4, by its bold title, and its t
 }
 
 
-def test_every_try_this_has_a_test(try_this):
-    titles = re.findall(r"\d\. \*\*(.+?)\.?\*\*", try_this)
-    assert titles == list(CHECKED)
+def test_every_try_this_has_a_test():
+    assert list(try_this_items("04")) == list(CHECKED)
 
 
 # --- what the saved notebook shows: colours by role, and grids that say whose numbers ---
@@ -198,7 +194,8 @@ POWERS = {"exp ≈ 3ˣ", "column sums", "exp = 3ˣ, rounded", "Σ", "exp", "sums
 
 
 def _saved_html():
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    (path,) = NOTEBOOKS.glob("04*.ipynb")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     return [
         "".join(o.get("data", {}).get("text/html", "")) for c in cells for o in c.get("outputs", [])
     ]
@@ -239,3 +236,4 @@ def test_the_try_it_grids_say_whose_numbers_they_check():
     assert len(sources) == 3, sources  # head 2's scores and weights, the output WO·concat
     assert "edited" not in " ".join(sources)
     assert sum("head 2&#x27;s own weights, rows 4–6 of WQ, WK, WV" in s for s in sources) == 2
+    assert "the multi-head exercise's numbers (beyond the sheet)" in sources  # WO·concat

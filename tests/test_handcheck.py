@@ -1,6 +1,7 @@
 """The HandCheck widget: marks, hints, following an explorer, saying what it grades, closing."""
 
 import gc
+import html
 import subprocess
 import sys
 import weakref
@@ -10,9 +11,17 @@ import numpy as np
 import pytest
 from ipywidgets.widgets.widget import _instances
 
-from dlviz import AttentionExplorer, HandCheck, examples, multi_head_attention, self_attention
-from dlviz.checking import Step
+from dlviz import (
+    AttentionExplorer,
+    HandCheck,
+    VectorDBExplorer,
+    examples,
+    multi_head_attention,
+    self_attention,
+)
+from dlviz.checking import Step, ivf_checks
 from dlviz.multi_head_checks import multi_head_checks
+from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary, lloyd_step
 from tests.helpers import cells_of, grid_html, table
 
 STEP = Step("s", "a step", np.array([[44 / 9, 0.2]]))
@@ -306,12 +315,37 @@ def test_score_bars_keep_one_bar_container_whatever_the_number_of_texts():
     explorer.close()
 
 
+def test_typing_the_published_sheets_scores_names_its_slip():
+    explorer = VectorDBExplorer()
+    checker = HandCheck.follow(explorer, "scores")
+    checker.type([["44/9", "40/9", "60/9"]])  # "who" encoded as [1, 0, 0, 0], as the sheet did
+    checker.check_button.click()
+    page = html.unescape(checker.verdict_area.value)
+    assert "'who' lost the last entry of its encoding" in page
+    assert "wrote 40/9 for 'who are you' and 60/9 for 'who am I'" in page
+    checker.close()
+    explorer.close()
+
+
+def test_a_grid_beyond_the_sheet_does_not_claim_the_sheets_numbers():
+    ex, iv = examples.vectordb_exercise(), examples.ivf_exercise()
+    db = VectorDatabase(SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"]))
+    db.add(iv["texts"])
+    checks = ivf_checks(lloyd_step(db.index_vectors.T, iv["init"]), iv["texts"])
+    for key in ("assignment", "centroids"):
+        shown = html.unescape(HandCheck(checks[key]).source_area.value)
+        assert "the IVF exercise's numbers (beyond the sheet)" in shown
+        assert "the sheet's numbers<" not in shown
+    own = ivf_checks(lloyd_step(db.index_vectors.T, iv["init"]), iv["texts"], origin="my lists")
+    assert ">my lists<" in HandCheck(own["assignment"]).source_area.value
+
+
 # --- drawn as the explorer draws the same step -------------------------------------------
 
 
-def _backgrounds(html, name):
-    """The background of every cell of grid `name` in `html`, by (row, col)."""
-    styles = cells_of(table(html, name)).styles
+def _backgrounds(page, name):
+    """The background of every cell of grid `name` in the HTML `page`, by (row, col)."""
+    styles = cells_of(table(page, name)).styles
     return {at: style.split("background:")[1].split(";")[0] for at, style in styles.items()}
 
 
@@ -327,10 +361,10 @@ def test_a_grid_draws_powers_sums_and_weights_as_the_explorer_does(mode, causal)
     sums = HandCheck.follow(explorer, "sums")
     output = HandCheck.follow(explorer, "output")
     on_screen = grid_html(explorer, "weights")
-    for html, name in ((weights.answer_area.value, "answer-weights"),
+    for page, name in ((weights.answer_area.value, "answer-weights"),
                        (output.inputs_area.value, "A")):  # fmt: skip
-        assert _backgrounds(html, name) == _backgrounds(on_screen, "weights"), name
-        assert cells_of(table(html, name)).cells == cells_of(on_screen).cells, name
+        assert _backgrounds(page, name) == _backgrounds(on_screen, "weights"), name
+        assert cells_of(table(page, name)).cells == cells_of(on_screen).cells, name
     if mode == "hand":  # (exact: the grid asks for Σ eˣ, the explorer shows Σ e^(x − m))
         assert _backgrounds(sums.answer_area.value, "answer-sums") == _backgrounds(
             grid_html(explorer, "sums"), "sums"

@@ -134,10 +134,12 @@ class Step:
     decimal is right when `exact` rounds to it, a typed number right when it equals
     either. inputs: the matrices the answer is computed from, shown with the grid.
     source: how these numbers differ from the sheet's ("X edited", "exact mode"),
-    empty for the sheet's own numbers. palette, scale: how the answer is drawn (see
-    `dlviz.sheet.grid`). mask: False where a cell takes no part (a key hidden from a
-    causal query): shown "–" as the explorer shows it, and a lone dash typed there is
-    right, as is the value itself (a hidden key's weight is 0).
+    empty for the sheet's own numbers. origin: where the numbers come from when
+    `source` is empty: the sheet's, or an exercise beyond the sheet ("the IVF exercise").
+    palette, scale: how the answer is drawn (see `dlviz.sheet.grid`). mask: False where
+    a cell takes no part (a key hidden from a causal query): shown "–" as the explorer
+    shows it, and a lone dash typed there is right, as is the value itself (a hidden
+    key's weight is 0).
     """
 
     key: str
@@ -150,6 +152,7 @@ class Step:
     exact: np.ndarray | None = None
     inputs: tuple[Given, ...] = field(default_factory=tuple)
     source: tuple[str, ...] = field(default_factory=tuple)
+    origin: str = "the sheet's numbers"
     palette: str = "signed"
     scale: float | None = None
     mask: np.ndarray | None = None
