@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlviz._format import labels
-from dlviz.checking import Slip, Step
+from dlviz.checking import Given, Slip, Step
 
 
 def multi_head_checks(result) -> dict[str, Step]:
@@ -35,6 +35,8 @@ def multi_head_checks(result) -> dict[str, Step]:
         "multi_output": Step(
             "multi_output", "output = WO·concat", result.output, None,
             tuple(labels("o", n)), fmt=fmt,
+            inputs=(Given("WO", result.WO, None, concat_rows),
+                    Given("concat", result.concat, concat_rows, tuple(labels("z", n)), fmt)),
             slips=(Slip(first_only, "Only head 1 was mixed in: each output entry uses a whole "
                         "row of WO, across every head's rows of the concatenation."),),
         ),

@@ -109,6 +109,24 @@ def test_grid_shows_its_inputs_and_where_its_numbers_come_from():
     assert sums.check().all_right
 
 
+def test_a_grid_of_numbers_beyond_the_sheet_says_whose_they_are():
+    from dlviz import multi_head_attention
+    from dlviz.checking import attention_checks
+
+    two = multi_head_attention(**examples.multi_head_exercise(), heads=2, mode="hand")
+    step = attention_checks(two.heads[1], head=2)["scores"]
+    assert "WQ, WK, WV edited" in HandCheck(step).source_area.value  # the step's own account
+    named = HandCheck(step, source="head 2, made for this notebook")
+    assert "not the sheet's numbers:</b> head 2, made for this notebook" in (
+        named.source_area.value
+    )
+    assert "edited" not in named.source_area.value
+    named.set_step(step)  # the name stays with the grid
+    assert "head 2, made for this notebook" in named.source_area.value
+    sheet = attention_checks(self_attention(**examples.attention_exercise(), mode="hand"))
+    assert "the sheet's numbers" in HandCheck(sheet["scores"]).source_area.value
+
+
 def test_exact_mode_grades_the_quantity_named():
     explorer = AttentionExplorer(mode="exact")
     sums = HandCheck.follow(explorer, "sums")

@@ -229,6 +229,35 @@ def test_importable_from_dlviz_attention_too():
     assert from_attention is multi_head_attention
 
 
+def test_a_head_checked_alone_is_named_as_that_head(two):
+    from dlviz.checking import attention_checks
+
+    head2 = multi_head_attention(**two, heads=2, mode="hand").heads[1]
+    named = attention_checks(head2, head=2)
+    assert named["scores"].title.startswith("S₂ = K₂ᵀ·Q₂")
+    assert [g.name for g in named["scores"].inputs] == ["K₂ᵀ", "Q₂"]
+    assert named["weights"].title.startswith("A₂ = ")
+    assert named["output"].title == "Z₂ = V₂·A₂, with the rounded weights A₂"
+    assert [g.name for g in named["output"].inputs] == ["V₂", "A₂"]
+    plain = attention_checks(head2)
+    assert plain["scores"].title.startswith("S = Kᵀ·Q") and plain["output"].title.startswith(
+        "Z = V·A"
+    )
+    for key, step in named.items():  # only the names change
+        np.testing.assert_array_equal(step.expected, plain[key].expected)
+
+
+def test_the_output_step_shows_wo_and_concat(two):
+    from dlviz.multi_head_checks import multi_head_checks
+
+    r = multi_head_attention(**two, heads=2, mode="hand")
+    wo, concat = multi_head_checks(r)["multi_output"].inputs
+    assert (wo.name, concat.name) == ("WO", "concat")
+    np.testing.assert_array_equal(wo.values, r.WO)
+    np.testing.assert_array_equal(concat.values, r.concat)
+    assert wo.cols == concat.rows == ("h1·1", "h1·2", "h1·3", "h2·1", "h2·2", "h2·3")
+
+
 def test_the_joining_steps_grade_right_answers_and_name_their_slips(two):
     from dlviz.checking import check
     from dlviz.multi_head_checks import multi_head_checks

@@ -92,12 +92,18 @@ class HandCheck(StaticView, widgets.VBox):
     Build it from a `dlviz.checking.Step`, or with `HandCheck.follow(explorer, key)`
     so it checks the step `key` of whatever numbers the explorer currently shows.
     Nothing typed, and nothing the explorer does, makes it raise.
+
+    source: whose numbers these are, for a step built from numbers that are not the
+    sheet's (a second head, a batch beyond the sheet), where the step's own account
+    would mislead: `HandCheck(step, source="head 2 of this notebook")` shows "not the
+    sheet's numbers: head 2 of this notebook".
     """
 
     static_kind = "try-it grid"
 
-    def __init__(self, step: Step):
+    def __init__(self, step: Step, *, source: str | None = None):
         self.step = step
+        self.source = source
         self.explorer = None
         self.key = step.key
         self.boxes: list[list[widgets.Text]] = []
@@ -283,7 +289,7 @@ class HandCheck(StaticView, widgets.VBox):
             self.check()  # numbers changed under a checked grid: check again at once
 
     def _show_source(self) -> None:
-        source = self.step.source
+        source = (self.source,) if self.source else self.step.source
         following = self.explorer is not None
         if source:
             where = "from the explorer" if following else "not the sheet's numbers"
