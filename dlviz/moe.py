@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlviz._checks import as_int, as_matrix, as_vector, frozen, shape_text
-from dlviz._numerics import refuse_nonfinite, softmax_columns
+from dlviz._checks import frozen
+from dlviz._numerics import softmax_columns
 from dlviz.moe_capacity import as_capacity_factor, balance_loss, dropped_slots, expert_capacity
+from dlviz.moe_inputs import as_tokens, checked_parts, refuse_overflow
 
 __all__ = ["MixtureOfExperts", "MoEResult"]
 
@@ -181,36 +182,9 @@ class MixtureOfExperts:
     """
 
     def __init__(self, gate_W, gate_b, experts, *, top_k: int = 1, capacity_factor=None):
-        gate_W = as_matrix("gate_W", gate_W)
-        gate_b = as_vector("gate_b", gate_b)
-        pairs = _expert_pairs(experts)
+        gate_W, gate_b, pairs, top_k = checked_parts(gate_W, gate_b, experts, top_k)
         n_experts = len(pairs)
         out_dim, in_dim = pairs[0][0].shape
-
-        if gate_W.shape[0] != n_experts:
-            raise ValueError(
-                f"gate_W has {gate_W.shape[0]} rows (shape {shape_text(gate_W.shape)}) but "
-                f"there are {n_experts} experts: the gate needs one row per expert, so "
-                f"gate_W should be {n_experts}×{gate_W.shape[1]}"
-            )
-        if gate_b.shape[0] != n_experts:
-            raise ValueError(
-                f"gate_b has {gate_b.shape[0]} numbers but there are {n_experts} experts "
-                f"(gate_W is {shape_text(gate_W.shape)}): gate_b needs one per expert"
-            )
-        if gate_W.shape[1] != in_dim:
-            raise ValueError(
-                f"gate_W takes tokens of {gate_W.shape[1]} numbers (shape "
-                f"{shape_text(gate_W.shape)}) but the experts take tokens of {in_dim} "
-                f"(experts[0].W is {shape_text(pairs[0][0].shape)}): gate and experts must "
-                "read the same tokens, so their numbers of columns must match"
-            )
-        if isinstance(top_k, bool):  # as_int would read True as 1
-            raise TypeError(f"top_k must be a whole number, got {top_k!r}")
-        try:
-            top_k = as_int("top_k", top_k, low=1, high=n_experts)
-        except ValueError as exc:
-            raise ValueError(f"{exc}: there are {n_experts} experts to choose from") from exc
         capacity_factor = as_capacity_factor(capacity_factor)
 
         # Instance attributes are set once, here; __setattr__ refuses later changes.
@@ -270,7 +244,7 @@ class MixtureOfExperts:
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
             gate_WX = self.gate_W @ X  # (n_experts, n_tokens)
             gate_logits = gate_WX + self.gate_b[:, None]  # (n_experts, n_tokens)
-        _refuse_overflow("the gate logits gate_W·X + gate_b", gate_logits, "gate_W, gate_b, X")
+        refuse_overflow("the gate logits gate_W·X + gate_b", gate_logits, "gate_W, gate_b, X")
 
         # Step 2: softmax down each column.
         gate_probs = softmax_columns(gate_logits).weights  # (n_experts, n_tokens)
@@ -302,12 +276,12 @@ class MixtureOfExperts:
                 if slot.size:
                     # (out_dim, m) -> (m, out_dim), the order that fancy indexing fills
                     expert_linear[slot, :, token] = (W @ X[:, token]).T + b
-        _refuse_overflow("a chosen expert's W·x + b", expert_linear, "the experts' W, b, X")
+        refuse_overflow("a chosen expert's W·x + b", expert_linear, "the experts' W, b, X")
 
         # Step 5: ReLU, then mix the k outputs with the gate weights.
         expert_outputs = np.maximum(expert_linear, 0.0)  # (top_k, out_dim, n_tokens)
         output = np.einsum("kn,kon->on", gate_weights, expert_outputs)  # (out_dim, n_tokens)
-        _refuse_overflow("the mixed output", output, "the experts' W, b, X")
+        refuse_overflow("the mixed output", output, "the experts' W, b, X")
 
         tokens_per_expert = np.bincount(chosen.ravel(), minlength=self.n_experts)  # (E,)
         kept_per_expert = np.bincount(chosen[~dropped], minlength=self.n_experts)  # (E,)
@@ -337,72 +311,4 @@ class MixtureOfExperts:
 
     def _tokens(self, X) -> np.ndarray:
         """X as a checked (in_dim, n_tokens) float array; a plain vector is one token."""
-        try:
-            one_token = np.ndim(X) == 1
-        except ValueError:  # ragged nested lists: as_matrix says so in words
-            one_token = False
-        if one_token:
-            X = as_vector("X", X)[:, None]  # (in_dim, 1)
-        else:
-            X = as_matrix("X", X)  # refuses no tokens (in_dim × 0), NaN, inf and text
-        if X.shape[0] != self.in_dim:
-            hint = ""
-            if X.shape[1] == self.in_dim:
-                hint = " (tokens are columns here: did you mean X.T?)"
-            if one_token:
-                what = f"a token of {X.shape[0]} numbers"
-            else:
-                what = f"X of shape {shape_text(X.shape)}, tokens of {X.shape[0]} numbers"
-            raise ValueError(
-                f"got {what}, but the gate takes tokens of {self.in_dim} numbers "
-                f"(gate_W is {shape_text(self.gate_W.shape)}), so X must be "
-                f"{self.in_dim}×n_tokens{hint}"
-            )
-        return X
-
-
-def _expert_pairs(experts) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The experts as checked (W, b) float pairs, all the same shape, or raise."""
-    if isinstance(experts, (str, bytes, np.ndarray)) or not hasattr(experts, "__len__"):
-        raise TypeError(f"experts must be a list of (W, b) pairs, got {type(experts).__name__}")
-    if len(experts) == 0:
-        raise ValueError("experts is empty: a mixture needs at least one expert (W, b)")
-    pairs = []
-    for i, pair in enumerate(experts):
-        if not isinstance(pair, (tuple, list)):
-            got = (
-                f"an array of shape {shape_text(pair.shape)}"
-                if isinstance(pair, np.ndarray)
-                else type(pair).__name__
-            )
-            raise TypeError(f"experts[{i}] must be a (W, b) pair, got {got}")
-        if len(pair) != 2:
-            raise ValueError(
-                f"experts[{i}] must be a (W, b) pair, got {len(pair)} items instead of 2"
-            )
-        W = as_matrix(f"experts[{i}].W", pair[0])
-        b = as_vector(f"experts[{i}].b", pair[1])
-        if b.shape[0] != W.shape[0]:
-            raise ValueError(
-                f"experts[{i}].b has {b.shape[0]} numbers but experts[{i}].W has "
-                f"{W.shape[0]} rows (shape {shape_text(W.shape)}): b needs one per row of W"
-            )
-        if pairs and W.shape != pairs[0][0].shape:
-            raise ValueError(
-                f"experts[{i}].W is {shape_text(W.shape)} but experts[0].W is "
-                f"{shape_text(pairs[0][0].shape)}: all experts must have the same shape"
-            )
-        pairs.append((W, b))
-    return pairs
-
-
-def _refuse_overflow(what: str, values: np.ndarray, inputs: str) -> None:
-    """Raise if finite inputs produced inf or NaN: numbers too large for float64."""
-    refuse_nonfinite(
-        values,
-        lambda where: (
-            f"{what} overflowed at index [{', '.join(map(str, where))}] (token {where[-1]}): "
-            f"the numbers in {inputs} are too large to multiply in float64 (largest "
-            f"about 1.8e308); scale them down"
-        ),
-    )
+        return as_tokens(X, self.in_dim, self.gate_W.shape)

@@ -29,14 +29,21 @@ markdown, so that an edit to the prose cannot drift from the code without a test
   A part with a claims module of its own (reading its cells by id) is handed over with
   `claims.checked_in("test_claims_03_capacity", "cap-intro", …)`.
 
-Each `tests/test_claims_NN.py` ends with the same few tests (copy them for a new
-notebook): `test_quoted_number` (parametrized by `pytest_generate_tests`, so claims
-registered anywhere in the module count), `test_every_number_in_the_prose_has_a_claim`,
+Each `tests/test_claims_NN.py` runs the same few tests on its `Claims`, by naming it in a
+subclass of `ProseTests` (do the same for a new notebook)::
+
+    class TestProse(ProseTests):
+        claims = claims
+
+`test_quoted_number` (one test a claim, parametrized once the whole module is read, so
+claims registered anywhere in it count), `test_every_number_in_the_prose_has_a_claim`,
 `test_every_waiver_still_matches`, `test_every_try_this_has_a_check` and `test_try_this`.
+A part with cells of its own reads them with `cells_by_id(notebook)`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -53,17 +60,31 @@ NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?")
 _ITEM = re.compile(r"^(\d+)\.\s+\*\*(.+?)\*\*", re.M)
 
 
+@functools.cache
+def _cells(notebook: str) -> tuple[tuple[str, str, str], ...]:
+    """(id, cell type, source) of every cell of `notebooks/<notebook>*.ipynb`, in order.
+
+    Read once per run: the tests never write the notebooks (tests/conftest.py checks).
+    """
+    (path,) = NOTEBOOKS.glob(f"{notebook}*.ipynb")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return tuple((c.get("id"), c["cell_type"], "".join(c["source"])) for c in cells)
+
+
+def cells_by_id(notebook: str) -> dict[str, str]:
+    """The source of every cell of `notebooks/<notebook>*.ipynb`, by the cell's id."""
+    return {cell_id: source for cell_id, _, source in _cells(notebook)}
+
+
 def markdown_cells(notebook: str, skip: tuple[str, ...] = ()) -> list[str]:
     """The source of every markdown cell of `notebooks/<notebook>*.ipynb`, in order.
 
     skip: ids of cells to leave out.
     """
-    (path,) = NOTEBOOKS.glob(f"{notebook}*.ipynb")
-    cells = json.loads(path.read_text())["cells"]
     return [
-        "".join(c["source"])
-        for c in cells
-        if c["cell_type"] == "markdown" and c.get("id") not in skip
+        source
+        for cell_id, kind, source in _cells(notebook)
+        if kind == "markdown" and cell_id not in skip
     ]
 
 
@@ -209,3 +230,45 @@ class Claims:
             if not covered[m.start() : m.end()].all():
                 missing.append(text[max(0, m.start() - 40) : m.end() + 20])
         return missing
+
+
+class ProseTests:
+    """The tests every notebook's claims module runs on its `claims` (see the module docstring).
+
+    A subclass names the module's `Claims` as `claims`; pytest parametrizes the tests
+    only once the whole module is read, so that a claim registered anywhere in it counts.
+    """
+
+    claims: Claims
+
+    def pytest_generate_tests(self, metafunc):
+        if "quoted" in metafunc.fixturenames:
+            numbers = self.claims.numbers
+            metafunc.parametrize("quoted", numbers, ids=[p[:40] for p, _ in numbers])
+        if "title" in metafunc.fixturenames:
+            metafunc.parametrize("title", sorted(try_this_items(self.claims.notebook)))
+
+    def test_quoted_number(self, quoted):
+        self.claims.check_number(*quoted)
+
+    def test_every_number_in_the_prose_has_a_claim(self):
+        missing = self.claims.uncovered()
+        assert not missing, (
+            f"numbers in notebook {self.claims.notebook}'s prose without a claim:\n"
+            + "\n".join(missing)
+        )
+
+    def test_every_waiver_still_matches(self):
+        text = prose(self.claims.notebook)
+        for pattern, _ in self.claims.waived:
+            assert re.search(pattern, text), f"{pattern!r} is no longer in the prose"
+
+    def test_every_try_this_has_a_check(self):
+        items, checks = try_this_items(self.claims.notebook), self.claims.checks
+        assert set(items) == set(checks), (
+            f"without a check: {sorted(set(items) - set(checks))}; "
+            f"checks of items no longer there: {sorted(set(checks) - set(items))}"
+        )
+
+    def test_try_this(self, title):
+        self.claims.checks[title](try_this_items(self.claims.notebook)[title])

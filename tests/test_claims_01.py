@@ -10,10 +10,9 @@ import re
 from fractions import Fraction
 
 import numpy as np
-import pytest
 
 from dlviz import AttentionExplorer, examples, self_attention
-from tests.claims import Claims, try_this_items
+from tests.claims import Claims, ProseTests
 
 claims = Claims("01")
 EX = examples.attention_exercise()
@@ -162,43 +161,13 @@ claims.number(r"\((\d) tokens × (\d)\)", lambda: (HAND.Q.T.shape[0], HAND.Q.T.s
 claims.not_computed(r"powers of 3 all round to 0", "an example of an input that cannot be computed")
 
 
-def pytest_generate_tests(metafunc):
-    # After the whole module is read, so that a claim registered anywhere in it counts.
-    if "quoted" in metafunc.fixturenames:
-        metafunc.parametrize("quoted", claims.numbers, ids=[p[:40] for p, _ in claims.numbers])
+class TestProse(ProseTests):
+    """Notebook 01's quoted numbers recomputed, its "Try this" carried out (checks below)."""
 
-
-def test_quoted_number(quoted):
-    claims.check_number(*quoted)
-
-
-def test_every_number_in_the_prose_has_a_claim():
-    missing = claims.uncovered()
-    assert not missing, "numbers in notebook 01's prose without a claim:\n" + "\n".join(missing)
-
-
-def test_every_waiver_still_matches():
-    from tests.claims import prose
-
-    text = prose("01")
-    for pattern, _ in claims.waived:
-        assert re.search(pattern, text), f"{pattern!r} is no longer in the prose"
+    claims = claims
 
 
 # --- Try this -------------------------------------------------------------------------
-
-
-def test_every_try_this_has_a_check():
-    items = try_this_items("01")
-    assert set(items) == set(claims.checks), (
-        f"without a check: {sorted(set(items) - set(claims.checks))}; "
-        f"checks of items no longer there: {sorted(set(claims.checks) - set(items))}"
-    )
-
-
-@pytest.mark.parametrize("title", sorted(try_this_items("01")))
-def test_try_this(title):
-    claims.checks[title](try_this_items("01")[title])
 
 
 def _numbers(text: str) -> list[str]:

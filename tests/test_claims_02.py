@@ -13,7 +13,7 @@ import pytest
 
 from dlviz import HandCheck, VectorDBExplorer, examples
 from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary, pca_2d
-from tests.claims import Claims, prose, try_this_items
+from tests.claims import Claims, ProseTests, cells_by_id
 
 claims = Claims("02")
 EX = examples.vectordb_exercise()
@@ -210,45 +210,17 @@ claims.not_computed(
 claims.not_computed(r"\\cdot|s_x q_x", "formula")
 
 
-def pytest_generate_tests(metafunc):
-    # After the whole module is read, so that a claim registered anywhere in it counts.
-    if "quoted" in metafunc.fixturenames:
-        metafunc.parametrize("quoted", claims.numbers, ids=[p[:40] for p, _ in claims.numbers])
+class TestProse(ProseTests):
+    """Notebook 02's quoted numbers recomputed, its "Try this" carried out (checks below)."""
 
-
-def test_quoted_number(quoted):
-    claims.check_number(*quoted)
+    claims = claims
 
 
 def test_shared_vectors():
     _shared_vectors()
 
 
-def test_every_number_in_the_prose_has_a_claim():
-    missing = claims.uncovered()
-    assert not missing, "numbers in notebook 02's prose without a claim:\n" + "\n".join(missing)
-
-
-def test_every_waiver_still_matches():
-    text = prose("02")
-    for pattern, _ in claims.waived:
-        assert re.search(pattern, text), f"{pattern!r} is no longer in the prose"
-
-
 # --- Try this -------------------------------------------------------------------------
-
-
-def test_every_try_this_has_a_check():
-    items = try_this_items("02")
-    assert set(items) == set(claims.checks), (
-        f"without a check: {sorted(set(items) - set(claims.checks))}; "
-        f"checks of items no longer there: {sorted(set(claims.checks) - set(items))}"
-    )
-
-
-@pytest.mark.parametrize("title", sorted(try_this_items("02")))
-def test_try_this(title):
-    claims.checks[title](try_this_items("02")[title])
 
 
 @claims.try_this("Let the metric decide")
@@ -364,16 +336,9 @@ claims.checked_in(
 
 def _ivf():
     """test_claims_ivf's fixtures, built the way it builds them."""
-    import nbformat
-
     from tests import test_claims_ivf as ivf
 
-    cells = {c.id: c.source for c in nbformat.read(ivf.NOTEBOOK, as_version=4).cells}
-    ex, iv = examples.vectordb_exercise(), examples.ivf_exercise()
-    db = VectorDatabase(SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"]))
-    db.add(iv["texts"])
-    six = (iv["texts"], db.index_vectors.T, iv["init"], db.encoder.encode(iv["query"]).index_vector)
-    return ivf, cells, six
+    return ivf, cells_by_id("02"), ivf.the_six()
 
 
 @claims.try_this("Near is not best")
@@ -398,11 +363,7 @@ def _(item):
 
 
 def _cell_text(cell_id: str) -> str:
-    import nbformat
-
-    from tests.test_claims_ivf import NOTEBOOK
-
-    (source,) = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.id == cell_id]
+    source = cells_by_id("02")[cell_id]
     text = "\n".join(line for line in source.splitlines() if not line.startswith("#"))
     return re.escape(" ".join(text.split()))
 

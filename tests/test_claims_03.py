@@ -5,14 +5,12 @@ How to add a check, and what the suite demands of the prose: see `tests/claims.p
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
 from dlviz import MixtureOfExperts, MoEExplorer, examples
 from dlviz.plots.moe import GATE_MAX_TOKENS
-from tests.claims import Claims, prose, try_this_items
+from tests.claims import Claims, ProseTests, cells_by_id
 
 claims = Claims("03")
 EX = examples.moe_exercise()
@@ -243,41 +241,13 @@ def _refused():
 claims.number(r"`explorer\.controls\[\"top_k\"\]\.value = (5)` with two experts", _refused)
 
 
-def pytest_generate_tests(metafunc):
-    # After the whole module is read, so that a claim registered anywhere in it counts.
-    if "quoted" in metafunc.fixturenames:
-        metafunc.parametrize("quoted", claims.numbers, ids=[p[:40] for p, _ in claims.numbers])
+class TestProse(ProseTests):
+    """Notebook 03's quoted numbers recomputed, its "Try this" carried out (checks below)."""
 
-
-def test_quoted_number(quoted):
-    claims.check_number(*quoted)
-
-
-def test_every_number_in_the_prose_has_a_claim():
-    missing = claims.uncovered()
-    assert not missing, "numbers in notebook 03's prose without a claim:\n" + "\n".join(missing)
-
-
-def test_every_waiver_still_matches():
-    text = prose("03")
-    for pattern, _ in claims.waived:
-        assert re.search(pattern, text), f"{pattern!r} is no longer in the prose"
+    claims = claims
 
 
 # --- Try this -------------------------------------------------------------------------
-
-
-def test_every_try_this_has_a_check():
-    items = try_this_items("03")
-    assert set(items) == set(claims.checks), (
-        f"without a check: {sorted(set(items) - set(claims.checks))}; "
-        f"checks of items no longer there: {sorted(set(claims.checks) - set(items))}"
-    )
-
-
-@pytest.mark.parametrize("title", sorted(try_this_items("03")))
-def test_try_this(title):
-    claims.checks[title](try_this_items("03")[title])
 
 
 @claims.try_this("Move X1 until expert 1 takes it")
@@ -372,11 +342,9 @@ claims.checked_in(
 
 @claims.try_this("Predict a drop, then check it live")
 def _(item):
-    import nbformat
-
     from tests import test_claims_03_capacity as capacity
 
-    cells = {c.id: c.source for c in nbformat.read(capacity.NOTEBOOK, as_version=4).cells}
+    cells = cells_by_id("03")
     assert item in " ".join(cells["cap-try-live"].split())
     capacity.test_try_this_5_predict_a_drop_then_check_it_live(cells)
 

@@ -2,24 +2,21 @@
 and its "Try this" carried out on a fresh explorer."""
 
 import math
-import pathlib
 import re
 
-import nbformat
 import numpy as np
 import pytest
 
 from dlviz import HandCheck, MixtureOfExperts, MoEExplorer, examples
 from dlviz.moe_training import train_router
+from tests.claims import cells_by_id
 
-NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "03_mixture_of_experts.ipynb"
 BATCH = np.array([[2, 3, 1, 0], [1, 1, 2, 2], [3, 2, 2, 1]])
 
 
 @pytest.fixture(scope="module")
 def cells():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return {cell.id: cell.source for cell in nb.cells}
+    return cells_by_id("03")
 
 
 def sheet_moe(**kwargs):

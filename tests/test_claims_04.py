@@ -4,10 +4,7 @@ Each test first finds the sentence in the notebook's markdown (so a reworded cla
 fails here and is checked again), then does what it says.
 """
 
-import json
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,14 +16,12 @@ from dlviz import (
     positional_encoding,
     self_attention,
 )
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_multi_head_attention.ipynb"
+from tests.claims import markdown_cells, try_this_items
 
 
 @pytest.fixture(scope="module")
 def prose():
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    text = "\n".join(markdown_cells("04"))
     return " ".join(text.split())  # one line, single spaces: claims may wrap anywhere
 
 
@@ -179,6 +174,5 @@ CHECKED = {  # every "Try this" item of notebook 4, by its bold title, and its t
 }
 
 
-def test_every_try_this_has_a_test(try_this):
-    titles = re.findall(r"\d\. \*\*(.+?)\.?\*\*", try_this)
-    assert titles == list(CHECKED)
+def test_every_try_this_has_a_test():
+    assert list(try_this_items("04")) == list(CHECKED)

@@ -20,6 +20,7 @@ from dlviz.vectordb import (
     kmeans,
     lloyd_step,
 )
+from tests.claims import cells_by_id
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "02_vector_database.ipynb"
@@ -27,12 +28,15 @@ NOTEBOOK = ROOT / "notebooks" / "02_vector_database.ipynb"
 
 @pytest.fixture(scope="module")
 def cells():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return {cell.id: cell.source for cell in nb.cells}
+    return cells_by_id("02")
 
 
 @pytest.fixture(scope="module")
 def six():
+    return the_six()
+
+
+def the_six():
     """The six texts' index vectors in thirds (rows), the start in thirds, the query."""
     ex, iv = examples.vectordb_exercise(), examples.ivf_exercise()
     db = VectorDatabase(SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"]))

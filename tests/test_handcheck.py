@@ -1,7 +1,10 @@
 """The HandCheck widget: marks, hints, following an explorer, saying what it grades, closing."""
 
 import gc
+import subprocess
+import sys
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -268,6 +271,31 @@ def test_running_a_cell_again_and_again_keeps_memory_flat(cls, key, monkeypatch)
     del explorer
     gc.collect()
     assert sum(r() is not None for r in refs[:-1]) == 0
+
+
+def test_explorers_left_open_at_exit_close_quietly():
+    """At interpreter shutdown a widget's __del__ closes it: nothing may be printed then.
+
+    (Clearing a matplotlib figure there raised "sys.meta_path is None", printed as
+    "Exception ignored in: <function Widget.__del__ …>".)
+    """
+    script = (
+        "from dlviz import AttentionExplorer, HandCheck, MoEExplorer, VectorDBExplorer\n"
+        "explorers = [AttentionExplorer(), MoEExplorer(), VectorDBExplorer()]\n"
+        "grid = HandCheck.follow(explorers[0], 'sums')\n"
+        "del explorers, grid\n"
+        "print('built')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "built\n"
+    assert done.stderr == ""
 
 
 def test_moe_checks_follow_the_explorer_and_keep_to_the_sheets_tokens():

@@ -3,7 +3,8 @@
 Its box holds one text per line; the explorer redraws every text on each move and
 shows each word as a column. These checks refuse, in words, what the box could not
 hold (a line break inside a text, a single text where a list belongs) and more than
-the explorer can show, instead of freezing.
+the explorer can show, instead of freezing. `database_lines` reads the box, and
+`zero_vector_words` says which text a cosine search cannot rank.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dlviz._checks import shown
+from dlviz.sheet import format_number
+from dlviz.vectordb import ZeroVectorError
 
 # The explorer redraws its texts on every move and shows each word as a column, so it
 # takes at most this many texts, and words per text; beyond, it says so on screen
@@ -61,3 +64,36 @@ def refuse_too_much(lines: list[tuple[int, str]], query: str) -> None:
                 f"{where} has {words:,} words, and this explorer shows at most {MAX_WORDS} "
                 "per text (a column each): shorten it"
             )
+
+
+def database_lines(text: str) -> list[tuple[int, str]]:
+    """The texts of a database box as (line number from 1, text); blank lines are skipped."""
+    return [(i, line.strip()) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _vector_text(v) -> str:
+    return "[" + ", ".join(format_number(x, "frac") for x in v) + "]"
+
+
+def zero_vector_words(exc: ZeroVectorError, lines) -> str:
+    """Why cosine cannot rank, in the learner's words: which index vector has no angle."""
+    fix = "slide an entry of *P* or *b*, or switch *metric* to *dot*"
+    vector = exc.encoding.index_vector
+    why = (
+        "a zero vector points nowhere"
+        if not vector.any()
+        else "its numbers are so small (below 2.2e-308) that a float has lost the digits "
+        "of its direction"
+    )
+    if exc.index is None:
+        return (
+            f"cosine compares directions, but the query {exc.encoding.sentence!r} has index "
+            f"vector {_vector_text(vector)}: {why}, so its angle with the texts is "
+            f"undefined. Change the query, {fix}."
+        )
+    number = lines[exc.index][0]
+    return (
+        f"cosine compares directions, but {exc.encoding.sentence!r} (database line "
+        f"{number}) has index vector {_vector_text(vector)}: {why}, so its angle with "
+        f"the query is undefined. Remove that line, {fix}."
+    )

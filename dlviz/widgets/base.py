@@ -1,4 +1,4 @@
-"""The small shared base of the explorers: one snapshot, bad input explained, closing.
+"""The small shared base of the explorers: one snapshot, bad input explained.
 
 An explorer is an `ipywidgets.VBox` with
 
@@ -23,6 +23,8 @@ import traitlets
 from dlviz import sheet
 from dlviz.palette import ORANGE
 from dlviz.widgets._cells import replaces_last_run
+from dlviz.widgets._closing import Closing
+from dlviz.widgets._closing import close_tree as close_tree  # its home before, kept
 
 # The controls live in their own module; the explorers import them from here too.
 from dlviz.widgets.controls import MatrixInput as MatrixInput
@@ -42,36 +44,12 @@ THEME_CSS = (
 MAX_ROUNDS = 20
 
 
-def close_tree(*roots) -> None:
-    """Close `roots` and every widget inside them (children, boxes, layouts, styles)."""
-    for widget in _descendants(roots):
-        widget.close()
-
-
-def _descendants(roots) -> list:
-    """Every widget reachable from `roots` through children, boxes, layouts and styles."""
-    seen: dict[int, widgets.Widget] = {}
-    todo = list(roots)
-    while todo:
-        w = todo.pop()
-        if not isinstance(w, widgets.Widget) or id(w) in seen:
-            continue
-        seen[id(w)] = w
-        for name in ("children", "boxes"):
-            value = getattr(w, name, None) or ()
-            for item in value:
-                todo.extend(item if isinstance(item, (list, tuple)) else [item])
-        for name in ("layout", "style"):
-            todo.append(getattr(w, name, None))
-    return list(seen.values())
-
-
 def _emphasis(text: str) -> str:
     """*control* and *value* names in a message, shown in italics (as the notebooks do)."""
     return re.sub(r"\*([^*\s][^*]*)\*", r"<i>\1</i>", text)
 
 
-class Explorer(StaticView, widgets.VBox):
+class Explorer(StaticView, Closing, widgets.VBox):
     """Base class: recompute on every control change; explain bad input on screen."""
 
     static_kind = "explorer"  # a still view of it travels with the saved notebook
@@ -161,7 +139,7 @@ class Explorer(StaticView, widgets.VBox):
         finally:
             self._refreshing = False
 
-    # -- following grids, and closing ------------------------------------------------
+    # -- following grids (closing: `Closing`) -----------------------------------------
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for `result`."""
@@ -174,47 +152,6 @@ class Explorer(StaticView, widgets.VBox):
     def back_to_sheet(self) -> None:
         """Back to the sheet: its numbers and its rules (what the grids' button does)."""
         self.reset()
-
-    def add_follower(self, widget) -> None:
-        """Close `widget` (a grid that follows this explorer) when the explorer closes."""
-        self._followers.append(widget)
-
-    def figures(self) -> list:
-        """The live figures the explorer draws (closed with it)."""
-        return []
-
-    def close(self) -> None:
-        """Close the explorer: its figures, every widget inside it, and the grids that follow it.
-
-        Afterwards nothing refers to it from the widget registry, so it is freed once the
-        notebook's names let go of it.
-        """
-        if getattr(self, "_closed", False):
-            return
-        if not hasattr(self, "_followers"):  # never finished being built
-            super().close()
-            return
-        self._closed = True
-        for follower in self._followers:
-            follower.close()
-        self._followers.clear()
-        for figure in self.figures():
-            figure.close()
-        held = []  # widgets kept aside (another view's boxes), in attributes and their lists
-        for value in vars(self).values():
-            items = value.values() if isinstance(value, dict) else value
-            if isinstance(items, (list, tuple)) or isinstance(value, dict):
-                for item in items:
-                    held.extend(item if isinstance(item, (list, tuple)) else [item])
-            else:
-                held.append(value)
-        for widget in _descendants([*self.children, *self.controls.values(), self.message, *held]):
-            if widget is not self:
-                widget.close()
-        for part in (self.layout, getattr(self, "style", None)):
-            if part is not None:
-                part.close()
-        super().close()
 
     def explain(self, exc: Exception) -> str:
         """The learner's words for why the controls' values cannot be computed.

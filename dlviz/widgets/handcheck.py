@@ -12,7 +12,7 @@ from dlviz.checking import Step, Verdict, check
 from dlviz.checking.hints import cell_name
 from dlviz.sheet import format_number, grid, row
 from dlviz.widgets._cells import replaces_last_run
-from dlviz.widgets.base import close_tree
+from dlviz.widgets._closing import close_tree
 from dlviz.widgets.static import StaticView
 
 _LOOK = {  # status -> (background, mark, words for a screen reader)

@@ -18,209 +18,20 @@ from dlviz.capacity_checks import capacity_checks
 from dlviz.checking import moe_checks
 from dlviz.moe import MixtureOfExperts, MoEResult
 from dlviz.moe_capacity import as_capacity_factor
-from dlviz.plots import GATE_MAX_TOKENS, GateHeatmap, LoadBars
-from dlviz.sheet import grid, labels, product, row
-from dlviz.widgets.base import (
-    Explorer,
-    StrictFloatSlider,
-    StrictIntSlider,
-    figure_image,
-    step_panel,
-    view_toggle,
+from dlviz.plots import GateHeatmap, LoadBars
+from dlviz.widgets.base import Explorer, figure_image, step_panel
+from dlviz.widgets.moe_controls import (
+    CAPACITY_RANGE,
+    MAX_EXPERTS,
+    MAX_RANDOM_TOKENS,
+    moe_controls,
+    starting_exercise,
 )
-from dlviz.widgets.moe_capacity import capacity_view
+from dlviz.widgets.moe_controls import X_RANGE as X_RANGE  # the sliders' range, named here
+from dlviz.widgets.moe_steps import SHOWN_TOKENS, step_views
+from dlviz.widgets.moe_steps import _fmt as _fmt  # its number formats, tested
 
-# The grids show the same first tokens as the gate picture: wider grids would not fit
-# a screen, and the load bars count every token.
-SHOWN_TOKENS = GATE_MAX_TOKENS
-MAX_EXPERTS = 8
-MAX_RANDOM_TOKENS = 64
-X_RANGE = (-5.0, 5.0)  # the sliders of X1 and X2, in steps of 0.5
 CHECKED_TOKENS = 6  # the try-it grid of dropped slots asks for at most this many tokens
-CAPACITY_RANGE = (0.0, 4.0)  # the capacity factor, in steps of 0.25: 1.0-1.25 as in Switch
-
-
-def _fmt(values) -> str:
-    """How to print a grid: whole numbers as they are, one decimal if that says it all.
-
-    One decimal covers the sliders' steps of 0.5 and the random gate rows; anything
-    else (a softmax, a mix) gets two.
-    """
-    values = np.asarray(values, dtype=float)
-    if np.allclose(values, np.round(values), rtol=0, atol=1e-9):
-        return "auto"
-    if np.allclose(values * 10, np.round(values * 10), rtol=0, atol=1e-8):
-        return ".1f"
-    return ".2f"
-
-
-def step_views(
-    result: MoEResult, moe: MixtureOfExperts | None = None
-) -> dict[int, tuple[str, object]]:
-    """Each step of routing tokens through the experts as (title, by-hand layout).
-
-    The steps of exercise 3 for all tokens at once, the matrix way: 1 the tokens, 2 the
-    gate logits gate_W·X + gate_b, 3 the softmax down each column, 4 the routing (the
-    sheet's max ≈ one-hot; top-k: the k best, weights renormalised over them), 5 each
-    chosen expert's W·x + b on the tokens sent to it, 6 ReLU and the output. Everything
-    is read from `result` (its `model` holds the gate and the experts); `moe`, if
-    given, must be that model.
-
-    At most `SHOWN_TOKENS` tokens are shown, the first ones; titles say when.
-    """
-    if moe is not None and moe is not result.model:
-        raise ValueError("step_views(result, moe): moe is not the model that gave result")
-    moe = result.model
-    n_tokens = result.X.shape[1]
-    t = min(n_tokens, SHOWN_TOKENS)
-    k = result.top_k
-    tokens = labels("X", t)
-    experts = labels("e", moe.n_experts)
-    feats = labels("f", moe.in_dim)
-    outs = labels("o", moe.out_dim)
-    part = f" (the first {t} of {n_tokens} tokens)" if t < n_tokens else ""
-    X = result.X[:, :t]  # (in_dim, t)
-    chosen = result.chosen[:, :t]  # (k, t)
-    dropped = result.dropped[:, :t]  # (k, t): slots whose expert was full
-
-    X_grid = grid(X, rows=feats, cols=tokens, title="X", fmt=_fmt(X), name="X", quantity="X")
-    gate_W = grid(
-        moe.gate_W, rows=experts, cols=feats, title="gate_W", fmt=_fmt(moe.gate_W), name="gate_W"
-    )
-    WX = result.gate_WX[:, :t]  # (n_experts, t)
-    logits = result.gate_logits[:, :t]  # (n_experts, t)
-    gate_view = row(
-        product(
-            gate_W,
-            X_grid,
-            grid(WX, rows=experts, cols=tokens, title="gate_W·X", fmt=_fmt(WX), quantity="logits"),
-            "gate_W·X",
-        ),
-        grid(
-            moe.gate_b[:, None], rows=experts, cols=["b"], title="+ gate_b",
-            fmt=_fmt(moe.gate_b), name="gate_b",
-        ),
-        grid(
-            logits, rows=experts, cols=tokens, title="= logits", fmt=_fmt(logits),
-            name="gate_logits", quantity="logits",
-        ),
-    )  # fmt: skip
-    probs = grid(
-        result.gate_probs[:, :t], rows=experts, cols=tokens, title="gate probabilities",
-        fmt=".3f", name="gate_probs", palette="positive", scale=1.0,
-    )  # fmt: skip
-    column_sums = grid(
-        result.gate_probs[:, :t].sum(axis=0), rows=["Σ"], cols=tokens, title="column sums",
-        fmt=".3f", tinted=False, name="prob_sums",
-    )  # fmt: skip
-
-    # Routing: the gate weight in each chosen cell, 0 elsewhere. With top-1 every weight
-    # is exactly 1, so this is the sheet's one-hot "max".
-    route = result.routing[:, :t]  # (n_experts, t)
-    picked = result.picked[:, :t]
-    ranks = ["best", "2nd", "3rd"] + [f"{r}th" for r in range(4, k + 1)]
-    routing = row(
-        grid(
-            route, rows=experts, cols=tokens, title="routing (chosen outlined)",
-            fmt="auto" if k == 1 else ".3f", tinted=False, outline=picked, name="routing",
-        ),
-        grid(
-            chosen + 1, rows=ranks[:k], cols=tokens, title="expert", tinted=False,
-            name="chosen",
-        ),
-    )  # fmt: skip
-    if k == 1:
-        routing_title = (
-            "Routing: the sheet's max ≈ one-hot. Each token goes to the expert with the "
-            "largest logit (ties to the lower number); its weight is 1"
-        )
-    else:
-        routing_title = (
-            f"Routing: each token goes to its top {k} experts; their weights g are the "
-            f"softmax of their {k} logits only, so they add up to 1"
-        )
-
-    # Each expert works on the tokens sent to it and kept, all at once: W·[those columns] + b.
-    work, idle = [], []
-    for e, ((W, b), (slot, token)) in enumerate(zip(moe.experts, result.batches(), strict=True)):
-        shown = token < t  # the (rank, token) pairs e serves, among the tokens shown
-        slot, token = slot[shown], token[shown]
-        if token.size == 0:
-            idle.append(experts[e])
-            continue
-        cols = [tokens[j] for j in token]
-        X_e = X[:, token]  # (in_dim, m): the tokens sent to expert e
-        lin = result.expert_linear[slot, :, token].T  # (out_dim, m): W·x + b
-        W_grid = grid(W, rows=outs, cols=feats, title=f"W of e{e + 1}", fmt=_fmt(W))
-        X_grid_e = grid(X_e, rows=feats, cols=cols, title="its tokens", fmt=_fmt(X_e))
-        name = f"expert{e + 1}_linear"
-        if b.any():  # the bias gets its own grid; the sheet's are all 0
-            WX_e = lin - b[:, None]  # W·x: the step before the bias
-            work.append(
-                row(
-                    product(W_grid, X_grid_e, grid(WX_e, title="W·x", fmt=_fmt(WX_e)),
-                            f"expert {e + 1}: W·x"),
-                    grid(b[:, None], rows=outs, cols=["b"], title="+ b", fmt=_fmt(b)),
-                    grid(lin, rows=outs, cols=cols, title="= W·x + b", fmt=_fmt(lin), name=name),
-                )
-            )  # fmt: skip
-        else:
-            lin_grid = grid(lin, rows=outs, cols=cols, title="W·x + b", fmt=_fmt(lin), name=name)
-            work.append(product(W_grid, X_grid_e, lin_grid, f"expert {e + 1}: W·x (b = 0)"))
-    work_title = "The chosen experts: each computes W·x + b for the tokens sent to it"
-    if dropped.any():
-        work_title += " and kept"
-    if idle:
-        work_title += f" (idle, no tokens: {', '.join(idle)})"
-
-    def to(r: int) -> list[str]:  # column labels: token → its r-th expert, ✗ if dropped
-        return [
-            f"{tokens[j]}→e{chosen[r, j] + 1}" + (" ✗" if dropped[r, j] else "") for j in range(t)
-        ]
-
-    if k == 1:
-        lin, out = result.expert_linear[0, :, :t], result.output[:, :t]  # (out_dim, t) each
-        output_view = row(
-            grid(lin, rows=outs, cols=to(0), title="W·x + b", fmt=_fmt(lin), name="expert_linear"),
-            grid(out, rows=outs, cols=tokens, title="output", fmt=_fmt(out), name="output"),
-        )
-        output_title = "ReLU: negative numbers become 0, and that is the output"
-    else:
-        per_rank = [
-            grid(
-                result.expert_outputs[r, :, :t], rows=outs,
-                cols=to(r),
-                title=f"ReLU(W·x + b), {ranks[r]}", fmt=_fmt(result.expert_outputs[r, :, :t]),
-                name=f"relu_{r + 1}",
-            )
-            for r in range(k)
-        ]  # fmt: skip
-        output_view = row(
-            *per_rank,
-            grid(
-                result.gate_weights[:, :t], rows=labels("g", k), cols=tokens, title="weights g",
-                fmt=".3f", name="gate_weights",
-            ),
-            grid(
-                result.output[:, :t], rows=outs, cols=tokens, title="output = Σ g·ReLU",
-                fmt="auto", name="output",
-            ),
-        )  # fmt: skip
-        terms = [f"g{r + 1}·ReLU({ranks[r]})" for r in range(k)]
-        if k > 3:
-            terms = [terms[0], "…", terms[-1]]
-        output_title = "ReLU, then mix the experts: output = " + " + ".join(terms)
-    if dropped.any():
-        output_title += " (✗ dropped: nothing from that expert, the weights stay as they are)"
-    return {
-        1: ("The tokens: one column each" + part, X_grid),
-        2: ("Gate logits = gate_W·X + gate_b: a row per expert, a column per token", gate_view),
-        3: ("Softmax down each column: the gate's probabilities", row(probs, column_sums)),
-        4: (routing_title, routing),
-        5: (work_title, row(*work)),
-        6: (output_title, output_view),
-        7: capacity_view(result, SHOWN_TOKENS),
-    }
 
 
 class MoEExplorer(Explorer):
@@ -269,61 +80,9 @@ class MoEExplorer(Explorer):
                 f"in the explorer, got {capacity_factor:g}"
             )
         self.seed = as_int("seed", seed, low=0)
-        self._start = _starting_exercise(X, gate_W, gate_b, experts)
+        self._start = starting_exercise(X, gate_W, gate_b, experts)
         first, moe = self._route(self._start["X"], top_k, n_experts, random_tokens, capacity_factor)
-        wide = {"description_width": "initial"}
-        sheet_X = self._start["X"]  # (3, 2): X1 and X2 as columns
-        token_sliders = {
-            f"X{j + 1}[{i + 1}]": StrictFloatSlider(
-                value=float(sheet_X[i, j]), min=X_RANGE[0], max=X_RANGE[1], step=0.5,
-                description=f"X{j + 1}[{i + 1}]", readout_format=".1f",
-                style={"description_width": "3.2em"},
-                layout=widgets.Layout(width="212px"),  # 20 steps: room for each; 3 a line
-            )
-            for j in range(2)
-            for i in range(3)
-        }  # fmt: skip
-        controls = {
-            **token_sliders,
-            "top_k": StrictIntSlider(
-                value=top_k, min=1, max=n_experts, description="top_k", style=wide,
-                layout=widgets.Layout(width="212px"),
-                tooltip="how many experts each token goes to",
-            ),
-            "n_experts": StrictIntSlider(
-                value=n_experts, min=2, max=MAX_EXPERTS, description="experts", style=wide,
-                layout=widgets.Layout(width="212px"),
-                tooltip="2 = the sheet's experts; more are random (fixed seed)",
-            ),
-            "random_tokens": StrictIntSlider(
-                value=random_tokens, min=0, max=MAX_RANDOM_TOKENS,
-                description="random tokens", style=wide,
-                layout=widgets.Layout(width="212px"),
-                tooltip="0 = just X1 and X2; more are random (fixed seed)",
-            ),
-            "capacity": widgets.Checkbox(
-                value=capacity_factor is not None, description="limit slots", indent=False,
-                layout=widgets.Layout(width="auto"),
-                tooltip="give each expert a fixed number of slots; the rest are dropped",
-            ),
-            "capacity_factor": StrictFloatSlider(
-                value=1.0 if capacity_factor is None else capacity_factor,
-                min=CAPACITY_RANGE[0], max=CAPACITY_RANGE[1], step=0.25,
-                description="capacity factor", readout_format=".2f", style=wide,
-                disabled=capacity_factor is None,
-                tooltip="slots per expert = floor(factor · top_k · tokens / experts)",
-            ),
-            "reset": widgets.Button(
-                description="back to the exercise",
-                icon="undo",
-                layout=widgets.Layout(width="auto", align_self="flex-start"),  # its own width
-            ),
-            "view": view_toggle(),
-            "step": StrictIntSlider(
-                value=6, min=1, max=6, description="step", style=wide,
-                tooltip="the step the projector view shows",
-            ),
-        }  # fmt: skip
+        controls = moe_controls(self._start["X"], top_k, n_experts, random_tokens, capacity_factor)
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
 
@@ -338,7 +97,7 @@ class MoEExplorer(Explorer):
 
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         tokens = widgets.HBox(
-            [widgets.VBox([token_sliders[f"X{j}[{i}]"] for i in (1, 2, 3)]) for j in (1, 2)],
+            [widgets.VBox([controls[f"X{j}[{i}]"] for i in (1, 2, 3)]) for j in (1, 2)],
             layout=wrap,
         )
         sizes = widgets.HBox(
@@ -360,7 +119,7 @@ class MoEExplorer(Explorer):
             "projector": [
                 sizes,
                 widgets.GridBox(  # X1's numbers in a row, X2's under them: two lines
-                    [token_sliders[f"X{j}[{i}]"] for j in (1, 2) for i in (1, 2, 3)],
+                    [controls[f"X{j}[{i}]"] for j in (1, 2) for i in (1, 2, 3)],
                     layout=widgets.Layout(grid_template_columns="repeat(3, max-content)"),
                 ),
                 widgets.HBox([controls["step"], controls["view"], controls["reset"]], layout=wrap),
@@ -496,30 +255,3 @@ class MoEExplorer(Explorer):
             self.controls["random_tokens"].value = 0
             self.controls["capacity"].value = False
             self.controls["capacity_factor"].value = 1.0
-
-
-def _starting_exercise(X, gate_W, gate_b, experts) -> dict:
-    """The exercise an explorer starts from: the sheet's, with any given part replaced.
-
-    Checked at the door: two tokens of 3 numbers within the sliders' range, a gate of
-    two experts, two experts W 4×3 and b of 4, so that the explorer's sliders and its
-    random extra experts fit.
-    """
-    start = examples.moe_exercise()
-    given = {"X": X, "gate_W": gate_W, "gate_b": gate_b, "experts": experts}
-    start.update({k: v for k, v in given.items() if v is not None})
-    moe = MixtureOfExperts(start["gate_W"], start["gate_b"], start["experts"])  # checks
-    X = moe._tokens(start["X"])  # (3, n_tokens), checked
-    if (moe.n_experts, moe.in_dim, moe.out_dim) != (2, 3, 4) or X.shape != (3, 2):
-        raise ValueError(
-            f"the explorer starts from an exercise like the sheet's: two tokens of 3 "
-            f"numbers (X is 3×2, got {X.shape[0]}×{X.shape[1]}) and two experts of "
-            f"W 4×3 (got {moe.n_experts} of {moe.out_dim}×{moe.in_dim})"
-        )
-    low, high = X_RANGE
-    if (X < low).any() or (X > high).any():
-        raise ValueError(
-            f"the tokens' numbers must be from {low:g} to {high:g} (the sliders' range), "
-            f"got {np.round(X, 3).tolist()}"
-        )
-    return {"X": X, "gate_W": moe.gate_W, "gate_b": moe.gate_b, "experts": list(moe.experts)}

@@ -9,11 +9,9 @@ import numpy as np
 
 from dlviz import examples
 from dlviz._format import distinct_decimals
-from dlviz._table import html_table
 from dlviz.checking import vectordb_checks
-from dlviz.palette import FONT
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
-from dlviz.sheet import format_number, grid, labels, product, row
+from dlviz.sheet import format_number
 from dlviz.vectordb import (
     DatabaseSnapshot,
     SearchResult,
@@ -24,221 +22,16 @@ from dlviz.vectordb import (
 )
 from dlviz.widgets._texts import MAX_TEXTS as MAX_TEXTS  # the explorer's limits, named here
 from dlviz.widgets._texts import MAX_WORDS as MAX_WORDS
-from dlviz.widgets._texts import refuse_too_much, starting_texts
-from dlviz.widgets.base import (
-    Explorer,
-    MatrixInput,
-    StrictFloatSlider,
-    StrictIntSlider,
-    figure_image,
-    step_panel,
-    view_toggle,
-)
-from dlviz.widgets.ivf import IVFView, ivf_controls
-
-STEP_NAMES = {
-    1: "split into words",
-    2: "embed and encode",
-    3: "mean pooling",
-    4: "project to 2-d",
-    5: "store",
-    6: "encode the query",
-    7: "score and rank",
-}
-
-# The number formats a learner can pick: exact fractions as on the sheet, or decimals.
-NUMBER_FORMATS = (("fractions", "frac"), ("decimals", ".3f"))
-# Cosines are rarely fractions: they get decimals, at least three and as many as it takes
-# to print different scores differently (`dlviz._format.distinct_decimals`).
-
-# Step 2 shows each text's E, W·E + b and H for the first this many texts (and the
-# query); a class-sized database would otherwise fill pages with them on every move.
-SHOWN_TEXT_BLOCKS = 6
-
-# min, max and step of the P and b sliders: quarters keep the fractions readable (x/36).
-SLIDER_RANGE = (-2.0, 2.0, 0.25)
-
-
-def database_lines(text: str) -> list[tuple[int, str]]:
-    """The texts of a database box as (line number from 1, text); blank lines are skipped."""
-    return [(i, line.strip()) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
-
-
-def _vector_text(v) -> str:
-    return "[" + ", ".join(format_number(x, "frac") for x in v) + "]"
-
-
-class _Html:
-    """Ready-made HTML with the `.html` of the sheet's layouts."""
-
-    def __init__(self, text: str):
-        self.html = text
-
-
-def _stack(*items) -> _Html:
-    return _Html("".join(item.html for item in items))
-
-
-def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
-    """Words (not numbers) in a grid laid out like `dlviz.sheet.grid`: tokens, hits."""
-
-    def cell(i: int, j: int) -> tuple[str, str, str]:
-        text = cells[i][j] if j < len(cells[i]) else ""
-        # Colours set on the cell itself, as the sheet's grids do: a dark theme keeps them legible.
-        return text, "background:#fff;color:#000" if text else "border:0;background:transparent", ""
-
-    if len(cells) != len(rows):
-        raise ValueError(f"{len(cells)} rows of words for {len(rows)} row labels")
-    return _Html(html_table(len(rows), len(cols), cell, rows=rows, cols=cols, title=title,
-                            name=name))  # fmt: skip
-
-
-def step_views(
-    database: VectorDatabase,
-    result: SearchResult,
-    fmt: str = "frac",
-    steps=range(1, 8),
-    *,
-    blocks: int = SHOWN_TEXT_BLOCKS,
-) -> dict:
-    """Each step of the exercise as (title, by-hand layout), for steps 1 to 7.
-
-    steps: which to build (all by default); an explorer rebuilds only the steps whose
-    numbers changed (a P slider leaves steps 1-3 as they are). blocks: step 2 shows
-    the encoding of this many texts, and the query's (the projector view shows only
-    the query's).
-
-    Stored texts are s1, s2, … in the order added, the query is q. fmt: "frac" shows
-    exact fractions (44/9), or a format spec such as ".3f".
-    """
-    encoder = database.encoder
-    encodings = [*database.encodings, result.query]
-    n = len(database)
-    names = [*labels("s", n), "q"]
-    texts = database.texts
-    d = labels("d", encoder.vocabulary.dim)
-    h = labels("h", encoder.hidden_dim)
-    xy = ["x", "y"] if encoder.index_dim == 2 else labels("i", encoder.index_dim)
-
-    longest = max(len(e.tokens) for e in encodings)
-    tokens = (
-        None
-        if 1 not in steps
-        else text_table(
-            [e.tokens for e in encodings],
-            rows=[f"{s}: {e.sentence}" for s, e in zip(names, encodings, strict=True)],
-            cols=[str(i) for i in range(1, longest + 1)],
-            title="tokens",
-            name="tokens",
-        )
-    )
-
-    model = row(
-        grid(encoder.W, rows=h, cols=d, title="W", fmt=fmt, name="W"),
-        grid(encoder.b[:, None], rows=h, cols=["b"], title="b", fmt=fmt, name="b"),
-    )
-    per_text = []  # one block per text, side by side where the page is wide enough
-    # A class-sized database: the first texts' blocks and the query's, and a note.
-    shown = [*range(min(n, blocks)), n] if 2 in steps else []
-    for s, e in ((names[i], encodings[i]) for i in shown):
-        suffix = "q" if s == "q" else s
-        heading = f"{s} · {e.sentence}" + ("  (the query)" if s == "q" else "")
-        layout = row(
-            grid(e.embeddings, rows=d, cols=e.tokens, title="E", fmt=fmt,
-                 name=f"embeddings_{suffix}"),
-            grid(e.linear, rows=h, cols=e.tokens, title="W·E + b", fmt=fmt,
-                 name=f"linear_{suffix}", quantity="linear"),
-            grid(e.encoded, rows=h, cols=e.tokens, title="H = ReLU(W·E + b)", fmt=fmt,
-                 name=f"encoded_{suffix}", palette="positive", quantity="H"),
-        )  # fmt: skip
-        per_text.append(
-            _Html(
-                f'<div style="margin:8px 0 0 0;{FONT}"><b>{html.escape(heading)}</b></div>'
-                + layout.html
-            )
-        )
-
-    if n > blocks and shown:
-        per_text.insert(
-            blocks,
-            _Html(
-                f'<div style="margin:8px 0 0 0;{FONT}">… and {n - blocks} more '
-                f"texts, encoded the same way (their pooled vectors are in step 3)</div>"
-            ),
-        )
-    pooled = np.stack([e.pooled for e in encodings], axis=1)  # (hidden, n + 1)
-    projected = np.stack([e.index_vector for e in encodings], axis=1)  # (index_dim, n + 1)
-    pooled_grid = grid(
-        pooled, rows=h, cols=names, title="pooled", fmt=fmt, name="pooled", palette="positive"
-    )
-    projection = product(
-        grid(encoder.P, rows=xy, cols=h, title="P", fmt=fmt, name="P"),
-        grid(
-            pooled,
-            rows=h,
-            cols=names,
-            title="pooled",
-            fmt=fmt,
-            name="pooled_in_step_4",
-            palette="positive",
-        ),
-        grid(projected, cols=names, title="index vectors", fmt=fmt, name="projected"),
-        "P · pooled",
-    )
-
-    stored = np.asarray(database.index_vectors)  # (index_dim, n)
-    query = result.query.index_vector  # (index_dim,)
-    store = grid(stored, rows=xy, cols=names[:n], title="the database", fmt=fmt,
-                 name="index_vectors", quantity="index")  # fmt: skip
-    query_grid = grid(query[:, None], rows=xy, cols=["q"], title="query", fmt=fmt,
-                      name="query_vector", quantity="index")  # fmt: skip
-
-    hit = np.zeros((n, 1), dtype=bool)
-    hit[[found.index for found in result.hits], 0] = True
-    if result.metric == "cosine":
-        sfmt = distinct_decimals(result.scores) if fmt == "frac" else fmt
-        units = result.unit_index_vectors.T  # (n, index_dim): a cosine search refused zeros
-        scores = product(
-            grid(units, rows=names[:n], cols=xy, title="ŝ = s ÷ |s|", fmt=sfmt,
-                 name="unit_index_vectors"),
-            grid(result.unit_query[:, None], rows=xy, cols=["q̂"],
-                 title="q̂ = q ÷ |q|", fmt=sfmt, name="unit_query_vector"),
-            grid(result.scores[:, None], rows=names[:n], cols=["cos"], title="scores",
-                 fmt=sfmt, outline=hit, name="scores"),
-            "scores = ŝᵀ · q̂ = cos(angle)",
-        )  # fmt: skip
-    else:
-        sfmt = fmt
-        scores = product(
-            grid(stored.T, rows=names[:n], cols=xy, title="index vectorsᵀ", fmt=fmt,
-                 name="index_vectors_T"),
-            grid(query[:, None], rows=xy, cols=["q"], title="q", fmt=fmt),
-            grid(result.scores[:, None], rows=names[:n], cols=["s·q"], title="scores",
-                 fmt=fmt, outline=hit, name="scores"),
-            "scores = index vectorsᵀ · q",
-        )  # fmt: skip
-    hits = text_table(
-        [[texts[found.index], format_number(found.score, sfmt)] for found in result.hits],
-        rows=[f"#{r}" for r in range(1, len(result.hits) + 1)],
-        cols=["text", "score"],
-        title=f"the {len(result.hits)} nearest" if len(result.hits) > 1 else "the nearest",
-        name="hits",
-    )
-    how = "cosine" if result.metric == "cosine" else "dot product"
-    views = {
-        1: ("Step 1 · split each text into words (tokens)", tokens),
-        2: (
-            "Step 2 · look up each word's embedding e (a column of E), "
-            "encode it: h = ReLU(W·e + b)",
-            _stack(model, row(*per_text)),
-        ),
-        3: ("Step 3 · mean pooling: the average of each text's columns of H", pooled_grid),
-        4: ("Step 4 · project to 2-d: index vector = P · pooled", projection),
-        5: ("Step 5 · store the texts' index vectors, one column per text", store),
-        6: ("Step 6 · the query goes through steps 1-4 the same way", query_grid),
-        7: (f"Step 7 · score every text by its {how} with the query; rank", row(scores, hits)),
-    }
-    return {k: views[k] for k in steps}
+from dlviz.widgets._texts import database_lines as database_lines
+from dlviz.widgets._texts import refuse_too_much, starting_texts, zero_vector_words
+from dlviz.widgets.base import Explorer, figure_image, step_panel
+from dlviz.widgets.ivf import IVFView
+from dlviz.widgets.vectordb_controls import NUMBER_FORMATS as NUMBER_FORMATS
+from dlviz.widgets.vectordb_controls import SLIDER_RANGE as SLIDER_RANGE
+from dlviz.widgets.vectordb_controls import model_box, vectordb_controls
+from dlviz.widgets.vectordb_steps import SHOWN_TEXT_BLOCKS as SHOWN_TEXT_BLOCKS
+from dlviz.widgets.vectordb_steps import STEP_NAMES, step_views
+from dlviz.widgets.vectordb_steps import text_table as text_table
 
 
 class VectorDBExplorer(Explorer):
@@ -292,63 +85,7 @@ class VectorDBExplorer(Explorer):
         first.add(texts)
         start = first.search(query, k=k, metric=metric)
         self._encoder = encoder
-        P0, b0 = encoder.P, encoder.b
-
-        wide = {"description_width": "initial"}
-        low, high, step = SLIDER_RANGE
-
-        def slider(name, value):
-            return StrictFloatSlider(
-                value=float(value), min=min(low, float(value)), max=max(high, float(value)),
-                step=step, description=name, readout_format=".2f", continuous_update=True,
-                style={"description_width": "3.3em"}, layout=widgets.Layout(width="15em"),
-            )  # fmt: skip
-
-        P_sliders = {
-            f"P[{i + 1},{j + 1}]": slider(f"P[{i + 1},{j + 1}]", P0[i, j])
-            for i in range(P0.shape[0])
-            for j in range(P0.shape[1])
-        }
-        b_sliders = {f"b[{i}]": slider(f"b[{i}]", v) for i, v in enumerate(b0, start=1)}
-        hidden, dim = encoder.W.shape
-        controls = {
-            "query": widgets.Text(
-                value=query, description="query", placeholder="type a few words",
-                layout=widgets.Layout(width="22em"), style=wide,
-            ),
-            "database": widgets.Textarea(
-                value="\n".join(texts), description="database", placeholder="one text per line",
-                rows=max(4, len(texts) + 1), layout=widgets.Layout(width="22em"), style=wide,
-            ),
-            "k": StrictIntSlider(
-                value=min(k, len(texts)), min=1, max=len(texts), description="k (hits)",
-                style=wide, layout=widgets.Layout(width="16em"),
-            ),
-            "metric": widgets.ToggleButtons(
-                options=[("dot", "dot"), ("cosine", "cosine")], value=metric,
-                description="metric", style={"button_width": "5.5em", **wide},
-                tooltips=["the sheet's dot product: length counts",
-                          "cosine of the angle: direction only"],
-            ),
-            "numbers": widgets.ToggleButtons(
-                options=list(NUMBER_FORMATS), value="frac", description="numbers",
-                style={"button_width": "6.5em", **wide},
-                tooltips=["exact fractions, as on the sheet (44/9)", "decimals (4.889)"],
-            ),
-            **P_sliders,
-            **b_sliders,
-            "W": MatrixInput(encoder.W, rows=labels("h", hidden), cols=labels("d", dim), title="W"),
-            "reset": widgets.Button(
-                description="back to the exercise", icon="undo",
-                layout=widgets.Layout(width="auto"),
-            ),
-            "view": view_toggle(),
-            "step": StrictIntSlider(
-                value=7, min=1, max=len(STEP_NAMES), description="step",
-                style={"description_width": "initial"}, layout=widgets.Layout(width="20em"),
-            ),
-            **ivf_controls(len(texts)),
-        }  # fmt: skip
+        controls = vectordb_controls(encoder, texts, query, k, metric)
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
 
@@ -364,21 +101,7 @@ class VectorDBExplorer(Explorer):
         self._ringed: tuple[str, ...] | None = None
 
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
-        sliders = widgets.GridBox(
-            [*P_sliders.values(), *b_sliders.values()],
-            layout=widgets.Layout(
-                grid_template_columns=f"repeat({P0.shape[1]}, 15.5em)", grid_gap="0 4px"
-            ),
-        )
-        model = widgets.VBox(
-            [
-                widgets.HTML(
-                    "<b>The model.</b> Slide an entry of the projection P or of the bias b "
-                    "and watch the points move:"
-                ),
-                sliders,
-            ]
-        )
+        model = model_box(controls, encoder)
         inputs = widgets.Accordion(
             [widgets.VBox([controls["W"]])], titles=("edit the encoder weights W",)
         )
@@ -468,7 +191,7 @@ class VectorDBExplorer(Explorer):
         try:
             return database.search(query, k=min(c["k"].value, len(database)), metric=metric)
         except ZeroVectorError as exc:
-            raise ValueError(_zero_vector_words(exc, lines)) from None
+            raise ValueError(zero_vector_words(exc, lines)) from None
 
     # -- showing ------------------------------------------------------------------------
 
@@ -579,27 +302,3 @@ class VectorDBExplorer(Explorer):
                 c[f"P[{i + 1},{j + 1}]"].value = float(v)
             c["metric"].value = "dot"
             c["k"].value = 1
-
-
-def _zero_vector_words(exc: ZeroVectorError, lines) -> str:
-    """Why cosine cannot rank, in the learner's words: which index vector has no angle."""
-    fix = "slide an entry of *P* or *b*, or switch *metric* to *dot*"
-    vector = exc.encoding.index_vector
-    why = (
-        "a zero vector points nowhere"
-        if not vector.any()
-        else "its numbers are so small (below 2.2e-308) that a float has lost the digits "
-        "of its direction"
-    )
-    if exc.index is None:
-        return (
-            f"cosine compares directions, but the query {exc.encoding.sentence!r} has index "
-            f"vector {_vector_text(vector)}: {why}, so its angle with the texts is "
-            f"undefined. Change the query, {fix}."
-        )
-    number = lines[exc.index][0]
-    return (
-        f"cosine compares directions, but {exc.encoding.sentence!r} (database line "
-        f"{number}) has index vector {_vector_text(vector)}: {why}, so its angle with "
-        f"the query is undefined. Remove that line, {fix}."
-    )
