@@ -1,6 +1,7 @@
 """The HandCheck widget: marks, hints, following an explorer, saying what it grades, closing."""
 
 import gc
+import html
 import subprocess
 import sys
 import weakref
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 from ipywidgets.widgets.widget import _instances
 
-from dlviz import AttentionExplorer, HandCheck, examples, self_attention
-from dlviz.checking import Step
+from dlviz import AttentionExplorer, HandCheck, VectorDBExplorer, examples, self_attention
+from dlviz.checking import Step, ivf_checks
+from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary, lloyd_step
 
 STEP = Step("s", "a step", np.array([[44 / 9, 0.2]]))
 
@@ -320,3 +322,28 @@ def test_score_bars_keep_one_bar_container_whatever_the_number_of_texts():
         explorer.controls["database"].value = text
     assert len(explorer.bars.ax.containers) == 1 and len(explorer.bars.bars) == 4
     explorer.close()
+
+
+def test_typing_the_published_sheets_scores_names_its_slip():
+    explorer = VectorDBExplorer()
+    checker = HandCheck.follow(explorer, "scores")
+    checker.type([["44/9", "40/9", "60/9"]])  # "who" encoded as [1, 0, 0, 0], as the sheet did
+    checker.check_button.click()
+    page = html.unescape(checker.verdict_area.value)
+    assert "'who' lost the last entry of its encoding" in page
+    assert "wrote 40/9 for 'who are you' and 60/9 for 'who am I'" in page
+    checker.close()
+    explorer.close()
+
+
+def test_a_grid_beyond_the_sheet_does_not_claim_the_sheets_numbers():
+    ex, iv = examples.vectordb_exercise(), examples.ivf_exercise()
+    db = VectorDatabase(SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"]))
+    db.add(iv["texts"])
+    checks = ivf_checks(lloyd_step(db.index_vectors.T, iv["init"]), iv["texts"])
+    for key in ("assignment", "centroids"):
+        shown = html.unescape(HandCheck(checks[key]).source_area.value)
+        assert "the IVF exercise's numbers (beyond the sheet)" in shown
+        assert "the sheet's numbers<" not in shown
+    own = ivf_checks(lloyd_step(db.index_vectors.T, iv["init"]), iv["texts"], origin="my lists")
+    assert ">my lists<" in HandCheck(own["assignment"]).source_area.value

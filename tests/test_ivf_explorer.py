@@ -80,3 +80,26 @@ def test_cosine_is_followed(explorer):
     explorer.controls["metric"].value = "cosine"
     explorer.controls["n_lists"].value = 1
     assert "finds <b>who are you</b> (the same as exact search)" in explorer.ivf_view.caption.value
+
+
+def test_the_star_marks_exact_searchs_best_by_the_explorers_metric(explorer):
+    # One list holds every text, so IVF finds what exact search finds, by either metric.
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["n_lists"].value = 1
+    plot, vectors = explorer.ivf_view.plot, explorer.database.index_vectors.T
+    for metric, best, label in (("dot", "who am I", "best s·q"),
+                                ("cosine", "who are you", "best cosine")):  # fmt: skip
+        explorer.controls["metric"].value = metric
+        assert explorer.result.hits[0].text == best
+        star = np.ravel(plot.best.get_data())
+        np.testing.assert_allclose(star, vectors[explorer.database.texts.index(best)])
+        assert plot.star_label.get_text() == label
+        assert plot.caption.get_text().endswith("the starred text was found")
+
+
+def test_the_picture_says_the_best_scoring_text_was_missed_not_the_nearest(explorer):
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["n_lists"].value = 3
+    explorer.controls["query"].value = "who are you"  # nearest point: itself; best s·q: who am I
+    caption = explorer.ivf_view.plot.caption.get_text()
+    assert caption.endswith("the starred text was MISSED") and "nearest" not in caption

@@ -338,3 +338,42 @@ def test_moe_top_k_output_slips():
     p = np.take_along_axis(r.gate_probs, r.chosen, axis=0)
     full = np.einsum("kn,kon->on", p, r.expert_outputs)
     assert "softmax over all experts" in only_hint(check(step, typed(full, ".4f"))).text
+
+
+def test_vectordb_the_published_sheets_slip_typed_as_it_wrote_it(vdb):
+    # The sheet encoded "who" as [1, 0, 0, 0] in both texts that have it: one hint, both cells.
+    encoder, ex = vdb
+    steps = vectordb_steps(encoder, ex["database"], ex["query"])
+    hint = only_hint(check(steps["scores"], [["44/9", "40/9", "60/9"]]))
+    assert "'who' lost the last entry" in hint.text and "in every text that has it" in hint.text
+    assert "wrote 40/9 for 'who are you' and 60/9 for 'who am I'" in hint.text
+    assert hint.cells == ((0, 1), (0, 2)) and hint.where == "who are you and who am I"
+
+
+@pytest.mark.parametrize(
+    ("answers", "text", "wrote"),
+    [
+        (["44/9", "40/9", "62/9"], "who are you", "40/9"),
+        (["44/9", "42/9", "60/9"], "who am I", "60/9"),
+    ],
+)
+def test_vectordb_who_slipped_in_one_text_names_what_the_sheet_wrote_there(
+    vdb, answers, text, wrote
+):
+    encoder, ex = vdb
+    steps = vectordb_steps(encoder, ex["database"], ex["query"])
+    hint = only_hint(check(steps["scores"], [answers]))  # the other text done right
+    assert hint.text.startswith(f"For {text!r}: it looks as if 'who' lost the last entry")
+    assert hint.text.endswith(f"The published sheet made this slip and wrote {wrote} here.")
+    assert hint.where == text
+
+
+def test_vectordb_a_word_slipped_everywhere_off_the_sheet_names_no_sheet_number(vdb):
+    # The query has "who" too: every score changes, and the sheet's numbers do not apply.
+    encoder, ex = vdb
+    steps = vectordb_steps(encoder, ex["database"], "who are you")
+    slipped = [s for s in steps["scores"].slips if "in every text" in s.hint and "'who'" in s.hint]
+    (slip,) = slipped
+    hint = only_hint(check(steps["scores"], typed(slip.values, "frac")))
+    assert "published sheet" not in hint.text and hint.where == "every cell"
+    assert not np.allclose(slip.values, steps["scores"].expected)

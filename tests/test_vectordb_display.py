@@ -226,6 +226,34 @@ def test_bars_update_in_place_and_print_cosines_with_three_decimals(ex, db):
     assert f"(axis from {x0:g})" in bars.title.get_text()
 
 
+def test_bars_name_every_text_inside_the_picture(ex, db):
+    bars = ScoreBars(db, db.search(ex["query"]))
+    bars.render()
+    for box, name in zip(boxes(bars.figure, bars.names), bars.names, strict=True):
+        assert box.x0 >= 0, f"{name.get_text()!r} starts {-box.x0:.1f} px left of the picture"
+
+
+def test_cosines_that_all_tie_get_a_readable_axis_that_stops_at_1(ex):
+    # "Flatten the picture": P[2,3] = P[2,4] = 0 puts every point on the x axis, so every
+    # cosine is 1. The axis once zoomed to 0.9998 with ticks "-0.00020 … +1" run together.
+    flat = database(ex, P=[[1, 1, 0, 0], [0, 0, 0, 0]])
+    result = flat.search(ex["query"], metric="cosine")
+    assert np.allclose(result.scores, 1)
+    bars = ScoreBars(flat, result)
+    bars.render()
+    ticks = bars.ax.get_xticks()
+    labels = [t.get_text() for t in bars.ax.get_xticklabels()]
+    assert bars.ax.xaxis.get_offset_text().get_text() == ""  # no "+1" beside the axis
+    assert bars.limits[0] <= 0.98 and 3 <= len(ticks) <= 6
+    assert max(ticks) == pytest.approx(1) and min(ticks) >= bars.limits[0] - 1e-9
+    assert all(len(label) <= 4 for label in labels), labels  # 0.98, never 0.99980
+    found = boxes(bars.figure, bars.ax.get_xticklabels())
+    assert not any(a.overlaps(b) for a, b in itertools.combinations(found, 2)), labels
+    dot = flat.search(ex["query"])
+    bars.show(flat, dot)  # back to the dot product: ticks past 1 again
+    assert bars.ax.get_xticks().max() > 1
+
+
 def test_negative_scores_point_left_with_their_value_outside(ex, db):
     bars = ScoreBars(db, db.search(ex["query"]))
     negative = database(ex, P=[[1, -1, 0, 0], [0, 0, 0, 0]])  # x = h1 - h2, y = 0

@@ -128,7 +128,8 @@ class Step:
     decimal is right when `exact` rounds to it, a typed number right when it equals
     either. inputs: the matrices the answer is computed from, shown with the grid.
     source: how these numbers differ from the sheet's ("X edited", "exact mode"),
-    empty for the sheet's own numbers.
+    empty for the sheet's own numbers. origin: where the numbers come from when
+    `source` is empty: the sheet's, or an exercise beyond the sheet ("the IVF exercise").
     """
 
     key: str
@@ -141,6 +142,7 @@ class Step:
     exact: np.ndarray | None = None
     inputs: tuple[Given, ...] = field(default_factory=tuple)
     source: tuple[str, ...] = field(default_factory=tuple)
+    origin: str = "the sheet's numbers"
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -15,10 +15,13 @@ from dlviz._format import labels
 from dlviz.checking.grade import Slip, Step
 
 
-def ivf_checks(step, texts: Sequence[str]) -> dict[str, Step]:
+def ivf_checks(
+    step, texts: Sequence[str], origin: str = "the IVF exercise's numbers (beyond the sheet)"
+) -> dict[str, Step]:
     """The two by-hand steps of one Lloyd step (`dlviz.vectordb.lloyd_step`): keys
     "assignment" (the list of each text, counted from 1) and "centroids" (the new
-    centroid of each list, one per column as on the sheets)."""
+    centroid of each list, one per column as on the sheets). origin: where the numbers
+    come from, shown with each grid (no sheet has this exercise)."""
     n_lists = step.centroids.shape[0]
     lists = tuple(f"list {j + 1}" for j in range(n_lists))
     assignment = (step.assignment + 1)[None, :].astype(float)  # (1, n): lists from 1
@@ -29,11 +32,11 @@ def ivf_checks(step, texts: Sequence[str]) -> dict[str, Step]:
     )
     return {
         "assignment": Step("assignment", "the list of each text: its nearest centroid",
-                           assignment, ("list",), tuple(texts),
+                           assignment, ("list",), tuple(texts), origin=origin,
                            slips=(Slip(assignment - 1, "Lists are counted from 1 here: the "
                                        "first centroid's list is list 1."),)),
         "centroids": Step("centroids", "the new centroids: the mean of each list",
-                          step.new_centroids.T, axes, lists,
+                          step.new_centroids.T, axes, lists, origin=origin,
                           slips=(
                               Slip(sums.T, "That is the sum of the list: divide by how "
                                    "many texts it holds."),

@@ -11,13 +11,16 @@ pooled (and the same slips carried through P for the index vectors)
 scores
     scores of summed instead of mean-pooled vectors; the pooled vectors compared
     without projecting with P; the other metric (dot for cosine, cosine for dot);
-    and the sheet's own slip: one word that lost the last entry of its encoding
-    ("who" as [1, 0, 0, 0], which turns 44/9 into 40/9), one candidate per word.
+    and the sheet's own slip: a word that lost the last entry of its encoding ("who"
+    as [1, 0, 0, 0], which turns 42/9 into 40/9 and 62/9 into 60/9). One candidate per
+    word and text, and one per word made in every text that has it (the query too),
+    so typing the published sheet's 40/9 and 60/9 gets one hint for both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 import numpy as np
 
@@ -25,6 +28,11 @@ from dlviz import examples
 from dlviz._format import format_number, labels
 from dlviz._numerics import unit_rows
 from dlviz.checking.grade import Given, Slip, Step
+
+# The published sheet's slip (shared/exercises.md): it encoded "who" as [1, 0, 0, 0]
+# and wrote these scores by hand. A hint names them where a learner's numbers are these.
+SHEET_SLIP_WORD = "who"
+SHEET_SLIP_SCORES = {"who are you": "40/9", "who am I": "60/9"}
 
 
 def _score(metric: str, q: np.ndarray, d: np.ndarray) -> float:
@@ -127,19 +135,7 @@ def vectordb_steps(
              + (": the plain dot product s·q." if metric == "dot"
                 else ": s·q ÷ (|s|·|q|)."), scope="grid"),
     ]  # fmt: skip
-    last_row = "[" + ", ".join(format_number(v) for v in encoder.W[-1]) + "]"
-    for t, enc in enumerate(encodings[:-1]):
-        for w, word in enumerate(enc.tokens):
-            lost = P @ _pool_variant(encoder, enc.tokens, lost=w)
-            if np.allclose(lost, enc.index_vector):
-                continue  # that entry was 0 anyway: no visible slip
-            wrong = np.full(n, np.nan)
-            wrong[t] = _score(metric, index[:, -1], lost)
-            score_slips.append(
-                Slip(wrong, f"For {texts[t]!r}: it looks as if {word!r} lost the last entry "
-                     f"of its encoding (the last row of W: {last_row}). "
-                     "The published sheet made this slip and wrote 40/9.")
-            )  # fmt: skip
+    score_slips += _lost_entry_slips(encoder, encodings, texts, metric)
 
     h = tuple(labels("h", pooled.shape[0]))
     p = ("x", "y") if index.shape[0] == 2 else tuple(labels("i", index.shape[0]))
@@ -161,6 +157,52 @@ def vectordb_steps(
                        tuple(texts), fmt=sfmt, slips=tuple(score_slips), source=source,
                        inputs=(Given("index vectors", index, p, names, fmt),)),
     }  # fmt: skip
+
+
+def _places(tokens, word) -> list[int]:
+    return [i for i, token in enumerate(tokens) if token == word]
+
+
+def _lost_entry_slips(encoder, encodings, texts, metric: str) -> list[Slip]:
+    """A word's encoding that lost its last entry: once in one text (a candidate per
+    word of each text), or in every text that has the word, the query (last) included."""
+    P, n, q = encoder.P, len(texts), encodings[-1].index_vector
+    last_row = "[" + ", ".join(format_number(v) for v in encoder.W[-1]) + "]"
+    cause = f"lost the last entry of its encoding (the last row of W: {last_row})"
+
+    def sheet_wrote(word, t, value) -> str | None:  # what the published sheet wrote there
+        wrote = SHEET_SLIP_SCORES.get(texts[t]) if word == SHEET_SLIP_WORD else None
+        return wrote if wrote and np.isclose(value, float(Fraction(wrote))) else None
+
+    slips = []
+    for t, enc in enumerate(encodings[:-1]):
+        for w, word in enumerate(enc.tokens):
+            lost = P @ _pool_variant(encoder, enc.tokens, lost=w)
+            if np.allclose(lost, enc.index_vector):
+                continue  # that entry was 0 anyway: no visible slip
+            wrong = np.full(n, np.nan)
+            wrong[t] = _score(metric, q, lost)
+            wrote = sheet_wrote(word, t, wrong[t])
+            slips.append(Slip(wrong, f"For {texts[t]!r}: it looks as if {word!r} {cause}."
+                              + (f" The published sheet made this slip and wrote {wrote} here."
+                                 if wrote else "")))  # fmt: skip
+    for word in dict.fromkeys(t for e in encodings for t in e.tokens):
+        vectors = np.column_stack(
+            [P @ _pool_variant(encoder, e.tokens, lost=_places(e.tokens, word)) for e in encodings]
+        )  # (index_dim, n + 1): every index vector, `word` slipped wherever it is
+        changed = [
+            t for t, e in enumerate(encodings) if not np.allclose(vectors[:, t], e.index_vector)
+        ]
+        if len(changed) < 2 and n not in changed:
+            continue  # one text at most: the candidates above
+        scores = np.array([_score(metric, vectors[:, -1], vectors[:, t]) for t in range(n)])
+        wrote = [(texts[t], sheet_wrote(word, t, scores[t])) for t in changed if t < n]
+        sheet = (" The published sheet made this slip and wrote "
+                 + " and ".join(f"{w} for {text!r}" for text, w in wrote) + "."
+                 if n not in changed and all(w for _, w in wrote) else "")  # fmt: skip
+        slips.append(Slip(scores, f"It looks as if {word!r} {cause}, in every text that "
+                          f"has it.{sheet}", scope="grid"))  # fmt: skip
+    return slips
 
 
 def vectordb_checks(result, exercise=None) -> dict[str, Step]:

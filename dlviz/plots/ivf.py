@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import ListedColormap, to_rgb
 
+from dlviz._numerics import unit_rows
 from dlviz.plots.base import LiveFigure
 from dlviz.plots.vectordb import GUIDE_COLOUR, HIT_COLOUR, LABEL_BOX, QUERY_COLOUR
 
@@ -13,6 +14,7 @@ LIST_COLOURS = ("#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"
                 "#999999")  # fmt: skip
 _PROBED_ALPHA, _OTHER_ALPHA = 0.30, 0.07
 _MESH = 240  # cells drawn on a 240 × 240 mesh: each pixel coloured by its nearest centroid
+_BEST = {"dot": "best s·q", "cosine": "best cosine"}  # the star: what exact search ranks first
 
 
 def _pale(colour: str, alpha: float) -> tuple[float, float, float]:
@@ -27,14 +29,17 @@ class IVFCellsPlot(LiveFigure):
     Beyond the sheet, approximate search. The cells of the lists the query probes are
     tinted strongly, the others faintly; each text is a point in its list's colour,
     each centroid a cross "c1", "c2", …; the query a vermillion diamond; the texts
-    found among the probed lists are ringed, and the exact nearest text (which the
-    probe may miss) is marked with a star.
+    found among the probed lists are ringed, and the text exact search ranks first by
+    `metric` (the highest s·q, or cosine; the probe may miss it) is marked with a star.
+    The cells are drawn by distance, the star by score: the nearest text need not be
+    the best.
 
-    Update with `show(index, query, result, texts)`: an `IVFIndex` holding 2-d
-    vectors, the query's 2-d vector, its `IVFNeighbours` and the texts' names.
+    Update with `show(index, query, result, texts, metric)`: an `IVFIndex` holding 2-d
+    vectors, the query's 2-d vector, its `IVFNeighbours`, the texts' names and the
+    metric it was searched with.
     """
 
-    def __init__(self, index, query, result, texts, *, figsize=(6.2, 4.6)):
+    def __init__(self, index, query, result, texts, *, metric="dot", figsize=(6.2, 4.6)):
         super().__init__(figsize)
         ax = self.ax = self.figure.add_axes((0.11, 0.12, 0.86, 0.78))
         ax.tick_params(labelsize=9)
@@ -44,9 +49,11 @@ class IVFCellsPlot(LiveFigure):
             ax.plot([], [], "X", color="#333333", ms=8, label="centroid")[0],
             ax.plot([], [], "D", color=QUERY_COLOUR, ms=7, label="query")[0],
             ax.plot([], [], "o", mfc="none", mec=HIT_COLOUR, mew=2, ms=11, label="found")[0],
-            ax.plot([], [], "*", color=HIT_COLOUR, ms=11, label="exact nearest")[0],
+            ax.plot([], [], "*", color=HIT_COLOUR, ms=11, label=_BEST[metric])[0],
         ]
-        self.figure.legend(handles=legend, loc="upper center", ncol=4, frameon=False, fontsize=9)
+        key = self.figure.legend(handles=legend, loc="upper center", ncol=4, frameon=False,
+                                 fontsize=9)  # fmt: skip
+        self.star_label = key.get_texts()[-1]  # says which score the star is best by
         self.cells = self.dynamic(ax.imshow(np.zeros((2, 2)), origin="lower", zorder=0))
         self.points = self.dynamic(ax.scatter([], [], s=45, zorder=3, edgecolors="white"))
         self.centroids = self.dynamic(ax.scatter([], [], marker="X", s=110, zorder=4,
@@ -60,10 +67,11 @@ class IVFCellsPlot(LiveFigure):
                                             va="bottom", bbox=LABEL_BOX, zorder=7))  # fmt: skip
         self.labels: list = []
         self.limits = None
-        self.show(index, query, result, texts)
+        self.show(index, query, result, texts, metric)
 
-    def show(self, index, query, result, texts) -> None:
-        """Redraw for `index` (an IVFIndex of 2-d vectors) and one query's `result`."""
+    def show(self, index, query, result, texts, metric="dot") -> None:
+        """Redraw for `index` (an IVFIndex of 2-d vectors) and one query's `result`,
+        searched by `metric` ("dot" or "cosine")."""
         vectors = np.asarray(index.vectors, dtype=float)  # (n, 2) by id
         centroids = np.asarray(index.centroids, dtype=float)  # (n_lists, 2)
         query = np.asarray(query, dtype=float).reshape(2)
@@ -89,7 +97,14 @@ class IVFCellsPlot(LiveFigure):
         found = np.asarray(result.ids)[0]
         found = found[found >= 0]
         self.rings.set_offsets(vectors[found] if found.size else np.zeros((0, 2)))
-        best = int(np.argmax(vectors @ query))  # the exact nearest: highest dot, lowest id
+        if metric == "cosine":  # a text without a direction scores 0 here
+            scores = unit_rows(vectors) @ unit_rows(query[None, :])[0]
+        else:
+            scores = vectors @ query
+        best = int(np.argmax(scores))  # what exact search ranks first: ties to the lower id
+        if self.star_label.get_text() != _BEST[metric]:
+            self.star_label.set_text(_BEST[metric])
+            self.invalidate()  # the legend is drawn once, with the static part
         self.best.set_data([vectors[best, 0]], [vectors[best, 1]])
         self.query.set_data([query[0]], [query[1]])
         self._set_labels(
@@ -103,7 +118,7 @@ class IVFCellsPlot(LiveFigure):
         self.caption.set_text(
             f"nprobe = {len(probed)} of {index.n_lists} lists: searched "
             f"{int(np.asarray(result.scanned)[0])} of {len(index)} texts; "
-            + ("the exact nearest was MISSED" if missed else "the exact nearest was found")
+            + ("the starred text was MISSED" if missed else "the starred text was found")
         )
 
     def _set_limits(self, points: np.ndarray) -> None:

@@ -9,6 +9,7 @@ import matplotlib.font_manager
 import matplotlib.textpath
 import matplotlib.transforms
 import numpy as np
+from matplotlib.ticker import AutoLocator, MaxNLocator
 
 from dlviz._format import distinct_decimals, format_number
 from dlviz.plots.base import GlyphLabels, LiveFigure
@@ -43,10 +44,12 @@ class ScoreBars(LiveFigure):
         super().__init__((width, 2.0))
         self.fmt = fmt
         self.limits = None
+        self._cosine = False  # the axis was set for cosines (ticks up to 1 only)
         self._left = 0.0  # the left margin, in figure fractions: room for the names
         ax = self.ax = self.figure.add_axes((0.3, 0.2, 0.65, 0.7))  # placed by `_layout`
         ax.tick_params(axis="y", left=False, labelleft=False)
         ax.tick_params(axis="x", labelsize=9)
+        ax.ticklabel_format(axis="x", useOffset=False)  # 0.98, never "-0.02 … +1"
         ax.axvline(0, color="#333333", lw=0.9)
         ax.grid(True, axis="x", color="#ebebeb", lw=0.6)
         ax.set_axisbelow(True)
@@ -121,7 +124,9 @@ class ScoreBars(LiveFigure):
         prop = matplotlib.font_manager.FontProperties(size=9.5)
         widest = max(renderer.get_text_width_height_descent(t, prop, False)[0] for t in names)
         width, height = self.figure.get_size_inches()
-        left = (widest + 18) / (width * self.figure.dpi)
+        # A name ends 3 % of the axes' width left of them (x = -0.03), and the axes run
+        # from `left` to 0.96: solve for the margin that leaves 8 pixels before the name.
+        left = ((widest + 8) / (width * self.figure.dpi) + 0.03 * 0.96) / 1.03
         if left > self._left:
             self._left = max(left, 0.08)
             self.ax.set_position((self._left, 0.62 / height, 0.96 - self._left, 1 - 1.07 / height))
@@ -146,9 +151,14 @@ class ScoreBars(LiveFigure):
         cosine = result.metric == "cosine"
         fmt = distinct_decimals(scores) if cosine and self.fmt == "frac" else self.fmt
         limits = self._fit(scores, zoom=cosine)
-        if limits != self.limits:
-            self.limits = limits
+        if (limits, cosine) != (self.limits, self._cosine):
+            self.limits, self._cosine = limits, cosine
             self.ax.set_xlim(*limits)
+            if cosine:  # a cosine is at most 1: no tick past it
+                ticks = MaxNLocator(4, steps=[1, 2, 5, 10]).tick_values(limits[0], 1.0)
+                self.ax.set_xticks([t for t in ticks if limits[0] - 1e-9 <= t <= 1 + 1e-9])
+            else:
+                self.ax.xaxis.set_major_locator(AutoLocator())
             self.invalidate()
         what = "cosine of the angle" if result.metric == "cosine" else "dot product"
         title = f"score = {what} with the query"
@@ -190,7 +200,9 @@ class ScoreBars(LiveFigure):
         0.999 look different; the title then says where the axis starts.
         """
         if zoom and float(scores.min()) > 0.5:
-            spread = max(1.0 - float(scores.min()), 1e-4)
+            # at least 0.01: cosines that all tie at 1 (a flattened picture) get an axis
+            # from 0.98, not one from 0.9998 with ticks too long to read
+            spread = max(1.0 - float(scores.min()), 0.01)
             step = 10.0 ** np.floor(np.log10(spread))
             x0 = max(0.0, np.floor((float(scores.min()) - 1.5 * spread) / step) * step)
             x0 = float(np.round(x0, 6))

@@ -300,7 +300,7 @@ class HandCheck(StaticView, widgets.VBox):
         else:
             self.source_area.value = (
                 f'<div data-name="source-{html.escape(self.step.key)}" style="font-style:italic">'
-                "the sheet's numbers</div>"
+                f"{html.escape(self.step.origin, quote=False)}</div>"
             )
         self.sheet_button.layout.display = None if (source and following) else "none"
 

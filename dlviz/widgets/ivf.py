@@ -56,10 +56,10 @@ class IVFView(widgets.VBox):
         query = result.query.index_vector
         texts = database.texts
         if self.plot is None:
-            self.plot = IVFCellsPlot(index, query, found, texts)
+            self.plot = IVFCellsPlot(index, query, found, texts, metric=result.metric)
             self.image.layout.width = f"{self.plot.css_size[0]}px"
         else:
-            self.plot.show(index, query, found, texts)
+            self.plot.show(index, query, found, texts, result.metric)
         self.image.value = self.plot.png()
         ids = [i for i in found.ids[0].tolist() if i >= 0]
         exact = result.hits[0].text
