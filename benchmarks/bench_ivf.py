@@ -27,24 +27,15 @@ Results go to benchmarks/results/ivf.json and are printed as a Markdown table.
 
 from __future__ import annotations
 
-import os
+import _common  # first: it sets one BLAS thread before numpy loads
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # before numpy loads its BLAS: one thread
+# isort: split
+import statistics
+import time
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from dlviz.vectordb import IVFIndex, VectorIndex  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+from dlviz.vectordb import IVFIndex, VectorIndex
 
 N, DIM, N_LISTS, TRAIN, K, N_QUERIES, SEED = 1_000_000, 64, 1024, 65_536, 10, 16, 0
 CENTRES, NOISE = 8192, 0.6
@@ -61,16 +52,11 @@ def clustered(rng: np.random.Generator, n: int, centres: np.ndarray) -> np.ndarr
 
 
 def _ms(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return 1000 * (time.perf_counter() - start)
+    return 1000 * _common.seconds(fn)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 repeats instead of 30")
-    args = parser.parse_args()
-    repeats = 10 if args.quick else 30
+    repeats = _common.repeats(__doc__.splitlines()[0])
 
     rng = np.random.default_rng(SEED)
     centres = rng.standard_normal((CENTRES, DIM)).astype(np.float32)
@@ -82,9 +68,7 @@ def main() -> None:
     ivf = IVFIndex(DIM, N_LISTS, dtype=np.float32)
     training = ivf.train(vectors[rng.choice(N, TRAIN, replace=False)], seed=0, iterations=10)
     train_s = time.perf_counter() - start
-    start = time.perf_counter()
-    ivf.add(vectors)
-    add_s = time.perf_counter() - start
+    add_s = _common.seconds(lambda: ivf.add(vectors))
     exact = VectorIndex(DIM, dtype=np.float32)
     exact.add(vectors)
     truth = exact.search(queries, k=K).ids  # (16, K)
@@ -134,9 +118,8 @@ def main() -> None:
             row["same_ids_as_faiss"] = round(float(np.mean(found.ids == their_ids)), 4)
         rows.append(row)
 
-    machine = platform.processor() or platform.machine()
     report = {
-        "machine": f"{machine}, Python {platform.python_version()}, numpy {np.__version__}",
+        "machine": _common.machine(),
         "faiss": faiss_version,
         "threads": 1,
         "vectors": N,
@@ -153,8 +136,7 @@ def main() -> None:
         "repeats": repeats,
         "cases": rows,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ivf.json").write_text(json.dumps(report, indent=2) + "\n")
+    _common.save("ivf", report)
 
     print(
         f"IVF top-{K} over {N:,} × {DIM} float32 clustered vectors, {N_LISTS} lists, "

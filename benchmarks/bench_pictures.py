@@ -62,7 +62,6 @@ def main() -> None:
             figure.invalidate()
             figure.render()  # the static background, drawn once
             pixels = figure.render().copy()
-            opaque = figure.figure.get_facecolor()[3] == 1
             rows.append(
                 {
                     "explorer": explorer,
@@ -71,10 +70,8 @@ def main() -> None:
                     "pixels": f"{pixels.shape[1]}×{pixels.shape[0]}",
                     "render_ms": round(cpu_ms(figure.render), 2),
                     "pillow_png_ms": round(cpu_ms(lambda p=pixels: pillow_png(p)), 2),
-                    "dlviz_png_ms": round(
-                        cpu_ms(lambda p=pixels, o=opaque: encode_png(p, opaque=o)), 2
-                    ),
-                    "dlviz_png_kB": round(len(encode_png(pixels, opaque=opaque)) / 1000, 1),
+                    "dlviz_png_ms": round(cpu_ms(lambda p=pixels: encode_png(p)), 2),
+                    "dlviz_png_kB": round(len(encode_png(pixels)) / 1000, 1),
                 }
             )
         figure.figure.set_dpi(figure.dpi * figure.pixel_ratio)

@@ -29,33 +29,17 @@ Results go to benchmarks/results/vector_index.json and are printed as a Markdown
 
 from __future__ import annotations
 
-import os
+import _common  # first: it sets one BLAS thread before numpy loads
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # before numpy loads its BLAS: one thread
+# isort: split
+import statistics
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from dlviz.vectordb import VectorIndex  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+from dlviz.vectordb import VectorIndex
 
 N, DIM, K, SEED = 1_000_000, 64, 10, 0
 BATCHES = (1, 16, 256)
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def _blas() -> str:
@@ -68,10 +52,7 @@ def _blas() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 repeats instead of 30")
-    args = parser.parse_args()
-    repeats = 10 if args.quick else 30
+    repeats = _common.repeats(__doc__.splitlines()[0])
 
     rng = np.random.default_rng(SEED)
     index = VectorIndex(DIM, dtype=np.float32)
@@ -99,7 +80,7 @@ def main() -> None:
     seconds = {name: [] for name in cases}
     for _ in range(repeats):  # interleaved, so every case sees the same machine state
         for name, fn in cases.items():
-            seconds[name].append(_timed(fn))
+            seconds[name].append(_common.seconds(fn))
     median = {name: statistics.median(values) for name, values in seconds.items()}
 
     copy_rate = 2 * nbytes / median["copy"]  # bytes read + bytes written, per second
@@ -120,9 +101,8 @@ def main() -> None:
                 }
             )
 
-    machine = platform.processor() or platform.machine()
     report = {
-        "machine": f"{machine}, Python {platform.python_version()}, numpy {np.__version__}",
+        "machine": _common.machine(),
         "blas": _blas(),
         "vectors": N,
         "dim": DIM,
@@ -136,8 +116,7 @@ def main() -> None:
         },
         "cases": rows,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "vector_index.json").write_text(json.dumps(report, indent=2) + "\n")
+    _common.save("vector_index", report)
 
     print(
         f"Exact top-{K} search over {N:,} × {DIM} float32 vectors ({nbytes / 1e6:.0f} MB), "

@@ -1,6 +1,6 @@
 """Time a slider move as a learner sees it: key press → new numbers on the page.
 
-    python benchmarks/browser_latency.py [--moves 40]
+    python benchmarks/browser_latency.py [--moves 40] [--class-size]
 
 Starts a JupyterLab of its own (127.0.0.1, token on) and headless Chromium, and for
 each notebook of the browser test (`NOTEBOOKS` in tests/test_browser.py, the same
@@ -10,6 +10,10 @@ and times each press in the page itself: from the `keydown` event to the grid's 
 text, to the next painted frame, and to the new picture. It also splits the time
 along the kernel's messages (the page sends the value → the kernel starts → the
 kernel is done → the page shows it).
+
+With `--class-size` it times the explorers at a class's sizes instead (the sizes of
+`bench_explorers.py`'s "class size" rows: attention with 12 tokens, a database of 60
+texts, 8 experts and 66 tokens), each in a one-cell notebook written for the run.
 
 The figures go to benchmarks/results/browser_latency.json, with screenshots beside
 it (only this script writes there), and are printed as a table. The goal is a p95
@@ -37,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import browser_page  # noqa: E402  (the repository root is on the path now)
 from tests.browser_support import JupyterLab  # noqa: E402
-from tests.test_browser import NOTEBOOK_DIR, NOTEBOOKS  # noqa: E402
+from tests.test_browser import NOTEBOOK_DIR, NOTEBOOKS, NotebookCase, Probe  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 GOAL_P95_MS = 100.0
@@ -121,9 +125,9 @@ def latency_report(name: str, probe, records: list[dict]) -> dict:
     }
 
 
-def save_latency(reports: list[dict]) -> Path:
+def save_latency(reports: list[dict], name: str | None = None) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "browser_latency.json"
+    path = RESULTS / (name or "browser_latency.json")
     text = json.dumps({"goal_p95_ms": GOAL_P95_MS, "notebooks": reports}, indent=2,
                       ensure_ascii=False)  # fmt: skip
     # A list of numbers on one line: the per-move series stay readable.
@@ -154,10 +158,52 @@ def screenshots(page, explorer, stem: str) -> list[Path]:
     return [top, whole]
 
 
-def measure(case, browser, lab, moves: int) -> dict:
+# --- class size: one-cell notebooks, written for the run ----------------------------
+
+CLASS_SIZE = {
+    "class_attention_12_tokens.ipynb": (
+        "import numpy as np\nfrom dlviz import AttentionExplorer\n"
+        "X = np.random.default_rng(0).integers(0, 3, size=(6, 12))  # 12 tokens\n"
+        "AttentionExplorer(X=X, mode='exact')",
+        Probe(slider="temperature", keys=("ArrowRight", "ArrowLeft"), grid="weights",
+              image='.widget-hbox:has(table[data-name="weights"]) > img.widget-image'),
+    ),
+    "class_vectordb_60_texts.ipynb": (
+        "import sys; sys.path.insert(0, {bench!r})\nfrom bench_explorers import class_texts\n"
+        "from dlviz import VectorDBExplorer\nVectorDBExplorer(database=class_texts(60))",
+        Probe(slider="P[1,1]", keys=("ArrowRight", "ArrowLeft"), grid="scores",
+              image="img.widget-image"),
+    ),
+    "class_moe_8_experts_66_tokens.ipynb": (
+        "from dlviz import MoEExplorer\nmoe = MoEExplorer()\nwith moe.hold():\n"
+        "    moe.controls['n_experts'].value = 8\n"
+        "    moe.controls['random_tokens'].value = 64  # and the sheet's 2: 66 tokens\n"
+        "moe",
+        Probe(slider="X1[1]", keys=("ArrowRight", "ArrowLeft"), grid="gate_probs",
+              image="img.widget-image"),
+    ),
+}  # fmt: skip
+
+
+def write_class_notebooks(folder: Path) -> list[NotebookCase]:
+    """The class-sized explorers, one notebook each in `folder`; their cases to time."""
+    import nbformat
+
+    cases = []
+    for name, (source, probe) in CLASS_SIZE.items():
+        notebook = nbformat.v4.new_notebook()
+        code = source.format(bench=str(ROOT / "benchmarks"))
+        notebook.cells = [nbformat.v4.new_code_cell(code)]
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nbformat.write(notebook, folder / name)
+        cases.append(NotebookCase(name, lambda page, explorer, probe=probe: probe))
+    return cases
+
+
+def measure(case, browser, lab, moves: int, folder: Path = NOTEBOOK_DIR) -> dict:
     """Open, run and drive one notebook as the test does; time `moves` key presses."""
     with browser_page.new_page(browser) as page:
-        browser_page.open_and_run(page, lab, NOTEBOOK_DIR / case.name)
+        browser_page.open_and_run(page, lab, folder / case.name)
         if case.hand_check is not None:
             case.hand_check(page)
         explorer = page.locator(browser_page.EXPLORER).last
@@ -196,22 +242,30 @@ def print_table(reports: list[dict]) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--moves", type=int, default=MOVES, help="timed key presses per notebook")
+    parser.add_argument(
+        "--class-size", action="store_true", help="the explorers at a class's sizes instead"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     reports = []
     with tempfile.TemporaryDirectory(prefix="dlviz-browser-") as work:
-        lab = JupyterLab(NOTEBOOK_DIR, Path(work))
+        folder, cases = NOTEBOOK_DIR, NOTEBOOKS
+        if args.class_size:
+            folder = Path(work) / "class"
+            folder.mkdir()
+            cases = write_class_notebooks(folder)
+        lab = JupyterLab(folder, Path(work))
         try:
             lab.start()
             with browser_page.chromium() as browser:
-                for case in NOTEBOOKS:
-                    reports.append(measure(case, browser, lab, args.moves))
+                for case in cases:
+                    reports.append(measure(case, browser, lab, args.moves, folder))
         except browser_page.BrowserUnavailable as exc:
             print(exc, file=sys.stderr)
             return 1
         finally:
             lab.stop()
-    path = save_latency(reports)
+    path = save_latency(reports, "browser_latency_class_size.json" if args.class_size else None)
     print_table(reports)
     print(f"figures in {path.relative_to(ROOT)} ({time.monotonic() - started:.0f} s)")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import unicodedata
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -186,6 +187,21 @@ def as_positive(name: str, value) -> float:
     if not np.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be a finite number above 0, got {shown(value)}")
     return number
+
+
+def as_texts(name: str, value, *, expected: str, each: str = "a str") -> list[str]:
+    """`value`, an iterable of texts, as a list of str, or TypeError naming what is wrong.
+
+    expected: what `value` must be, in the caller's words ("a list of texts"); each: what
+    every item must be. A single str is the caller's to handle first (it is iterable).
+    """
+    if not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be {expected}, got {shown(value)}")
+    texts = list(value)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"{name}[{i}] must be {each}, got {shown(text)}")
+    return texts
 
 
 def choice(name: str, value, options: tuple[str, ...]) -> str:

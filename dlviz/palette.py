@@ -7,11 +7,15 @@ matrix gets follows what it is, never the sign of one of its entries. Text on a 
 black or white, whichever has the higher WCAG contrast against the colour drawn.
 
 No matplotlib here: the grids are plain strings; `dlviz.plots` reads the same names.
+`tints` and `text_colours` do for a whole matrix at once what `tint` and `text_colour`
+do for one value, with the same arithmetic, so a grid of 144 cells costs one call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 
 SEQUENTIAL = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 DIVERGING = ("#b35806", "#fdb863", "#f7f7f7", "#b2abd2", "#542788")
@@ -79,3 +83,41 @@ def tint(value: float, scale: float, palette: str) -> tuple[float, float, float]
     if signed:
         return _interpolate(_DIVERGING_RGB, 0.5 + 0.5 * value / scale)
     return _interpolate(_SEQUENTIAL_RGB, value / scale)
+
+
+def text_colours(backgrounds) -> np.ndarray:
+    """`text_colour` of each colour in `backgrounds` (..., 3 or 4): "#000000" or "#ffffff"."""
+    rgb = np.asarray(backgrounds, dtype=float)[..., :3]
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    lum = 0.2126 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.0722 * lin[..., 2]
+    return np.where((lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05), "#000000", "#ffffff")
+
+
+def tints(values, scale: float, palette: str) -> np.ndarray:
+    """`tint` of every entry of `values` at once: an array of shape values.shape + (3,)."""
+    if palette not in PALETTES:
+        raise ValueError(f"palette must be one of {PALETTES}, got {palette!r}")
+    values = np.asarray(values, dtype=float)
+    signed = palette == "signed"
+    anchors = np.array(_DIVERGING_RGB if signed else _SEQUENTIAL_RGB)
+    if scale <= 0:
+        return np.broadcast_to(anchors[2 if signed else 0], values.shape + (3,)).copy()
+    t = 0.5 + 0.5 * values / scale if signed else values / scale
+    t = np.minimum(np.maximum(t, 0.0), 1.0) * (len(anchors) - 1)
+    i = np.minimum(t.astype(int), len(anchors) - 2)
+    f = (t - i)[..., None]
+    a, b = anchors[i], anchors[i + 1]
+    return a + (b - a) * f
+
+
+def css_colours(rgb) -> np.ndarray:
+    """`css` of each colour in `rgb` (..., 3): an array of "#rrggbb" strings."""
+    levels = np.round(np.asarray(rgb, dtype=float)[..., :3] * 255).astype(int)
+    packed = (levels[..., 0] << 16) | (levels[..., 1] << 8) | levels[..., 2]
+    if len(_HEX) > 20_000:  # a long session of many different numbers: start again
+        _HEX.clear()
+    flat = [_HEX.get(v) or _HEX.setdefault(v, f"#{v:06x}") for v in packed.ravel().tolist()]
+    return np.array(flat, dtype=object).reshape(packed.shape)
+
+
+_HEX: dict[int, str] = {}  # 0xrrggbb -> "#rrggbb": the colours drawn so far

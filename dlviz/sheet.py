@@ -31,10 +31,24 @@ import numpy as np
 from dlviz._format import format_number
 from dlviz._format import labels as labels
 from dlviz._table import html_table
-from dlviz.palette import FONT, LABEL_COLOUR, MASKED_COLOUR, PALETTES, css, text_colour, tint
+from dlviz.palette import (
+    FONT,
+    LABEL_COLOUR,
+    MASKED_COLOUR,
+    PALETTES,
+    css_colours,
+    text_colours,
+    tints,
+)
+from dlviz.palette import css as css
 from dlviz.palette import relative_luminance as relative_luminance
+from dlviz.palette import text_colour as text_colour
+from dlviz.palette import tint as tint
 
 # --- grids ------------------------------------------------------------------------
+
+_HTML_CACHE: dict[tuple, str] = {}  # a grid's content -> its HTML (see Grid.html)
+_HTML_CACHE_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -62,19 +76,43 @@ class Grid:
 
     @cached_property
     def html(self) -> str:
+        # Explorers rebuild their grids on every move, most with the same numbers as
+        # before: those come from the cache, so a move costs what it changed.
+        key = self._key()
+        text = _HTML_CACHE.get(key)
+        if text is None:
+            if len(_HTML_CACHE) >= _HTML_CACHE_LIMIT:
+                _HTML_CACHE.clear()
+            text = _HTML_CACHE[key] = self._build_html()
+        return text
+
+    def _key(self) -> tuple:
+        arrays = (self.values, self.mask, self.outline)
+        data = tuple(None if a is None else (a.shape, a.tobytes()) for a in arrays)
+        return (*data, self.rows, self.cols, self.title, self.fmt, self.tinted, self.name,
+                self.scale, self.palette)  # fmt: skip
+
+    def _build_html(self) -> str:
         values = self.values
         scale = self.scale if self.scale is not None else self.largest
+        if self.tinted:
+            backgrounds = tints(values, scale, self.palette)
+            colours = np.char.add(
+                np.char.add("background:", css_colours(backgrounds).astype(str)),
+                np.char.add(";color:", text_colours(backgrounds)),
+            ).tolist()
+        else:
+            colours = [["background:#ffffff;color:#000000"] * values.shape[1]] * values.shape[0]
+        outline = self.outline
+        mask = self.mask
+        strong = ";outline:3px solid #000;outline-offset:-3px;font-weight:bold"
 
         def cell(i: int, j: int) -> tuple[str, str, str]:
-            extra = ""
-            if self.outline is not None and self.outline[i, j]:
-                extra = ";outline:3px solid #000;outline-offset:-3px;font-weight:bold"
-            if self.mask is not None and not self.mask[i, j]:
+            extra = strong if outline is not None and outline[i, j] else ""
+            if mask is not None and not mask[i, j]:
                 # masked: this query may not look at this key
                 return "–", f"background:{MASKED_COLOUR};color:#000{extra}", ""
-            bg = tint(values[i, j], scale, self.palette) if self.tinted else (1.0, 1.0, 1.0)
-            colours = f"background:{css(bg)};color:{text_colour(bg)}"
-            return format_number(values[i, j], self.fmt), colours + extra, ""
+            return format_number(values[i, j], self.fmt), colours[i][j] + extra, ""
 
         return html_table(
             *values.shape, cell, rows=self.rows, cols=self.cols, title=self.title, name=self.name

@@ -1,5 +1,6 @@
 """Colour by role, one scale per quantity, and labels a learner can read (issue 10)."""
 
+import numpy as np
 import pytest
 
 from dlviz import MoEExplorer, VectorDBExplorer, examples
@@ -88,19 +89,54 @@ def test_cosine_bars_zoom_so_that_close_scores_look_different():
     assert bars.ax.get_xlim()[0] < 0 < bars.ax.get_xlim()[1]  # a dot product: from 0 again
 
 
+def assert_counts_clear_of_the_lines(bars, result):
+    """At least a point of air between every count's digits and the balanced line (and
+    the capacity line, when it is drawn)."""
+    bars.figure.canvas.draw()
+    k, n_tokens = result.chosen.shape
+    shares = [1 / len(result.tokens_per_expert)]
+    if bars.capacity_line.get_visible():
+        shares.append(result.capacity / (k * n_tokens))
+    per_pt = bars.figure.dpi / 72
+    offsets = bars.ax.transData.transform(bars.counts.artist.get_offsets())
+    for share in shares:
+        line_y = bars.ax.transData.transform((0, share))[1]
+        half_width = bars.balanced.get_linewidth() / 2 * per_pt
+        for path, (_, y) in zip(bars.counts.artist.get_paths(), offsets, strict=True):
+            ink = path.get_extents()  # the digits' outline, in points from their position
+            bottom, top = y + ink.y0 * per_pt, y + ink.y1 * per_pt
+            clear = per_pt + half_width
+            assert not (bottom - clear <= line_y <= top + clear), (bottom, top, line_y, share)
+
+
 def test_load_counts_keep_clear_of_the_balanced_line():
     ex = examples.moe_exercise()
     result = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])(ex["X"])
     bars = LoadBars(result)  # 1 token each: both bars end exactly on the balanced line
-    bars.figure.canvas.draw()
-    line_y = bars.ax.transData.transform((0, 0.5))[1]
-    per_pt = bars.figure.dpi / 72
-    offsets = bars.ax.transData.transform(bars.counts.artist.get_offsets())
-    for path, (_, y) in zip(bars.counts.artist.get_paths(), offsets, strict=True):
-        ink = path.get_extents()  # the digits' outline, in points from their position
-        bottom, top = y + ink.y0 * per_pt, y + ink.y1 * per_pt
-        # at least a point of air between the digits and the line
-        assert not (bottom - per_pt <= line_y <= top + per_pt), (bottom, top, line_y)
+    assert_counts_clear_of_the_lines(bars, result)
+
+
+def test_load_counts_keep_clear_of_the_lines_at_a_class_s_sizes():
+    # A class: up to 8 experts, 64 random tokens, top-1 or 2, capacity on or off. The
+    # case seen in the browser: 8 experts, 66 tokens, e2's count 10 crossed by the line.
+    explorer = MoEExplorer()
+    c = explorer.controls
+    rng = np.random.default_rng(3)
+    cases = [(8, 64, 1, None)] + [
+        (int(rng.integers(2, 9)), int(rng.integers(0, 65)), int(rng.integers(1, 3)),
+         [None, 1.0, 1.25, 0.75][rng.integers(0, 4)])
+        for _ in range(40)
+    ]  # fmt: skip
+    for n_experts, tokens, top_k, factor in cases:
+        with explorer.hold():
+            c["n_experts"].value = n_experts
+            c["random_tokens"].value = tokens
+            c["top_k"].value = min(top_k, n_experts)
+            c["capacity"].value = factor is not None
+            c["capacity_factor"].value = factor or 1.0
+        assert explorer.error == ""
+        assert_counts_clear_of_the_lines(explorer.load, explorer.result)
+    explorer.close()
 
 
 def test_the_w_editor_packs_its_labels_beside_its_boxes():

@@ -127,7 +127,8 @@ class GateHeatmap(Heatmap):
             0.5, 1.04 / fig_h, "gate probabilities softmax(gate_W·x + b)",
             ha="center", va="top", fontsize=11,
         )  # fmt: skip
-        self.title.set_visible(False)
+        self._dynamic.remove(self.title_glyphs.artist)
+        self.title_glyphs.artist.remove()
         self.notes = GlyphLabels(self.figure, size=11, transform=self.figure.transFigure, va="top")
         self.dynamic(self.notes.artist)
         self.caption = ""
@@ -198,7 +199,7 @@ class GateHeatmap(Heatmap):
         values[:n_experts, :shown] = probs
         inside = np.zeros(self.shape, bool)
         inside[:n_experts, :shown] = True
-        self.image.set_data(self._masked(values, inside))
+        self.image.set_array(self._masked(values, inside))
         if self.printed:
             # A little low in the cell, clear of the corner badge; black or white by
             # the higher contrast against the colour drawn there.

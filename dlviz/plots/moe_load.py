@@ -134,7 +134,8 @@ class LoadBars(LiveFigure):
                 bar.set_height(kept_share[i])
                 over.set_y(kept_share[i])
                 over.set_height(share[i] - kept_share[i])
-        heights, inside = _count_places(share, kept_share, per_point)
+        on_lines = [balanced] + ([capacity / slots] if on_scale else [])
+        heights, inside = _count_places(share, kept_share, per_point, on_lines)
         self.counts.set(
             [str(int(c)) for c in counts],
             np.c_[np.arange(n_experts), heights],
@@ -180,17 +181,27 @@ class LoadBars(LiveFigure):
         return f"<LoadBars {self.n_experts} experts: {self.caption!r}>"
 
 
-def _count_places(share, kept_share, per_point: float):
+def _count_places(share, kept_share, per_point: float, lines=()):
     """Where each count goes (the centre of its digits, in share units) and whether inside.
 
     Inside the top of the kept (solid) part of its bar when that part is tall enough
-    to hold it, else just above the whole bar: never on the hatched, dropped part.
+    to hold it, else just above the whole bar: never on the hatched, dropped part. A
+    count that one of the horizontal `lines` (shares) would cross moves just below the
+    line while it still fits inside its bar, else above the line and the whole bar.
     """
     half = 0.36 * COUNT_SIZE * per_point  # half a digit's height
     pad = COUNT_PAD * per_point
     inside = kept_share >= 2 * (half + pad) + 2 * per_point
     line = 2 * per_point  # half the capacity line, which the kept part ends at when full
     heights = np.where(inside, kept_share - pad - line - half, share + pad + half)
+    clear = half + 2.5 * per_point  # half a digit, half the line (1 point), 1.5 points of air
+    for y in sorted(lines):
+        crossed = np.abs(heights - y) < clear
+        below = y - clear
+        fits = inside & (below - half >= pad) & (below + half <= kept_share - pad - line)
+        above = np.maximum(y + clear, share + pad + half)
+        heights = np.where(crossed, np.where(fits, below, above), heights)
+        inside = np.where(crossed, fits, inside)
     return heights, inside
 
 

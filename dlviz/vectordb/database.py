@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from dlviz._checks import choice, frozen
+from dlviz._checks import as_texts, choice, frozen
 from dlviz._numerics import direction_problem, no_direction, row_scales, unit_rows
 from dlviz.vectordb._ranking import _check_k, _top_k
 from dlviz.vectordb.encoder import Encoding, SentenceEncoder
@@ -138,12 +137,7 @@ class VectorDatabase:
         Returns their indices, in order of adding; adding nothing is allowed.
         """
         texts = [texts] if isinstance(texts, str) else texts
-        if not isinstance(texts, Iterable):
-            raise TypeError(f"texts must be a str or an iterable of str, got {texts!r}")
-        texts = list(texts)
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise TypeError(f"texts[{i}] must be a str, got {text!r}")
+        texts = as_texts("texts", texts, expected="a str or an iterable of str")
         encodings = [self._encoder.encode(t) for t in texts]
         if not encodings:
             return np.arange(len(self), len(self), dtype=np.int64)

@@ -9,9 +9,7 @@ the explorer can show, instead of freezing. `database_lines` reads the box, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from dlviz._checks import shown
+from dlviz._checks import as_texts, shown
 from dlviz.sheet import format_number
 from dlviz.vectordb import ZeroVectorError
 
@@ -35,12 +33,8 @@ def starting_texts(database) -> list[str]:
             f"database must be a list of texts, got the single text {shown(database)}: "
             f"write [{shown(database)}] for a database of one text"
         )
-    if not isinstance(database, Iterable):
-        raise TypeError(f"database must be a list of texts, got {shown(database)}")
-    texts = list(database)
+    texts = as_texts("database", database, expected="a list of texts", each="a text (str)")
     for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"database[{i}] must be a text (str), got {shown(text)}")
         if len(text.splitlines()) > 1:
             raise ValueError(
                 f"database[{i}] = {shown(text)} holds a line break: the database box holds "

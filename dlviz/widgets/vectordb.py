@@ -91,6 +91,7 @@ class VectorDBExplorer(Explorer):
 
         self.panels = {k: widgets.HTML() for k in STEP_NAMES}
         self._early_key = None  # what steps 1-3 show (see `show`)
+        self._stored = None  # (texts and weights, the database built from them)
         self.nearest = widgets.HTML()
         self.projection = IndexVectorPlot(first, start)  # needs 2-d index vectors: P 2×hidden
         self.bars = ScoreBars(first, start)
@@ -175,12 +176,7 @@ class VectorDBExplorer(Explorer):
                 "per line (blank lines are skipped)"
             )
         refuse_too_much(lines, c["query"].value)
-        database = VectorDatabase(encoder)
-        for number, text in lines:
-            try:
-                database.add(text)
-            except ValueError as exc:
-                raise ValueError(f"database line {number}: {exc}") from None
+        database = self._database(encoder, lines)
         query = c["query"].value
         if not query.strip():
             raise ValueError(
@@ -192,6 +188,21 @@ class VectorDBExplorer(Explorer):
             return database.search(query, k=min(c["k"].value, len(database)), metric=metric)
         except ZeroVectorError as exc:
             raise ValueError(zero_vector_words(exc, lines)) from None
+
+    def _database(self, encoder, lines) -> VectorDatabase:
+        """The texts stored, encoded: built again only when the texts, W, b or P changed
+        (a new query, metric or k searches the same database)."""
+        key = (tuple(lines), *(getattr(encoder, m).tobytes() for m in ("W", "b", "P")))
+        if self._stored is not None and self._stored[0] == key:
+            return self._stored[1]
+        database = VectorDatabase(encoder)
+        for number, text in lines:
+            try:
+                database.add(text)
+            except ValueError as exc:
+                raise ValueError(f"database line {number}: {exc}") from None
+        self._stored = (key, database)
+        return database
 
     # -- showing ------------------------------------------------------------------------
 

@@ -1,0 +1,138 @@
+"""A move costs what it changed: what the explorers skip, and that skipping changes nothing.
+
+The class-sized explorers stay instant because unchanged grids come from a cache, an
+unchanged picture is neither drawn nor encoded again, and the stored texts are not
+encoded again for a new query. Each shortcut is held here to give exactly what the
+long way gives (the speed itself is measured in benchmarks/, not in tests).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlviz import palette, sheet
+from dlviz.plots import base as plots_base
+
+# --- colours of a whole matrix at once --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", palette.PALETTES)
+@pytest.mark.parametrize("scale", [0.0, 1.0, 2.5, 7.3])
+def test_the_colours_of_a_matrix_are_each_cells_own(name, scale):
+    rng = np.random.default_rng(int(scale * 10))
+    values = np.concatenate([rng.normal(0, 4, 300), np.arange(-9, 10), [0.0, -0.0, 1e-300]])
+    tints = palette.tints(values, scale, name)
+    assert [tuple(t) for t in tints] == [palette.tint(v, scale, name) for v in values]
+    assert palette.css_colours(tints).tolist() == [palette.css(tuple(t)) for t in tints]
+    assert palette.text_colours(tints).tolist() == [palette.text_colour(tuple(t)) for t in tints]
+
+
+def test_tints_refuse_an_unknown_palette():
+    with pytest.raises(ValueError, match="palette must be one of"):
+        palette.tints([1.0], 1.0, "rainbow")
+
+
+# --- grids: built once per content -------------------------------------------------------
+
+
+def test_a_grid_s_html_is_the_same_from_the_cache_and_follows_every_field():
+    values = np.array([[1.0, -2.0], [0.5, 3.0]])
+    first = sheet.grid(values, title="S", name="S")
+    again = sheet.grid(values.copy(), title="S", name="S")
+    assert again.html == first.html
+    sheet._HTML_CACHE.clear()
+    assert sheet.grid(values, title="S", name="S").html == first.html  # built anew: the same
+    changed = {
+        "a value": sheet.grid(values + np.eye(2), title="S", name="S"),
+        "the title": sheet.grid(values, title="T", name="S"),
+        "the name": sheet.grid(values, title="S", name="T"),
+        "the palette": sheet.grid(abs(values), title="S", name="S", palette="positive"),
+        "the mask": sheet.grid(values, title="S", name="S", mask=[[1, 0], [1, 1]]),
+        "the outline": sheet.grid(values, title="S", name="S", outline=[[1, 0], [0, 0]]),
+        "the format": sheet.grid(values, title="S", name="S", fmt=".2f"),
+        "the scale": sheet.grid(values, title="S", name="S", scale=10.0),
+        "the shape": sheet.grid(values.reshape(1, 4), title="S", name="S"),
+    }
+    for what, grid in changed.items():
+        assert grid.html != first.html, what
+
+
+# --- pictures: drawn and encoded only when they changed ---------------------------------
+
+
+def _heatmap():
+    from dlviz import examples, self_attention
+    from dlviz.plots import AttentionHeatmap
+
+    return AttentionHeatmap(self_attention(**examples.attention_exercise()))
+
+
+def test_an_unchanged_picture_is_neither_drawn_nor_encoded_again(monkeypatch):
+    heatmap = _heatmap()
+    first = heatmap.png()
+    calls = {"render": 0, "encode": 0}
+    render, encode = heatmap.render, plots_base.encode_png
+
+    def counted_render():
+        calls["render"] += 1
+        return render()
+
+    def counted_encode(pixels):
+        calls["encode"] += 1
+        return encode(pixels)
+
+    monkeypatch.setattr(heatmap, "render", counted_render)
+    monkeypatch.setattr(plots_base, "encode_png", counted_encode)
+    assert heatmap.png() is first and calls == {"render": 0, "encode": 0}
+    # The same numbers set again: drawn (an artist was touched), not encoded (same pixels).
+    heatmap.update(heatmap.image.get_array().filled(0).reshape(heatmap.shape))
+    assert heatmap.png() == first and calls == {"render": 1, "encode": 0}
+    # New numbers: drawn and encoded, and the PNG is that of a picture drawn from scratch.
+    values = np.full(heatmap.shape, 0.25)
+    heatmap.update(values)
+    changed = heatmap.png()
+    assert changed != first and calls == {"render": 2, "encode": 1}
+    fresh = _heatmap()
+    fresh.update(values)
+    assert fresh.png() == changed
+
+
+def test_a_changed_caption_alone_is_drawn_again():
+    heatmap = _heatmap()
+    first = heatmap.png()
+    heatmap.update(heatmap.image.get_array().filled(0).reshape(heatmap.shape), title="other")
+    assert heatmap.png() != first
+    assert heatmap.title.get_text() == "other" and heatmap.title_glyphs.texts == ["other"]
+
+
+# --- the vector database: the texts encoded again only when they or the weights change --
+
+
+def test_a_query_move_searches_the_same_database_and_a_P_move_encodes_again(monkeypatch):
+    from dlviz import VectorDBExplorer
+    from dlviz.vectordb import VectorDatabase
+
+    explorer = VectorDBExplorer()
+    added = []
+    add = VectorDatabase.add
+    monkeypatch.setattr(
+        VectorDatabase, "add", lambda self, text: added.append(text) or add(self, text)
+    )
+    before = explorer.result.database
+    explorer.controls["query"].value = "who are you"
+    explorer.controls["metric"].value = "cosine"
+    explorer.controls["k"].value = 2
+    assert added == [] and explorer.error == ""
+    assert explorer.result.database.texts == before.texts
+    explorer.controls["P[1,1]"].value = 0.5
+    assert len(added) == len(before.texts)
+    # And the result is the one a fresh explorer with those settings gives.
+    fresh = VectorDBExplorer()
+    with fresh.hold():
+        for name in ("query", "metric", "k", "P[1,1]"):
+            fresh.controls[name].value = explorer.controls[name].value
+    np.testing.assert_array_equal(fresh.result.scores, explorer.result.scores)
+    assert fresh.result.hits == explorer.result.hits
+    explorer.close()
+    fresh.close()
