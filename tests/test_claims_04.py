@@ -7,6 +7,7 @@ each check first carries out the items before it, as a learner working down the 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -19,7 +20,7 @@ from dlviz import (
     positional_encoding,
     self_attention,
 )
-from tests.claims import Claims, ProseTests, cells_by_id, try_this_items
+from tests.claims import NOTEBOOKS, Claims, ProseTests, cells_by_id, try_this_items
 
 claims = Claims("04")
 TWO = examples.multi_head_exercise()
@@ -225,14 +226,16 @@ claims.number(
 
 def _notebook_1_at_a_low_temperature():
     explorer = AttentionExplorer()  # notebook 1's explorer: one head
-    explorer.controls["mode"].value = "exact"
-    explorer.controls["temperature"].value = 0.1
-    r = explorer.result
+    try:
+        explorer.controls["mode"].value = "exact"
+        explorer.controls["temperature"].value = 0.1
+        r = explorer.result
+    finally:
+        explorer.close()
     for j in range(r.n_tokens):
         best = np.isclose(r.scores[:, j], r.scores[:, j].max())  # the best key, or tied best
         assert r.weights[best, j].sum() > 0.99
     assert np.isclose(r.scores[:, 2], r.scores[:, 2].max()).sum() == 2  # query 3: a tie
-    explorer.close()
 
 
 # --- order is invisible, and positions -----------------------------------------------------
@@ -373,12 +376,14 @@ claims.number(
 
 def _heads_control():
     explorer = AttentionExplorer()
-    heads = explorer.controls["heads"]
-    assert (heads.min, heads.max) == (1, 4)
-    np.testing.assert_allclose(explorer.multi.output, _sheet(SHEET["X"], "hand").output)
-    heads.value = 2
-    np.testing.assert_allclose(explorer.multi.output, HAND.output)
-    explorer.close()
+    try:
+        heads = explorer.controls["heads"]
+        assert (heads.min, heads.max) == (1, 4)
+        np.testing.assert_allclose(explorer.multi.output, _sheet(SHEET["X"], "hand").output)
+        heads.value = 2
+        np.testing.assert_allclose(explorer.multi.output, HAND.output)
+    finally:
+        explorer.close()
     return 1, 2, 3, 4
 
 
@@ -464,9 +469,13 @@ def _positions_by_hand(explorer, item):
         r"whose query (\d) now has every power of (\d) rounded to (\d)", item
     )
     assert "the message names head 2" in item
+    # In the learner's words, as head 1's limit is (notebook 1): the head named, the
+    # control to change named, no library spelling (mode='exact', 3ˣ, ASCII minus).
     assert explorer.error.startswith(
-        f"head 2: by hand, every rounded {base:g}ˣ in column q{query:g} is {zero:g}"
+        f"Head 2: by hand, every power of {base:g} in column q{query:g} rounds to {zero:g}"
     )
+    assert "Switch *mode* to *exact*" in explorer.error and "mode='exact'" not in explorer.error
+    assert "−1, −1, −1, −2" in explorer.error
     assert "Switch to *exact*: the formula never rounds, and it works" in item
     explorer.controls["mode"].value = "exact"
     assert explorer.error == ""
@@ -504,18 +513,78 @@ IN_ORDER = {  # the "Try this" items, as the notebook lists them, and what each 
 }
 
 
-def _as_the_learner_does(title: str, item: str) -> None:
-    """Items 1 to `title`'s, carried out in order on one explorer (started as the notebook does)."""
-    items = try_this_items("04")
-    assert list(items) == list(IN_ORDER), "the items' order changed: change IN_ORDER"
+def _as_the_notebook_starts() -> AttentionExplorer:
     explorer = AttentionExplorer()
     explorer.controls["heads"].value = 2  # as the notebook starts it
+    return explorer
+
+
+def _as_the_learner_does(title: str, item: str, explorer) -> None:
+    """Items 1 to `title`'s, carried out in order on one explorer, as a learner goes."""
+    items = try_this_items("04")
+    assert list(items) == list(IN_ORDER), "the items' order changed: change IN_ORDER"
     for earlier, step in IN_ORDER.items():
         step(explorer, item if earlier == title else items[earlier])
         if earlier == title:
             break
-    explorer.close()
 
 
 for _title in IN_ORDER:
-    claims.try_this(_title)(lambda item, title=_title: _as_the_learner_does(title, item))
+    claims.try_this(_title, on=_as_the_notebook_starts)(
+        lambda item, explorer, title=_title: _as_the_learner_does(title, item, explorer)
+    )
+
+
+# --- what the saved notebook shows: colours by role, and grids that say whose numbers ---
+
+WEIGHTS = {  # grids of attention weights: white (0) to blue (1), as in notebook 1
+    "A₂", "A₁ (head 1, the sheet)", "A₂ (head 2)", "A, causal",
+    "weights", "head1_weights", "head2_weights",
+}  # fmt: skip
+POWERS = {"exp ≈ 3ˣ", "column sums", "exp = 3ˣ, rounded", "Σ", "exp", "sums"}  # from 0 up
+
+
+def _saved_html():
+    (path,) = NOTEBOOKS.glob("04*.ipynb")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [
+        "".join(o.get("data", {}).get("text/html", "")) for c in cells for o in c.get("outputs", [])
+    ]
+
+
+def test_weights_powers_and_sums_are_drawn_white_to_blue():
+    # A weight, a power of 3 or a column sum cannot be negative: the notebook draws them
+    # white to blue (weights on a 0-1 scale), never in the signed purple-orange map of
+    # inputs and scores, in its own grids, in its try-it grids and in the explorer.
+    from dlviz.palette import hex_to_rgb, tint
+    from tests.helpers import cells_of, table
+
+    seen = set()
+    for html in _saved_html():
+        for name in set(re.findall(r'<table data-name="([^"]*)"', html)) & (WEIGHTS | POWERS):
+            seen.add(name)
+            grid = cells_of(table(html, name))
+            values = {at: float(t.replace("−", "-")) for at, t in grid.cells.items() if t != "–"}
+            scale = 1.0 if name in WEIGHTS else max(values.values())
+            for at, value in values.items():
+                drawn = hex_to_rgb(grid.styles[at].split("background:")[1].split(";")[0])
+                wanted = tint(value, scale, "positive")  # (the printed value may be rounded)
+                assert max(abs(a - b) for a, b in zip(drawn, wanted, strict=True)) < 5 / 255, (
+                    name,
+                    at,
+                )
+    assert seen == WEIGHTS | POWERS  # every one of them was looked at
+
+
+def test_the_try_it_grids_say_whose_numbers_they_check():
+    # Head 2's grids check head 2's own weights: "edited" would tell the learner they
+    # changed something they never touched.
+    sources = [
+        s
+        for html in _saved_html()
+        for s in re.findall(r'data-name="source-[^"]*"[^>]*>(.*?)</div>', html)
+    ]
+    assert len(sources) == 3, sources  # head 2's scores and weights, the output WO·concat
+    assert "edited" not in " ".join(sources)
+    assert sum("head 2&#x27;s own weights, rows 4–6 of WQ, WK, WV" in s for s in sources) == 2
+    assert "the multi-head exercise's numbers (beyond the sheet)" in sources  # WO·concat
