@@ -53,6 +53,7 @@ class LiveFigure:
         self._background = None
         self._pixels = None  # the last render's pixels, and their PNG: a move that
         self._png = b""  # changes nothing in this picture costs no drawing and no encoding
+        self._backgrounds: dict = {}  # static_key() -> its drawn background, a few kept
 
     def dynamic(self, artist):
         """Mark `artist` as one that changes: it is redrawn on every render."""
@@ -70,12 +71,32 @@ class LiveFigure:
         artist stale; a dynamic one only itself, as it is animated)."""
         return self._background is None or any(a.stale for a in self._dynamic)
 
+    def static_key(self):
+        """A hashable summary of everything static (axes limits, ticks, titles), or None.
+
+        A subclass that gives one gets its backgrounds kept: going back to a static state
+        drawn before (a metric switched back) restores its pixels instead of a full draw.
+        """
+        return None
+
+    _BACKGROUNDS_KEPT = 4
+
     def render(self) -> np.ndarray:
         """Draw the figure as it is now; returns its RGBA pixels (height, width, 4)."""
         canvas = self.figure.canvas
         if self._background is None:
-            canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            key = self.static_key()
+            kept = self._backgrounds.get(key) if key is not None else None
+            if kept is None:
+                canvas.draw()
+                kept = canvas.copy_from_bbox(self.figure.bbox)
+                if key is not None:
+                    if len(self._backgrounds) >= self._BACKGROUNDS_KEPT:
+                        self._backgrounds.pop(next(iter(self._backgrounds)))
+                    self._backgrounds[key] = kept
+            else:
+                canvas.restore_region(kept)
+            self._background = kept
         else:
             canvas.restore_region(self._background)
         for artist in self._dynamic:
@@ -117,6 +138,7 @@ class LiveFigure:
         self._dynamic = []
         self._background = None
         self._pixels, self._png = None, b""
+        self._backgrounds = {}
 
     def _repr_mimebundle_(self, **kwargs):
         # Shown at its CSS size: the extra pixels make it sharp, not larger.
