@@ -1,7 +1,8 @@
 """Multi-head attention's checkable steps, from a `MultiHeadResult` alone.
 
-Each head's own steps are checked with `attention_checks(result.heads[h])`. The slips,
-and how each is recognised (the number a cell would hold had the learner made it):
+Each head's own steps are `head_checks(result, h)`: `attention_checks` of that head,
+saying which head the numbers are. The joining steps, and their slips (the number a
+cell would hold had the learner made it):
 
 concat
     the heads stacked in the wrong order (last head on top; made for the whole grid).
@@ -11,10 +12,34 @@ multi_output
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from dlviz import examples
+from dlviz._checks import as_int
 from dlviz._format import labels
-from dlviz.checking import Slip, Step
+from dlviz.checking import Given, Slip, Step, attention_checks
+
+
+def head_checks(result, head: int, exercise=None) -> dict[str, Step]:
+    """The steps of head `head` (1, 2, …) of a `MultiHeadResult`, as `attention_checks`.
+
+    Head 1 is compared with the exercise (the sheet's numbers by default). A later head
+    has weights of its own, not edited ones: its grids say so ("head 2's own weights,
+    rows 4–6 of WQ, WK, WV") and name only what else differs (X, mode, causal).
+    Raises ValueError for a head the result does not have.
+    """
+    head = as_int("head", head, low=1, high=result.n_heads)
+    r = result.heads[head - 1]
+    if head == 1:
+        return attention_checks(r, exercise)
+    sheet = examples.attention_exercise() if exercise is None else exercise
+    own = {**sheet, "WQ": r.WQ, "WK": r.WK, "WV": r.WV}
+    d_k, d_v = r.d_k, r.V.shape[0]
+    rows = f", rows {(head - 1) * d_k + 1}–{head * d_k} of WQ, WK, WV" if d_k == d_v else ""
+    mine = f"head {head}'s own weights{rows}"
+    return {k: replace(s, source=(mine, *s.source)) for k, s in attention_checks(r, own).items()}
 
 
 def multi_head_checks(result) -> dict[str, Step]:
@@ -22,20 +47,27 @@ def multi_head_checks(result) -> dict[str, Step]:
     n, d_v, h = result.n_tokens, result.d_v, result.n_heads
     hand = result.mode == "hand"
     concat_rows = tuple(f"h{i + 1}·{j + 1}" for i in range(h) for j in range(d_v))
+    tokens = tuple(labels("z", n))
     reversed_heads = np.vstack([head.output for head in reversed(result.heads)])
     first_only = result.WO[:, :d_v] @ result.heads[0].output
     fmt = "auto" if hand else ".2f"
+    # One head is the sheet's; more are this exercise's own (notebook 4), not the sheet's.
+    beyond = {} if h == 1 else {"origin": "the multi-head exercise's numbers (beyond the sheet)"}
     return {
         "concat": Step(
             "concat", "concat: the heads' outputs stacked, head 1 on top", result.concat,
-            concat_rows, tuple(labels("z", n)), fmt=fmt,
+            concat_rows, tokens, fmt=fmt, **beyond,
             slips=(Slip(reversed_heads, "The heads are stacked in the wrong order: head 1's "
                         "rows go on top, then head 2's, and so on.", scope="grid"),),
+            inputs=tuple(Given(f"Z of head {i + 1}", head.output, None, tokens, fmt)
+                         for i, head in enumerate(result.heads)),
         ),
         "multi_output": Step(
             "multi_output", "output = WO·concat", result.output, None,
-            tuple(labels("o", n)), fmt=fmt,
+            tuple(labels("o", n)), fmt=fmt, **beyond,
             slips=(Slip(first_only, "Only head 1 was mixed in: each output entry uses a whole "
                         "row of WO, across every head's rows of the concatenation."),),
+            inputs=(Given("WO", result.WO, None, concat_rows),
+                    Given("concat", result.concat, concat_rows, tokens, fmt)),
         ),
     }  # fmt: skip

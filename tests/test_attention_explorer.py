@@ -45,6 +45,24 @@ def test_temperature_is_for_the_exact_path_only(explorer):
     assert explorer.result.temperature == 1.0 and explorer.error == ""
 
 
+def test_the_browser_sliders_float_noise_is_not_a_temperature(explorer):
+    # JupyterLab's slider, once enabled, sent 1.0000000000000002 for the 1.0 it shows:
+    # the grids then said "from the explorer: exact mode, temperature 1" and step 5
+    # "then ÷ temperature 1", though the learner had not touched the slider.
+    from dlviz import HandCheck
+
+    checker = HandCheck.follow(explorer, "scores")
+    explorer.controls["mode"].value = "exact"
+    explorer.controls["temperature"].value = 1.0000000000000002  # as the browser sends it
+    assert explorer.controls["temperature"].value == 1.0 and explorer.result.temperature == 1
+    assert checker.step.source == ("exact mode",)
+    assert "temperature" not in explorer.panels[5].value
+    explorer.controls["temperature"].value = 0.30000000000000004  # 0.1 + 0.2
+    assert explorer.controls["temperature"].value == 0.3
+    explorer.controls["temperature"].value = 0.25  # a value between steps is kept as it is
+    assert explorer.result.temperature == 0.25
+
+
 def test_causal_masks_later_keys(explorer):
     explorer.controls["causal"].value = True
     assert explorer.result.causal

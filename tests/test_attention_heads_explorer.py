@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from dlviz import AttentionExplorer, HandCheck, examples, multi_head_attention, positional_encoding
+from dlviz.multi_head_checks import head_checks
+from dlviz.palette import css, tint
 from tests.helpers import cells_of, table
 
 
@@ -92,7 +94,7 @@ def test_a_heads_by_hand_refusal_names_the_head_and_keeps_the_views(explorer):
     explorer.controls["heads"].value = 2
     good = explorer.multi
     explorer.controls["positions"].value = True  # head 2's q2 powers all round to 0 by hand
-    assert explorer.error.startswith("head 2: by hand, every rounded 3ˣ in column q2 is 0")
+    assert explorer.error.startswith("Head 2: by hand, every power of 3 in column q2 rounds to 0")
     assert explorer.multi is good and explorer.result is good.heads[0]
     explorer.controls["mode"].value = "exact"  # the formula never rounds
     assert explorer.error == "" and explorer.multi.n_heads == 2
@@ -111,3 +113,35 @@ def test_reset_turns_positions_off(explorer):
     explorer.controls["positions"].value = True
     explorer.reset()
     assert not explorer.controls["positions"].value and explorer.error == ""
+
+
+def test_the_heads_weights_are_drawn_as_the_walk_throughs_weights(explorer):
+    # "tinted like a heatmap" (notebook 4): head 1's A in the heads panel has the
+    # colours of step 8's A above it, white (0) to blue (1), and so does every head.
+    from tests.helpers import grid_html
+
+    explorer.controls["heads"].value = 3
+    panel = explorer.heads_view.weights.value
+    step_8 = cells_of(grid_html(explorer, "weights")).styles
+    assert cells_of(table(panel, "head1_weights")).styles == step_8
+    for h in (2, 3):
+        head = explorer.multi.heads[h - 1].weights
+        styles = cells_of(table(panel, f"head{h}_weights")).styles
+        for (i, j), style in styles.items():
+            assert f"background:{css(tint(head[i, j], 1.0, 'positive'))}" in style
+
+
+def test_a_later_heads_grids_say_whose_weights_they_are():
+    # Head 2 has weights of its own: its try-it grids say so, never "WQ, WK, WV edited".
+    hand = multi_head_attention(**examples.multi_head_exercise(), heads=2, mode="hand")
+    for step in head_checks(hand, 2).values():
+        assert step.source == ("head 2's own weights, rows 4–6 of WQ, WK, WV",)
+    assert all(step.source == () for step in head_checks(hand, 1).values())  # the sheet
+    np.testing.assert_allclose(head_checks(hand, 2)["weights"].expected, hand.heads[1].weights)
+    edited = dict(examples.multi_head_exercise(), X=np.ones((6, 4)))
+    causal = multi_head_attention(**edited, heads=2, mode="exact", causal=True)
+    assert head_checks(causal, 2)["scores"].source == (
+        "head 2's own weights, rows 4–6 of WQ, WK, WV", "X edited", "exact mode", "causal",
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="head must be from 1 to 2, got 3"):
+        head_checks(hand, 3)

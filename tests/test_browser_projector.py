@@ -6,6 +6,10 @@ a given step, with the explorer scrolled to the top of the notebook: the control
 every grid of the chosen step lie inside the visible notebook area together, the
 numbers are at least 18 px (27 device pixels), and nothing inside the explorer
 scrolls. Screenshots go to benchmarks/results/screenshot_projector_*.png (look at them).
+
+At the same size, in the usual view (every step), no control of any explorer is cut off
+by the notebook's edge or by a parent that hides what overflows: a learner at 150 % can
+reach every slider (screenshots: screenshot_controls_150_*.png).
 """
 
 from __future__ import annotations
@@ -47,9 +51,13 @@ CASES = [  # (stem, the cell's code, the controls that must be on screen)
     ),
 ]
 
+# The same explorers in their usual view ("all steps"), where a learner moves the controls.
+EVERY_STEP = ["AttentionExplorer()", "VectorDBExplorer()", "MoEExplorer()"]
+
 SOURCES = [
     "from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer",
     *(code for _, code, _ in CASES),
+    *EVERY_STEP,
 ]
 
 MEASURE_JS = """
@@ -77,6 +85,35 @@ MEASURE_JS = """
     smallest: Math.min(...cells.map((c) => parseFloat(getComputedStyle(c).fontSize))),
     controls, scrolling,
   };
+}
+"""
+
+
+# Every control of an explorer that a learner can reach: where it is, and whether a
+# parent that hides overflow cuts it off (it is then out of reach, not just off screen).
+CONTROLS_JS = """
+(explorer) => {
+  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')
+    .getBoundingClientRect();
+  const controls = [...explorer.querySelectorAll(
+    '.widget-slider, .widget-text, .widget-textarea, .widget-toggle-buttons, .widget-button'
+  )].filter((c) => c.getClientRects().length && c.getBoundingClientRect().width > 0);
+  const cut = (c) => {
+    const r = c.getBoundingClientRect();
+    for (let p = c.parentElement; p && p !== explorer.parentElement; p = p.parentElement) {
+      const style = getComputedStyle(p);
+      if (/(hidden|auto|scroll|clip)/.test(style.overflowX)) {
+        const box = p.getBoundingClientRect();
+        if (r.right > box.right + 1 || r.left < box.left - 1) return true;
+      }
+    }
+    return r.right > area.right + 1 || r.left < area.left - 1;
+  };
+  return controls.filter(cut).map((c) => {
+    const label = c.querySelector('label, .widget-label');
+    return (label && label.textContent.trim()) || c.textContent.trim().slice(0, 30)
+      || c.className.slice(0, 40);
+  });
 }
 """
 
@@ -111,9 +148,11 @@ def lab(tmp_path_factory):
         server.stop()
 
 
-def test_projector_view_at_1280x720_and_150_percent(browser, lab):
-    # Run the cells in the test's usual window (at 853 px JupyterLab folds the toolbar,
-    # kernel indicator included, into a menu), then look at the projector's.
+@pytest.fixture(scope="module")
+def zoomed(browser, lab):
+    """The notebook run, in a page of 1280×720 at 150 % (853×480 CSS pixels, 1.5 device
+    pixels each). The cells run in the test's usual window first: at 853 px JupyterLab
+    folds the toolbar, kernel indicator included, into a menu."""
     context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1.5)
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -125,28 +164,54 @@ def test_projector_view_at_1280x720_and_150_percent(browser, lab):
             page.keyboard.press("Control+b")
         run_all(page, lab, NAME, SOURCES)
         page.set_viewport_size(ZOOMED)
-        explorers = page.locator(EXPLORER)
-        problems = []
-        for i, (stem, _, labels) in enumerate(CASES):
-            explorer = explorers.nth(i)
-            explorer.locator(".dlviz-focus table[data-name]").first.wait_for()
-            explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
-            page.wait_for_timeout(300)  # let the scroll settle before measuring
-            shot = RESULTS / f"screenshot_projector_{stem}.png"
-            page.screenshot(path=str(shot))
-            print(f"\n[browser] projector view, {stem}: {shot}")
-            m = explorer.evaluate(MEASURE_JS, labels)
-            print(f"  {m}")
-            off = [g["name"] for g in m["grids"] if not g["inside"]]
-            if off or not m["grids"]:
-                problems.append(f"{stem}: grids of the step off screen: {off or 'none shown'}")
-            hidden = [c["text"] for c in m["controls"] if not c["inside"]]
-            if hidden:
-                problems.append(f"{stem}: controls off screen or missing: {hidden}")
-            if m["smallest"] < 18:
-                problems.append(f"{stem}: numbers of {m['smallest']} px, under 18")
-            if m["scrolling"]:
-                problems.append(f"{stem}: scrolls inside the explorer: {m['scrolling']}")
-        assert not problems, "\n".join(problems)
+        page.wait_for_timeout(500)  # let the notebook lay itself out again
+        yield page
     finally:
         context.close()
+
+
+def test_projector_view_at_1280x720_and_150_percent(zoomed):
+    page = zoomed
+    explorers = page.locator(EXPLORER)
+    problems = []
+    for i, (stem, _, labels) in enumerate(CASES):
+        explorer = explorers.nth(i)
+        explorer.locator(".dlviz-focus table[data-name]").first.wait_for()
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)  # let the scroll settle before measuring
+        shot = RESULTS / f"screenshot_projector_{stem}.png"
+        page.screenshot(path=str(shot))
+        print(f"\n[browser] projector view, {stem}: {shot}")
+        m = explorer.evaluate(MEASURE_JS, labels)
+        print(f"  {m}")
+        off = [g["name"] for g in m["grids"] if not g["inside"]]
+        if off or not m["grids"]:
+            problems.append(f"{stem}: grids of the step off screen: {off or 'none shown'}")
+        hidden = [c["text"] for c in m["controls"] if not c["inside"]]
+        if hidden:
+            problems.append(f"{stem}: controls off screen or missing: {hidden}")
+        if m["smallest"] < 18:
+            problems.append(f"{stem}: numbers of {m['smallest']} px, under 18")
+        if m["scrolling"]:
+            problems.append(f"{stem}: scrolls inside the explorer: {m['scrolling']}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_control_within_reach_at_150_percent(zoomed):
+    # At 853 CSS pixels (1280 at 150 %) the vector database's grid of P and b sliders once
+    # ran past the notebook: P[1,4], P[2,4] and b[4] were cut off, and "Try this:
+    # flatten the picture" asks for P[2,4].
+    page = zoomed
+    explorers = page.locator(EXPLORER)
+    out_of_reach = {}
+    for i, code in enumerate(EVERY_STEP):
+        explorer = explorers.nth(len(CASES) + i)
+        explorer.locator(".widget-slider").first.wait_for()
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        shot = RESULTS / f"screenshot_controls_150_{code.split('(')[0]}.png"
+        page.screenshot(path=str(shot))
+        cut = explorer.evaluate(CONTROLS_JS)
+        if cut:
+            out_of_reach[code] = cut
+    assert not out_of_reach, f"controls cut off at 150 % zoom: {out_of_reach}"

@@ -4,7 +4,9 @@ Each test first finds the sentence in the notebook's markdown (so a reworded cla
 fails here and is checked again), then does what it says.
 """
 
+import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from dlviz import (
     positional_encoding,
     self_attention,
 )
-from tests.claims import markdown_cells, try_this_items
+from tests.claims import NOTEBOOKS, markdown_cells, try_this_items
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +146,11 @@ def test_try_4_positions_by_hand(try_this, explorer):
         try_this
     )
     explorer.controls["positions"].value = True
-    assert explorer.error.startswith("head 2: by hand, every rounded 3ˣ in column q2 is 0")
+    # In the learner's words, as head 1's limit is (notebook 1): the head named, the
+    # control to change named, no library spelling (mode='exact', 3ˣ, ASCII minus).
+    assert explorer.error.startswith("Head 2: by hand, every power of 3 in column q2 rounds to 0")
+    assert "Switch *mode* to *exact*" in explorer.error and "mode='exact'" not in explorer.error
+    assert "−1, −1, −1, −2" in explorer.error
     explorer.controls["mode"].value = "exact"
     assert explorer.error == "" and explorer.result.X[0, 1] == pytest.approx(0 + math.sin(1))
 
@@ -176,3 +182,58 @@ CHECKED = {  # every "Try this" item of notebook 4, by its bold title, and its t
 
 def test_every_try_this_has_a_test():
     assert list(try_this_items("04")) == list(CHECKED)
+
+
+# --- what the saved notebook shows: colours by role, and grids that say whose numbers ---
+
+WEIGHTS = {  # grids of attention weights: white (0) to blue (1), as in notebook 1
+    "A₂", "A₁ (head 1, the sheet)", "A₂ (head 2)", "A with positions", "A, causal",
+    "weights", "head1_weights", "head2_weights",
+}  # fmt: skip
+POWERS = {"exp ≈ 3ˣ", "column sums", "exp = 3ˣ, rounded", "Σ", "exp", "sums"}  # from 0 up
+
+
+def _saved_html():
+    (path,) = NOTEBOOKS.glob("04*.ipynb")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [
+        "".join(o.get("data", {}).get("text/html", "")) for c in cells for o in c.get("outputs", [])
+    ]
+
+
+def test_weights_powers_and_sums_are_drawn_white_to_blue():
+    # A weight, a power of 3 or a column sum cannot be negative: the notebook draws them
+    # white to blue (weights on a 0-1 scale), never in the signed purple-orange map of
+    # inputs and scores, in its own grids, in its try-it grids and in the explorer.
+    from dlviz.palette import hex_to_rgb, tint
+    from tests.helpers import cells_of, table
+
+    seen = set()
+    for html in _saved_html():
+        for name in set(re.findall(r'<table data-name="([^"]*)"', html)) & (WEIGHTS | POWERS):
+            seen.add(name)
+            grid = cells_of(table(html, name))
+            values = {at: float(t.replace("−", "-")) for at, t in grid.cells.items() if t != "–"}
+            scale = 1.0 if name in WEIGHTS else max(values.values())
+            for at, value in values.items():
+                drawn = hex_to_rgb(grid.styles[at].split("background:")[1].split(";")[0])
+                wanted = tint(value, scale, "positive")  # (the printed value may be rounded)
+                assert max(abs(a - b) for a, b in zip(drawn, wanted, strict=True)) < 5 / 255, (
+                    name,
+                    at,
+                )
+    assert seen == WEIGHTS | POWERS  # every one of them was looked at
+
+
+def test_the_try_it_grids_say_whose_numbers_they_check():
+    # Head 2's grids check head 2's own weights: "edited" would tell the learner they
+    # changed something they never touched.
+    sources = [
+        s
+        for html in _saved_html()
+        for s in re.findall(r'data-name="source-[^"]*"[^>]*>(.*?)</div>', html)
+    ]
+    assert len(sources) == 3, sources  # head 2's scores and weights, the output WO·concat
+    assert "edited" not in " ".join(sources)
+    assert sum("head 2&#x27;s own weights, rows 4–6 of WQ, WK, WV" in s for s in sources) == 2
+    assert "the multi-head exercise's numbers (beyond the sheet)" in sources  # WO·concat

@@ -224,3 +224,26 @@ def test_hints_with_odd_slip_values_never_raise(text, slip):
     step = Step("p", "property", np.array([[1.0, 2.0]]),
                 slips=(Slip(np.array([[slip, np.nan]]), "a slip"),))  # fmt: skip
     check(step, [[text, "2"]])
+
+
+@pytest.mark.parametrize("mode", ["hand", "exact"])
+def test_a_cell_the_causal_mask_hides_is_right_as_a_dash_or_as_zero(mode):
+    # The explorer draws a hidden key as "–": a learner copying that, or writing the
+    # weight it stands for (0), is right; a dash where a key is seen is no number.
+    step = attention_checks(self_attention(**examples.attention_exercise(), causal=True, mode=mode))
+    weights = step["weights"]
+    assert weights.mask is not None and not weights.mask[1, 0] and weights.mask[0, 1]
+    right = [[f"{v:.2f}" for v in row] for row in weights.expected]
+    for dash in ("–", "-", "—", "−", " – "):
+        typed = [[dash if not weights.mask[i, j] else t for j, t in enumerate(row)]
+                 for i, row in enumerate(right)]  # fmt: skip
+        assert check(weights, typed).all_right, dash
+    assert check(weights, right).all_right  # 0.00 in the hidden cells
+    typed = [list(row) for row in right]
+    typed[0][1] = "–"  # key 1 is seen by query 2: a dash there is not an answer
+    verdict = check(weights, typed)
+    assert verdict.status[0, 1] == "unreadable" and verdict.counts["unreadable"] == 1
+    typed = [list(row) for row in right]
+    typed[1][0] = "0.3"  # a hidden key given weight: wrong
+    assert check(weights, typed).status[1, 0] == "wrong"
+    assert attention_checks(self_attention(**examples.attention_exercise()))["weights"].mask is None

@@ -11,9 +11,18 @@ import numpy as np
 import pytest
 from ipywidgets.widgets.widget import _instances
 
-from dlviz import AttentionExplorer, HandCheck, VectorDBExplorer, examples, self_attention
+from dlviz import (
+    AttentionExplorer,
+    HandCheck,
+    VectorDBExplorer,
+    examples,
+    multi_head_attention,
+    self_attention,
+)
 from dlviz.checking import Step, ivf_checks
+from dlviz.multi_head_checks import multi_head_checks
 from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary, lloyd_step
+from tests.helpers import cells_of, grid_html, table
 
 STEP = Step("s", "a step", np.array([[44 / 9, 0.2]]))
 
@@ -329,3 +338,78 @@ def test_a_grid_beyond_the_sheet_does_not_claim_the_sheets_numbers():
         assert "the sheet's numbers<" not in shown
     own = ivf_checks(lloyd_step(db.index_vectors.T, iv["init"]), iv["texts"], origin="my lists")
     assert ">my lists<" in HandCheck(own["assignment"]).source_area.value
+
+
+# --- drawn as the explorer draws the same step -------------------------------------------
+
+
+def _backgrounds(page, name):
+    """The background of every cell of grid `name` in the HTML `page`, by (row, col)."""
+    styles = cells_of(table(page, name)).styles
+    return {at: style.split("background:")[1].split(";")[0] for at, style in styles.items()}
+
+
+@pytest.mark.parametrize("mode", ["hand", "exact"])
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_grid_draws_powers_sums_and_weights_as_the_explorer_does(mode, causal):
+    # The same matrix in one colour map and one scale, beside the explorer and in it:
+    # powers, sums and weights cannot be negative (white to blue), weights run 0 to 1,
+    # and a key a causal query cannot see is "–".
+    explorer = AttentionExplorer(mode=mode)
+    explorer.controls["causal"].value = causal
+    weights = HandCheck.follow(explorer, "weights")
+    sums = HandCheck.follow(explorer, "sums")
+    output = HandCheck.follow(explorer, "output")
+    on_screen = grid_html(explorer, "weights")
+    for page, name in ((weights.answer_area.value, "answer-weights"),
+                       (output.inputs_area.value, "A")):  # fmt: skip
+        assert _backgrounds(page, name) == _backgrounds(on_screen, "weights"), name
+        assert cells_of(table(page, name)).cells == cells_of(on_screen).cells, name
+    if mode == "hand":  # (exact: the grid asks for Σ eˣ, the explorer shows Σ e^(x − m))
+        assert _backgrounds(sums.answer_area.value, "answer-sums") == _backgrounds(
+            grid_html(explorer, "sums"), "sums"
+        )
+    assert sums.step.palette == "positive"
+    exp = grid_html(explorer, "exp")
+    for name in {g.name for g in weights.step.inputs} - {"Σ"}:  # exp beside the weights grid
+        if mode == "hand":  # (exact: the grid asks for eˣ, the explorer shows e^(x − m))
+            assert _backgrounds(weights.inputs_area.value, name) == _backgrounds(exp, "exp")
+        assert cells_of(table(weights.inputs_area.value, name)).cells[(1, 0)] == (
+            "–"
+            if causal
+            else cells_of(exp).cells[(1, 0)]
+            if mode == "hand"
+            else f"{np.exp(explorer.result.scaled[1, 0]):.2f}"
+        )
+    explorer.close()
+
+
+def test_a_causal_grid_asks_nothing_of_a_hidden_key_and_opens_it_again():
+    explorer = AttentionExplorer()
+    checker = HandCheck.follow(explorer, "weights")
+    checker.type([["0.2"] * 4] * 4)
+    explorer.controls["causal"].value = True  # key i is hidden from query j when i > j
+    hidden = [[i > j for j in range(4)] for i in range(4)]
+    assert [[b.disabled for b in row] for row in checker.boxes] == hidden
+    assert [[b.value == "–" for b in row] for row in checker.boxes] == hidden
+    assert all(b.value == "0.2" for i, row in enumerate(checker.boxes)
+               for j, b in enumerate(row) if not hidden[i][j])  # fmt: skip
+    A = explorer.result.weights
+    checker.type([[t if not hidden[i][j] else "–" for j, t in enumerate(row)]
+                  for i, row in enumerate([[f"{v:.1f}" for v in r] for r in A])])  # fmt: skip
+    assert checker.check().all_right
+    assert "✓ –" in checker.verdict_area.value
+    explorer.controls["causal"].value = False  # every key seen again: the boxes are open
+    assert not any(b.disabled for row in checker.boxes for b in row)
+    assert checker.answers[1][0] == "" and checker.answers[0][0] == "1.0"
+    explorer.close()
+
+
+def test_the_output_grid_of_several_heads_shows_what_it_is_computed_from():
+    hand = multi_head_attention(**examples.multi_head_exercise(), heads=2, mode="hand")
+    checker = HandCheck(multi_head_checks(hand)["multi_output"])
+    html = checker.inputs_area.value
+    assert 'data-name="WO"' in html and 'data-name="concat"' in html
+    assert cells_of(table(html, "concat")).cells[(3, 2)] == "15"  # head 2's z3, first entry
+    stacked = HandCheck(multi_head_checks(hand)["concat"]).inputs_area.value
+    assert 'data-name="Z of head 1"' in stacked and 'data-name="Z of head 2"' in stacked

@@ -46,6 +46,7 @@ LAYERS = {
         "dlviz.widgets.moe_steps",
         "dlviz.widgets.vectordb_controls",
         "dlviz.widgets.vectordb_steps",
+        "dlviz.widgets.verdict",
     ),
 }
 ORDER = list(LAYERS)

@@ -105,6 +105,11 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
     hand = r.mode == "hand"
     source = sheet_differences(r, exercise)
     S = r.scores
+    # Drawn as the explorer draws them: powers, sums and weights cannot be negative
+    # (white to blue), weights on a 0-1 scale, a key hidden from a causal query as "–".
+    hidden = r.mask if r.causal else None
+    powers = {"palette": "positive", "mask": hidden}
+    weights_look = {"palette": "positive", "scale": 1.0, "mask": hidden}
     transposed = Slip(
         S.T, "The whole grid is transposed: these are Qᵀ·K. On the sheet the keys are the "
         "rows and the queries the columns, so S[i, j] = kᵢ · qⱼ.", scope="grid",
@@ -123,8 +128,8 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
         exp, exp_name = r.exp, "exp = 3ˣ, rounded"
         sums = Step(
             "sums", "Σ 3ˣ: add up each column of the rounded powers of 3", r.sums, ("Σ",),
-            queries, slips=_hand_sum_slips(r), source=source,
-            inputs=(Given(exp_name, exp, keys, queries),),
+            queries, slips=_hand_sum_slips(r), source=source, palette="positive",
+            inputs=(Given(exp_name, exp, keys, queries, **powers),),
         )  # fmt: skip
     else:
         by = "S ÷ √d_k" + (f" ÷ {r.temperature:g}" if r.temperature != 1 else "")
@@ -137,8 +142,8 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
             exp, exp_name, total = r.exp, "e^(x − m)", r.sums
             title = f"Σ e^(x − m) of each column, x = {by}, m = the column's largest x"
         sums = Step(
-            "sums", title, total, ("Σ",), queries, fmt=".2f", source=source,
-            inputs=(Given(exp_name, exp, keys, queries, ".2f"),),
+            "sums", title, total, ("Σ",), queries, fmt=".2f", source=source, palette="positive",
+            inputs=(Given(exp_name, exp, keys, queries, ".2f", **powers),),
             slips=(
                 Slip(exp.sum(axis=1), "These are row sums: add each column (one per query) "
                      "instead.", scope="grid"),
@@ -155,12 +160,12 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
     )  # fmt: skip
     A_T = Slip(A.T, "The whole grid is transposed (Aᵀ): keep keys as rows and queries as "
                "columns.", scope="grid")  # fmt: skip
-    given_A = (Given(exp_name, exp, keys, queries, "auto" if hand else ".2f"),
-               Given("Σ", sums.expected, ("Σ",), queries, sums.fmt))  # fmt: skip
+    given_A = (Given(exp_name, exp, keys, queries, "auto" if hand else ".2f", **powers),
+               Given("Σ", sums.expected, ("Σ",), queries, sums.fmt, "positive"))  # fmt: skip
     if hand:
         weights = Step(
             "weights", "A = exp ÷ column sum, rounded to one decimal", A, keys, queries,
-            fmt=".1f", exact=shares, source=source, inputs=given_A,
+            fmt=".1f", exact=shares, source=source, inputs=given_A, **weights_look,
             slips=(
                 Slip(np.floor(shares * 10 + 1e-9) / 10, "These are truncated: round to one "
                      "decimal instead (0.1875 → 0.2, because the next digit is 8)."),
@@ -178,7 +183,7 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
                               f"by {r.temperature:g} too.", scope="grid"))  # fmt: skip
         weights = Step(
             "weights", "A = eˣ ÷ column sum (two decimals are enough)", A, keys, queries,
-            fmt=".2f", source=source, inputs=given_A, slips=tuple(slips),
+            fmt=".2f", source=source, inputs=given_A, slips=tuple(slips), **weights_look,
         )  # fmt: skip
 
     out_slips = [
@@ -203,6 +208,6 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
         None, tuple(labels("z", n)),
         fmt="auto" if hand else ".2f", source=source, slips=tuple(out_slips),
         inputs=(Given("V", r.V, None, tuple(labels("v", n))),
-                Given("A", A, keys, queries, ".1f" if hand else ".2f")),
+                Given("A", A, keys, queries, ".1f" if hand else ".2f", **weights_look)),
     )  # fmt: skip
     return {"scores": scores, "sums": sums, "weights": weights, "output": output}

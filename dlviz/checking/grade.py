@@ -7,6 +7,8 @@ The rules, in a teacher's words:
 - A decimal is right to the digits given: right when the exact value rounds to it
   ("4.89" and "4.9" for 44/9, "0.19" and "0.2" for 3/16). Where the sheet itself
   rounds (the weights to one decimal), the sheet's rounded value is right too.
+- A cell that a causal mask hides is right as "–" (how the explorer shows it) or as
+  its value, 0: the query gives that key no weight.
 - Nothing typed raises: unreadable text is marked "?" with the reason, however long,
   odd or huge it is; numbers are compared exactly (fractions), so a 300-digit answer
   is simply wrong. A cell whose expected value is not a finite number is marked wrong
@@ -110,13 +112,17 @@ class Slip:
 
 @dataclass(frozen=True, eq=False)
 class Given:
-    """An input a grid is graded against, shown beside it: name, matrix, labels, format."""
+    """An input a grid is graded against, shown beside it: name, matrix, labels, format,
+    and how it is drawn (palette, scale and mask, as `dlviz.sheet.grid` takes them)."""
 
     name: str
     values: np.ndarray
     rows: tuple[str, ...] | None = None
     cols: tuple[str, ...] | None = None
     fmt: str = "auto"
+    palette: str = "signed"
+    scale: float | None = None
+    mask: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +136,10 @@ class Step:
     source: how these numbers differ from the sheet's ("X edited", "exact mode"),
     empty for the sheet's own numbers. origin: where the numbers come from when
     `source` is empty: the sheet's, or an exercise beyond the sheet ("the IVF exercise").
+    palette, scale: how the answer is drawn (see `dlviz.sheet.grid`). mask: False where
+    a cell takes no part (a key hidden from a causal query): shown "–" as the explorer
+    shows it, and a lone dash typed there is right, as is the value itself (a hidden
+    key's weight is 0).
     """
 
     key: str
@@ -143,6 +153,9 @@ class Step:
     inputs: tuple[Given, ...] = field(default_factory=tuple)
     source: tuple[str, ...] = field(default_factory=tuple)
     origin: str = "the sheet's numbers"
+    palette: str = "signed"
+    scale: float | None = None
+    mask: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -256,8 +269,12 @@ def grade_cells(step: Step, answers) -> tuple[np.ndarray, list[list[str]], dict]
     status = np.empty(expected.shape, dtype=object)
     notes = [["" for _ in r] for r in rows]
     parsed: dict[tuple[int, int], tuple[Fraction, int | None]] = {}
+    hidden = np.zeros(expected.shape, bool) if step.mask is None else ~np.asarray(step.mask, bool)
     for (i, j), target in np.ndenumerate(expected):
         typed = rows[i][j]
+        if hidden[i, j] and _clean(typed) == "-":  # "–", as the explorer draws a hidden cell
+            status[i, j] = "right"
+            continue
         try:
             value = parse_answer(typed)
         except ValueError as exc:

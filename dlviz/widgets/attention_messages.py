@@ -17,7 +17,14 @@ def superscript(number) -> str:
 
 
 def hand_rule_message(text: str) -> str | None:
-    """`text` (a library message) reworded for a learner, or None if it is not a by-hand limit."""
+    """`text` (a library message) reworded for a learner, or None if it is not a by-hand limit.
+
+    A message about one head of several ("head 2: by hand, …") keeps the head's name.
+    """
+    head = re.match(r"head (\d+): (.*)", text, re.DOTALL)
+    if head:
+        inner = hand_rule_message(head.group(2))
+        return f"Head {head.group(1)}: {inner[0].lower()}{inner[1:]}" if inner else None
     too_big = re.match(
         r"by hand, scaled score (\S+) \(key (\d+), query (\d+)\).*limit is 3\^(\d+)", text
     )

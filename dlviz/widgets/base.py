@@ -36,8 +36,11 @@ from dlviz.widgets.static import StaticView
 # The theme's own colours where ipywidgets' defaults fall short: the title of a folded
 # part ("edit the inputs …") is --jp-ui-font-color2 on --jp-layout-color2, 4.2:1 in
 # JupyterLab Dark (WCAG AA asks 4.5:1); the theme's first text colour keeps it readable.
+# A grid of sliders (class dlviz-sliders) gives its readouts ("−1.00") the room they
+# need, not ipywidgets' 72 px, so that the tracks stay long enough to drag at 150 %.
 THEME_CSS = (
-    "<style>.dlviz-explorer .jupyter-widget-Collapse-header{color:var(--jp-ui-font-color1)}</style>"
+    "<style>.dlviz-explorer .jupyter-widget-Collapse-header{color:var(--jp-ui-font-color1)}"
+    ".dlviz-explorer .dlviz-sliders .widget-readout{min-width:3.4em}</style>"
 )
 
 # How many times in a row `refresh` recomputes when observers keep changing controls.

@@ -129,9 +129,17 @@ class StrictIntSlider(_Strict, widgets.IntSlider):
 
 
 class StrictFloatSlider(_Strict, widgets.FloatSlider):
-    """A FloatSlider that refuses, rather than caps, a value set from Python."""
+    """A FloatSlider that refuses, rather than caps, a value set from Python.
+
+    The browser's slider counts in steps and sends sums like 1.0000000000000002 for
+    1.0 (it did on being enabled); that noise is dropped (12 significant digits), so
+    a temperature the learner left at 1 stays 1.
+    """
 
     value = _Unchecked(0.0, help="Float value").tag(sync=True)
+
+    def _accept(self, value):
+        return super()._accept(float(f"{value:.12g}"))
 
 
 class MatrixInput(Reporting, widgets.GridBox):

@@ -7,76 +7,12 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from dlviz._table import html_table
 from dlviz.checking import Step, Verdict, check
-from dlviz.checking.hints import cell_name
 from dlviz.sheet import format_number, grid, row
 from dlviz.widgets._cells import replaces_last_run
 from dlviz.widgets._closing import close_tree
 from dlviz.widgets.static import StaticView
-
-_LOOK = {  # status -> (background, mark, words for a screen reader)
-    "right": ("#d9f0d3", "✓", "right"),
-    "wrong": ("#f4a582", "✗", "wrong"),
-    "unreadable": ("#fee090", "?", "not a number"),
-    "empty": ("#f0f0f0", "…", "empty"),
-}
-
-
-def verdict_html(step: Step, answers, verdict: Verdict) -> str:
-    """The learner's answers, each marked right or wrong (colour and a mark), and the hints."""
-    n_rows, n_cols = verdict.status.shape
-
-    def cell(i: int, j: int) -> tuple[str, str, str]:
-        status = verdict.status[i, j]
-        bg, mark, words = _LOOK[status]
-        typed = answers[i][j].strip() or " "
-        title = verdict.notes[i][j] or words
-        attributes = (
-            f' data-status="{status}" title="{html.escape(title)}" '
-            f'aria-label="{html.escape(typed)}: {words}"'
-        )
-        return f"{mark} {typed}", f"color:#000;background:{bg}", attributes
-
-    parts = [
-        html_table(
-            n_rows, n_cols, cell, rows=step.rows or None, cols=step.cols or None,
-            name=f"verdict-{step.key}",
-        )
-    ]  # fmt: skip
-    counts = verdict.counts
-    total = verdict.status.size
-    if verdict.all_right:
-        summary = f"✓ All {total} right."
-    else:
-        summary = f"{counts['right']} of {total} right"
-        if counts["wrong"]:
-            summary += f", {counts['wrong']} wrong (✗)"
-        if counts["empty"]:
-            summary += f", {counts['empty']} empty (…)"
-        if counts["unreadable"]:
-            summary += f", {counts['unreadable']} not readable as a number (?)"
-        summary += "."
-    parts.append(
-        f'<div data-name="summary-{step.key}" style="margin:4px 0">{html.escape(summary)}</div>'
-    )
-    problems = [
-        f"{cell_name(step, i, j)}: {verdict.notes[i][j]}"
-        for i in range(n_rows)
-        for j in range(n_cols)
-        if verdict.status[i, j] == "unreadable"
-    ]
-    items = [f"<li>{html.escape(p, quote=False)}</li>" for p in problems]
-    for hint in verdict.hints:
-        items.append(
-            f"<li><b>Hint</b> for {html.escape(hint.where)}: "
-            f"{html.escape(hint.text, quote=False)}</li>"
-        )
-    if items:
-        parts.append(
-            f'<ul data-name="hints-{step.key}" style="margin:2px 0 0 0">{"".join(items)}</ul>'
-        )
-    return "".join(parts)
+from dlviz.widgets.verdict import verdict_html
 
 
 class HandCheck(StaticView, widgets.VBox):
@@ -87,7 +23,8 @@ class HandCheck(StaticView, widgets.VBox):
     and explains known slips; *Show answer* reveals the expected grid only when
     asked. The inputs the step is computed from are shown above the boxes, and when
     they are not the sheet's a line says so ("from the explorer: X edited, exact
-    mode"), with a button back to the sheet's numbers.
+    mode"), with a button back to the sheet's numbers. A cell that a causal mask
+    hides shows "–", as in the explorer, and asks for nothing.
 
     Build it from a `dlviz.checking.Step`, or with `HandCheck.follow(explorer, key)`
     so it checks the step `key` of whatever numbers the explorer currently shows.
@@ -261,12 +198,14 @@ class HandCheck(StaticView, widgets.VBox):
         ):
             self._build_grid(step)
         self.step = step
+        self._mark_hidden(step)
         self.title.value = (
             f'<b data-key="{html.escape(step.key)}">✎ Try it by hand first:</b> '
             f"{html.escape(step.title)}"
         )
         self.inputs_area.value = (
-            row(*(grid(g.values, rows=g.rows, cols=g.cols, title=g.name, fmt=g.fmt)
+            row(*(grid(g.values, rows=g.rows, cols=g.cols, title=g.name, fmt=g.fmt,
+                       palette=g.palette, scale=g.scale, mask=g.mask)
                   for g in step.inputs)).html
             if step.inputs else ""
         )  # fmt: skip
@@ -278,9 +217,23 @@ class HandCheck(StaticView, widgets.VBox):
             title="the answer",
             fmt=step.fmt,
             name=f"answer-{step.key}",
+            palette=step.palette,
+            scale=step.scale,
+            mask=step.mask,
         ).html
         if self.verdict is not None:
             self.check()  # numbers changed under a checked grid: check again at once
+
+    def _mark_hidden(self, step: Step) -> None:
+        """A cell the causal mask hides shows "–" in a box that takes no answer, as the
+        explorer shows it; when the mask goes, the box is cleared and open again."""
+        shown = np.ones(step.shape, bool) if step.mask is None else np.asarray(step.mask, bool)
+        for (i, j), visible in np.ndenumerate(shown):
+            box = self.boxes[i][j]
+            if not visible:
+                box.value, box.disabled = "–", True
+            elif box.disabled or box.value == "–":
+                box.value, box.disabled = "", False
 
     def _show_source(self) -> None:
         source = self.step.source

@@ -89,6 +89,7 @@ def weights_view(multi: MultiHeadResult):
                 mask=head.mask if head.causal else None,
                 name=f"head{h + 1}_weights",
                 scale=1.0,
+                palette="positive",  # weights: white (0) to blue (1), as step 8 and the heatmap
             )  # fmt: skip
             for h, head in enumerate(multi.heads)
         )

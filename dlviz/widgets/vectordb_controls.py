@@ -35,7 +35,8 @@ def vectordb_controls(
         return StrictFloatSlider(
             value=float(value), min=min(low, float(value)), max=max(high, float(value)),
             step=step, description=name, readout_format=".2f", continuous_update=True,
-            style={"description_width": "3.3em"}, layout=widgets.Layout(width="15em"),
+            style={"description_width": "3.3em"},
+            layout=widgets.Layout(width="auto", max_width="15em"),
         )  # fmt: skip
 
     P_sliders = {
@@ -91,9 +92,12 @@ def model_box(controls: dict, encoder: SentenceEncoder) -> widgets.VBox:
     sliders = widgets.GridBox(
         [controls[name] for name in controls if name.startswith(("P[", "b["))],
         layout=widgets.Layout(
-            grid_template_columns=f"repeat({encoder.P.shape[1]}, 15.5em)", grid_gap="0 4px"
+            # columns narrow (to a shorter track) rather than overflow: at 150 % zoom a
+            # fourth column of 15.5em would be cut off, P[2,4] out of reach
+            grid_template_columns=f"repeat({encoder.P.shape[1]}, minmax(0, 15.5em))",
+            grid_gap="0 4px",
         ),
-    )
+    ).add_class("dlviz-sliders")
     return widgets.VBox(
         [
             widgets.HTML(
