@@ -8,11 +8,13 @@ markdown, so that an edit to the prose cannot drift from the code without a test
   heading that contains "Try this" (the section runs on across markdown cells until the
   next heading without "Try this"), needs a check registered under its title::
 
-      @claims.try_this("Make x2 attend mostly to x4")
-      def _(item: str):
-          explorer = AttentionExplorer()
+      @claims.try_this("Make x2 attend mostly to x4", on=AttentionExplorer)
+      def _(item: str, explorer):
           ...  # carry out the recipe through explorer.controls, exactly as `item` says
           assert ...  # the outcome the item promises, read from `item` where it is a number
+
+  With `on=`, the check gets a fresh explorer, closed after it (also when it fails);
+  without, it is called with the item alone.
 
   A "Try this" item without a check fails the suite, and so does a check whose title is
   no longer in the notebook.
@@ -151,6 +153,14 @@ def agrees(quoted: str, value) -> bool:
     return abs(float(value) - shown) <= 0.5 * 10.0**-decimals + 1e-9
 
 
+def _on_fresh(make: Callable, check: Callable, item: str) -> None:
+    explorer = make()
+    try:
+        check(item, explorer)
+    finally:
+        explorer.close()
+
+
 @dataclass
 class Claims:
     """The checks of one notebook's prose (see the module docstring)."""
@@ -161,13 +171,17 @@ class Claims:
     waived: list[tuple[str, str]] = field(default_factory=list)
     elsewhere: dict[str, str] = field(default_factory=dict)  # cell id → the module checking it
 
-    def try_this(self, title: str):
-        """Register the check of the "Try this" item titled `title`."""
+    def try_this(self, title: str, on: Callable | None = None):
+        """Register the check of the "Try this" item titled `title`.
+
+        on: an explorer class; the check is then called as `check(item, explorer)` on a
+        fresh one, closed afterwards whether the check passes or fails.
+        """
 
         def register(check):
             if title in self.checks:
                 raise AssertionError(f"two checks for {title!r}")
-            self.checks[title] = check
+            self.checks[title] = check if on is None else functools.partial(_on_fresh, on, check)
             return check
 
         return register

@@ -174,9 +174,8 @@ def _numbers(text: str) -> list[str]:
     return re.findall(r"[−-]?\d+(?:\.\d+)?", text)
 
 
-@claims.try_this("Make x2 attend mostly to x4")
-def _(item):
-    explorer = AttentionExplorer()
+@claims.try_this("Make x2 attend mostly to x4", on=AttentionExplorer)
+def _(item, explorer):
     assert "key 4 gets 0.3 by hand" in item
     assert np.isclose(explorer.result.weights[3, 1], 0.3)
     q2 = explorer.result.Q[:, 1]
@@ -194,12 +193,10 @@ def _(item):
     assert np.argmax(explorer.result.weights[:, 1]) == 3  # mostly to x4
     explorer.controls["mode"].value = "exact"
     assert abs(explorer.result.weights[3, 1] - 0.92) <= 0.005
-    explorer.close()
 
 
-@claims.try_this("What does temperature do?")
-def _(item):
-    explorer = AttentionExplorer()
+@claims.try_this("What does temperature do?", on=AttentionExplorer)
+def _(item, explorer):
     explorer.controls["mode"].value = "exact"
     explorer.controls["temperature"].value = 0.1
     A = explorer.result.weights
@@ -222,12 +219,10 @@ def _(item):
         Z1 - average[:, None], axis=0
     )
     assert closer.all()  # every z_j moves toward it
-    explorer.close()
 
 
-@claims.try_this("Look only backwards")
-def _(item):
-    explorer = AttentionExplorer()
+@claims.try_this("Look only backwards", on=AttentionExplorer)
+def _(item, explorer):
     before = explorer.result
     explorer.controls["causal"].value = True
     r = explorer.result
@@ -236,12 +231,10 @@ def _(item):
     assert "the last column unchanged" in item
     assert np.allclose(r.weights[:, 3], before.weights[:, 3])
     assert np.allclose(r.output[:, 3], before.output[:, 3])
-    explorer.close()
 
 
-@claims.try_this("Break the pencil rules")
-def _(item):
-    explorer = AttentionExplorer()
+@claims.try_this("Break the pencil rules", on=AttentionExplorer)
+def _(item, explorer):
     assert explorer.controls["mode"].value == "hand"
     assert "set the f1 column of `WQ` to −5, 0, −5" in item
     for row, value in enumerate([-5, 0, -5]):
@@ -265,7 +258,6 @@ def _(item):
     message = explorer.error
     assert "3⁴² is too big to write down" in message
     assert "switch *mode* to *exact*" in message.lower()
-    explorer.close()
 
 
 def _visible(box) -> bool:
@@ -273,9 +265,8 @@ def _visible(box) -> bool:
     return box.layout.display != "none" and box.layout.visibility != "hidden"
 
 
-@claims.try_this("Check your own hand")
-def _(item):
-    explorer = AttentionExplorer()
+@claims.try_this("Check your own hand", on=AttentionExplorer)
+def _(item, explorer):
     assert "Set *show up to step* to 4" in item
     explorer.controls["step"].value = 4
     shown = {k for k, box in explorer.step_boxes.items() if _visible(box)}
@@ -284,4 +275,3 @@ def _(item):
     explorer.controls["step"].value = 9
     shown = {k for k, box in explorer.step_boxes.items() if _visible(box)}
     assert shown == set(range(1, 10))
-    explorer.close()

@@ -257,18 +257,15 @@ def test_shared_vectors():
 # --- Try this -------------------------------------------------------------------------
 
 
-@claims.try_this("Let the metric decide")
-def _(item):
-    explorer = VectorDBExplorer()
+@claims.try_this("Let the metric decide", on=VectorDBExplorer)
+def _(item, explorer):
     assert "Switch the metric to *cosine*: the nearest text becomes *who are you*" in item
     explorer.controls["metric"].value = "cosine"
     assert explorer.result.hits[0].text == "who are you"
-    explorer.close()
 
 
-@claims.try_this("A text that cannot find itself")
-def _(item):
-    explorer = VectorDBExplorer()
+@claims.try_this("A text that cannot find itself", on=VectorDBExplorer)
+def _(item, explorer):
     explorer.controls["query"].value = "how are you"
     assert "the nearest text is *who am I*, not the identical *how are you*" in item
     assert explorer.result.hits[0].text == "who am I"
@@ -283,12 +280,10 @@ def _(item):
     by_cos = explorer.result.hits[0].text
     explorer.controls["metric"].value = "dot"
     assert explorer.result.hits[0].text != by_cos
-    explorer.close()
 
 
-@claims.try_this("Flatten the picture")
-def _(item):
-    explorer = VectorDBExplorer()
+@claims.try_this("Flatten the picture", on=VectorDBExplorer)
+def _(item, explorer):
     assert "Slide `P[2,3]` and `P[2,4]` to 0: every point drops onto the x axis" in item
     explorer.controls["P[2,3]"].value = 0
     explorer.controls["P[2,4]"].value = 0
@@ -302,12 +297,10 @@ def _(item):
     assert "all scores tie at 1 (ties keep the order of the database)" in item
     assert np.allclose(explorer.result.scores, 1)
     assert explorer.result.hits[0].index == 0
-    explorer.close()
 
 
-@claims.try_this("A text with no direction")
-def _(item):
-    explorer = VectorDBExplorer()
+@claims.try_this("A text with no direction", on=VectorDBExplorer)
+def _(item, explorer):
     explorer.controls["database"].value += "\nshe"
     she = explorer.database.encodings[-1]
     assert "its index vector is `[0, 0]`" in item and not she.index_vector.any()
@@ -326,12 +319,10 @@ def _(item):
     assert explorer.error == ""
     she = explorer.database.encodings[-1]
     assert she.encoded[2, 0] == 0.5 and she.index_vector.any()
-    explorer.close()
 
 
-@claims.try_this("A typo")
-def _(item):
-    explorer = VectorDBExplorer()
+@claims.try_this("A typo", on=VectorDBExplorer)
+def _(item, explorer):
     good = explorer.result
     assert "Type *am I yuo*" in item
     explorer.controls["query"].value = "am I yuo"
@@ -339,12 +330,10 @@ def _(item):
     assert explorer.result is good  # keeps the last result
     explorer.controls["query"].value = "am I you"
     assert explorer.error == ""
-    explorer.close()
 
 
-@claims.try_this("Check your own hand")
-def _(item):
-    explorer = VectorDBExplorer()
+@claims.try_this("Check your own hand", on=VectorDBExplorer)
+def _(item, explorer):
     grid = HandCheck.follow(explorer, "scores")
     before = np.array(grid.step.expected, dtype=float)
     assert "Change one entry of `W`" in item
@@ -356,7 +345,6 @@ def _(item):
     explorer.controls["P[1,1]"].value = 0.5
     assert np.allclose(np.array(grid.step.expected, dtype=float).ravel(), explorer.result.scores)
     grid.close()
-    explorer.close()
 
 
 # --- the IVF part (issue 16) has its own claims module, reading its cells by id ---------

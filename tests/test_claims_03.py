@@ -250,9 +250,8 @@ class TestProse(ProseTests):
 # --- Try this -------------------------------------------------------------------------
 
 
-@claims.try_this("Move X1 until expert 1 takes it")
-def _(item):
-    explorer = MoEExplorer()
+@claims.try_this("Move X1 until expert 1 takes it", on=MoEExplorer)
+def _(item, explorer):
     c = explorer.controls
     assert "the middle number $b$ cannot change the choice" in item
     assert "(try it: the picture does not even redraw)" in item
@@ -272,18 +271,15 @@ def _(item):
         c["X1[1]"].value = a
         seen.append(int(explorer.result.chosen[0, 0]) + 1)
     assert seen[0] == 2 and seen[-1] == 1 and seen == sorted(seen, reverse=True)
-    explorer.close()
 
 
-@claims.try_this("Make one expert take every token")
-def _(item):
-    explorer = MoEExplorer()
+@claims.try_this("Make one expert take every token", on=MoEExplorer)
+def _(item, explorer):
     assert "raise X2[3] above X2[1] (say to 3.5)" in item
     explorer.controls["X2[3]"].value = 3.5
     assert "both tokens prefer expert 2, the load bars read 0 and 2" in item
     assert list(explorer.result.chosen[0] + 1) == [2, 2]
     assert list(explorer.result.tokens_per_expert) == [0, 2]
-    explorer.close()
     assert "expert 2's gate bias is raised by 8" in item
     gate_b = BIG["gate_b"] + 8.0 * (np.arange(8) == 1)
     leaning = MixtureOfExperts(BIG["gate_W"], gate_b, BIG["experts"])(BIG["X"])
@@ -291,9 +287,8 @@ def _(item):
     assert leaning.tokens_per_expert[1] > 66 / 2 and leaning.X.shape[1] == 66
 
 
-@claims.try_this("Top-2 on the sheet's tokens")
-def _(item):
-    explorer = MoEExplorer()
+@claims.try_this("Top-2 on the sheet's tokens", on=MoEExplorer)
+def _(item, explorer):
     explorer.controls["top_k"].value = 2
     r = explorer.result
     assert "Both experts now work on both tokens" in item
@@ -304,12 +299,10 @@ def _(item):
     assert np.allclose(r.output[:, 0], [4.27, 3, 1.54, 3.92], atol=5e-3)
     assert "($W_2\\,x_2 = [3, 4, 2, 5]$)" in item
     assert list(W2 @ X2) == [3, 4, 2, 5]
-    explorer.close()
 
 
-@claims.try_this("Watch the load")
-def _(item):
-    explorer = MoEExplorer()
+@claims.try_this("Watch the load", on=MoEExplorer)
+def _(item, explorer):
     assert "Set experts to 8 and random tokens to 64" in item
     explorer.controls["n_experts"].value = 8
     explorer.controls["random_tokens"].value = 64
@@ -328,7 +321,6 @@ def _(item):
         explorer.controls[name].value = -explorer.controls[name].value
     moved = np.abs(explorer.result.tokens_per_expert - before).sum()
     assert moved <= 4  # two tokens move at most two counts each
-    explorer.close()
 
 
 # --- the capacity part (issue 17) has its own claims module, reading its cells by id ----

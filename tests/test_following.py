@@ -21,6 +21,14 @@ def shown_rows(explorer, name, n_rows, n_cols, transpose=False):
     return [[cells[(i, j)].strip() for j in range(n_cols)] for i in range(n_rows)]
 
 
+def changed(make, keys, change):
+    """A fresh explorer (`make()`) followed by a grid for each of `keys`, then `change`d."""
+    explorer = make()
+    grids = {k: HandCheck.follow(explorer, k) for k in keys}
+    change(explorer)
+    return explorer, grids
+
+
 def assert_copying_the_explorer_is_right(grid, rows):
     grid.type(rows)
     verdict = grid.check()
@@ -49,9 +57,7 @@ ATTENTION_CHANGES = [
     ("what", "change"), ATTENTION_CHANGES, ids=[c[0] for c in ATTENTION_CHANGES]
 )
 def test_attention_grids_follow(what, change):
-    explorer = AttentionExplorer()
-    grids = {k: HandCheck.follow(explorer, k) for k in ("scores", "sums", "weights", "output")}
-    change(explorer)
+    explorer, grids = changed(AttentionExplorer, ("scores", "sums", "weights", "output"), change)
     c = explorer.controls
     fresh = self_attention(
         c["X"].value, c["WQ"].value, c["WK"].value, c["WV"].value, mode=c["mode"].value,
@@ -90,9 +96,7 @@ VECTORDB_CHANGES = [
 
 @pytest.mark.parametrize(("what", "change"), VECTORDB_CHANGES, ids=[c[0] for c in VECTORDB_CHANGES])
 def test_vectordb_grids_follow(what, change):
-    explorer = VectorDBExplorer()
-    grids = {k: HandCheck.follow(explorer, k) for k in ("pooled", "index", "scores")}
-    change(explorer)
+    explorer, grids = changed(VectorDBExplorer, ("pooled", "index", "scores"), change)
     result = explorer.result
     n = len(result.scores)
     hidden, cols = grids["pooled"].step.shape
@@ -124,9 +128,7 @@ MOE_CHANGES = [
 
 @pytest.mark.parametrize(("what", "change"), MOE_CHANGES, ids=[c[0] for c in MOE_CHANGES])
 def test_moe_grids_follow(what, change):
-    explorer = MoEExplorer()
-    grids = {k: HandCheck.follow(explorer, k) for k in ("logits", "choice", "output")}
-    change(explorer)
+    explorer, grids = changed(MoEExplorer, ("logits", "choice", "output"), change)
     r = explorer.result
     E = r.gate_logits.shape[0]
     np.testing.assert_allclose(grids["logits"].step.expected, r.gate_logits[:, :2])
