@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlviz import VectorDBExplorer
+from dlviz import VectorDBExplorer, examples
+from dlviz.palette import relative_luminance
+from dlviz.plots.ivf import LIST_COLOURS, _ink, _pale
 from dlviz.vectordb import IVFIndex
 from dlviz.widgets.ivf import ivf_result
 
@@ -103,3 +105,56 @@ def test_the_picture_says_the_best_scoring_text_was_missed_not_the_nearest(explo
     explorer.controls["query"].value = "who are you"  # nearest point: itself; best s·q: who am I
     caption = explorer.ivf_view.plot.caption.get_text()
     assert caption.endswith("the starred text was MISSED") and "nearest" not in caption
+
+
+def _inside_the_picture(plot) -> list[str]:
+    """The texts of the picture (caption, names) that run past its edges, or across the
+    frame of the cells (a text is inside the cells or outside them, not half and half)."""
+    plot.render()
+    renderer = plot.figure.canvas.get_renderer()
+    picture, cells = plot.figure.bbox, plot.ax.get_window_extent(renderer)
+    wrong = []
+    for text in [plot.caption, *(label for label in plot.labels if label.get_visible())]:
+        box = text.get_window_extent(renderer)
+        within = picture.x0 <= box.x0 and box.x1 <= picture.x1
+        crosses = box.overlaps(cells) and not (cells.x0 <= box.x0 and box.x1 <= cells.x1)
+        if not within or crosses:
+            wrong.append(text.get_text())
+    return wrong
+
+
+def test_caption_and_names_stay_inside_the_picture(explorer):
+    # The caption sat inside the axes, which the cells' equal aspect makes narrow: "the
+    # starred text was MISSED" ran off the picture; a name near the right edge did too.
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["n_lists"].value = 3
+    explorer.controls["query"].value = "who are you"
+    assert _inside_the_picture(explorer.ivf_view.plot) == []
+    explorer.controls["database"].value = "\n".join(examples.ivf_exercise()["texts"])
+    explorer.controls["query"].value = "am I you"  # 'are you me' is the rightmost point
+    assert _inside_the_picture(explorer.ivf_view.plot) == []
+
+
+def test_a_class_sized_database_names_only_the_starred_and_found_texts(explorer):
+    vocabulary = list(examples.vectordb_exercise()["embeddings"])
+    rng = np.random.default_rng(2)
+    texts = [" ".join(rng.choice(vocabulary, size=3)) for _ in range(60)]
+    explorer.controls["database"].value = "\n".join(texts)
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["n_lists"].value = 12
+    explorer.controls["nprobe"].value = 2
+    plot = explorer.ivf_view.plot
+    names = {label.get_text() for label in plot.labels if label.get_visible()}
+    assert len(names) <= 2 + 2  # the starred text, the one found, the two probed centroids
+    assert {"c" + str(j + 1) for j in range(12)} & names  # the probed lists are named
+    assert explorer.result.hits[0].text in names  # the starred text
+    assert _inside_the_picture(plot) == []
+
+
+def test_names_are_dark_enough_to_read_on_their_cells():
+    # Names are written in their list's colour: Okabe-Ito's sky blue, orange, yellow and
+    # grey read at 2-3:1 on a pale cell; they are darkened to 4.5:1 (WCAG AA).
+    for colour in LIST_COLOURS:
+        box = 0.8 + 0.2 * np.array(_pale(colour, 0.30))  # a name's box on a probed cell
+        ratio = (relative_luminance(box) + 0.05) / (relative_luminance(_ink(colour)) + 0.05)
+        assert ratio >= 4.5, (colour, round(ratio, 2))

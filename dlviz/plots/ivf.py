@@ -6,8 +6,9 @@ import numpy as np
 from matplotlib.colors import ListedColormap, to_rgb
 
 from dlviz._numerics import unit_rows
+from dlviz.palette import relative_luminance
 from dlviz.plots.base import LiveFigure
-from dlviz.plots.vectordb import GUIDE_COLOUR, HIT_COLOUR, LABEL_BOX, QUERY_COLOUR
+from dlviz.plots.vectordb import HIT_COLOUR, LABEL_BOX, QUERY_COLOUR
 
 # Okabe-Ito, colour-blind safe; list j gets colour j (a cycle past eight lists).
 LIST_COLOURS = ("#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
@@ -15,6 +16,19 @@ LIST_COLOURS = ("#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"
 _PROBED_ALPHA, _OTHER_ALPHA = 0.30, 0.07
 _MESH = 240  # cells drawn on a 240 × 240 mesh: each pixel coloured by its nearest centroid
 _BEST = {"dot": "best s·q", "cosine": "best cosine"}  # the star: what exact search ranks first
+# Up to this many texts (lists) each is named; past it only the starred and found texts
+# (the probed lists' centroids): sixty names would cover the cells, and each costs about
+# a millisecond on every move.
+NAMED = 8
+
+
+def _ink(colour: str) -> tuple[float, float, float]:
+    """`colour` darkened until it reads at 4.5:1 (WCAG AA) on a name's box: white at 80 %
+    over a probed cell's tint, luminance 0.9 at the least. A list's names are in it."""
+    rgb = np.array(to_rgb(colour))
+    while (0.9 + 0.05) / (relative_luminance(rgb) + 0.05) < 4.5:
+        rgb = rgb * 0.9
+    return tuple(rgb)
 
 
 def _pale(colour: str, alpha: float) -> tuple[float, float, float]:
@@ -41,7 +55,7 @@ class IVFCellsPlot(LiveFigure):
 
     def __init__(self, index, query, result, texts, *, metric="dot", figsize=(6.2, 4.6)):
         super().__init__(figsize)
-        ax = self.ax = self.figure.add_axes((0.11, 0.12, 0.86, 0.78))
+        ax = self.ax = self.figure.add_axes((0.11, 0.17, 0.86, 0.73))
         ax.tick_params(labelsize=9)
         ax.set_xlabel("x: 1st number of the index vector", fontsize=9.5)
         ax.set_ylabel("y: 2nd number", fontsize=9.5, labelpad=2)
@@ -63,8 +77,10 @@ class IVFCellsPlot(LiveFigure):
         self.best = self.dynamic(ax.plot([], [], "*", color=HIT_COLOUR, ms=13, zorder=6)[0])
         self.query = self.dynamic(ax.plot([], [], "D", color=QUERY_COLOUR, ms=8, mec="white",
                                           zorder=6)[0])  # fmt: skip
-        self.caption = self.dynamic(ax.text(0.01, 0.01, "", transform=ax.transAxes, fontsize=9,
-                                            va="bottom", bbox=LABEL_BOX, zorder=7))  # fmt: skip
+        # under the x label, across the figure: inside the axes (as wide as the cells'
+        # equal aspect leaves them) a long caption ran past the picture's edge
+        self.caption = self.dynamic(self.figure.text(0.5, 0.015, "", ha="center",
+                                                     va="bottom", fontsize=9))  # fmt: skip
         self.labels: list = []
         self.limits = None
         self.show(index, query, result, texts, metric)
@@ -107,12 +123,13 @@ class IVFCellsPlot(LiveFigure):
             self.invalidate()  # the legend is drawn once, with the static part
         self.best.set_data([vectors[best, 0]], [vectors[best, 1]])
         self.query.set_data([query[0]], [query[1]])
+        # every text and centroid, or past NAMED only the starred and found texts and the
+        # probed lists' centroids
+        lists = range(index.n_lists) if index.n_lists <= NAMED else sorted(probed)
+        named = range(len(vectors)) if len(vectors) <= NAMED else [best, *found.tolist()]
         self._set_labels(
-            [(p, f"c{j + 1}", colours[j], (-17, -15)) for j, p in enumerate(centroids)]
-            + [
-                (p, t, colours[list_of[i]], (7, 5))
-                for i, (p, t) in enumerate(zip(vectors, texts, strict=True))
-            ]
+            [(centroids[j], f"c{j + 1}", colours[j], (-17, -15)) for j in lists]
+            + [(vectors[i], texts[i], colours[list_of[i]], (7, 5)) for i in dict.fromkeys(named)]
         )
         missed = best not in found
         self.caption.set_text(
@@ -146,11 +163,15 @@ class IVFCellsPlot(LiveFigure):
                     )
                 )  # fmt: skip
             )
+        left, right = self.limits[0]
         for label, item in zip(self.labels, items + [None] * len(self.labels), strict=False):
             label.set_visible(item is not None)
             if item is not None:
                 (x, y), text, colour, offset = item
                 label.xy = (x, y)
-                label.set_position(offset)
+                # a name near the right edge goes left of its point, inside the picture
+                flip = offset[0] > 0 and x > left + 0.7 * (right - left)
+                label.set_position((-offset[0], offset[1]) if flip else offset)
+                label.set_horizontalalignment("right" if flip else "left")
                 label.set_text(text)
-                label.set_color(colour if colour != "#F0E442" else GUIDE_COLOUR)
+                label.set_color(_ink(colour))
