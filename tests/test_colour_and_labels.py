@@ -153,3 +153,19 @@ def test_every_reset_button_is_as_wide_as_its_words():
     for explorer in (AttentionExplorer(), VectorDBExplorer(), MoEExplorer()):
         assert explorer.controls["reset"].layout.width == "auto"
         explorer.close()
+
+
+def test_column_labels_sit_centred_over_their_boxes():
+    # In JupyterLab an HTML widget's content spans its grid column, so a bare label sat
+    # at the left edge of its column ("q1" over the first character of its box), in the
+    # try-it grids and the input editors alike.
+    from dlviz import AttentionExplorer, HandCheck
+
+    explorer = AttentionExplorer()
+    editor = explorer.controls["X"]  # the corner (its name), then x1 … x4
+    checker = HandCheck.follow(explorer, "scores")  # an empty corner, then q1 … q4
+    for heads, names in ((editor.children[1:5], "x"), (checker.grid.children[1:5], "q")):
+        assert [h.value for h in heads] == [
+            f'<div style="text-align:center">{names}{i}</div>' for i in range(1, 5)
+        ]
+    explorer.close()

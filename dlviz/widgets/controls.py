@@ -185,7 +185,14 @@ class MatrixInput(Reporting, widgets.GridBox):
         label = widgets.Layout(justify_content="center")
         label_style = HTMLStyle()
         cells = [widgets.HTML(f"<b>{html.escape(title)}</b>", layout=label, style=label_style)]
-        cells += [widgets.HTML(html.escape(c), layout=label, style=label_style) for c in cols]
+        cells += [  # centred over its column of boxes (the HTML widget spans the column)
+            widgets.HTML(
+                f'<div style="text-align:center">{html.escape(c)}</div>',
+                layout=label,
+                style=label_style,
+            )
+            for c in cols
+        ]
         for i in range(self.shape[0]):
             cells.append(widgets.HTML(html.escape(rows[i]), layout=label, style=label_style))
             cells.extend(self.boxes[i])

@@ -152,7 +152,10 @@ class HandCheck(StaticView, widgets.VBox):
         self._labels = []
         if step.cols:
             self._labels.append(widgets.HTML("", layout=label))
-            self._labels += [widgets.HTML(html.escape(c), layout=label) for c in step.cols]
+            self._labels += [  # centred over its column of boxes (the text box spans it)
+                widgets.HTML(f'<div style="text-align:center">{html.escape(c)}</div>', layout=label)
+                for c in step.cols
+            ]
             cells += self._labels
         for i, row_boxes in enumerate(self.boxes):
             name = widgets.HTML(html.escape(step.rows[i]) if step.rows else "", layout=label)
