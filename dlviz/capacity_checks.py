@@ -8,6 +8,7 @@ as `dlviz.checking.Step`s for `HandCheck`. Numpy only.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -18,7 +19,9 @@ from dlviz.moe_capacity import queue_places
 RANKS = ("1st choice", "2nd choice", "3rd choice") + tuple(f"{r}th choice" for r in range(4, 9))
 
 
-def capacity_checks(result, max_tokens: int | None = None) -> dict[str, Step]:
+def capacity_checks(
+    result, max_tokens: int | None = None, origin: str | None = None
+) -> dict[str, Step]:
     """The dropped slots (1 = dropped, 0 = served), f and P per expert, and the loss.
 
     `result` is an `MoEResult` of a batch routed with a capacity factor (without one
@@ -27,15 +30,17 @@ def capacity_checks(result, max_tokens: int | None = None) -> dict[str, Step]:
     has four); `max_tokens` limits the "dropped" grid to the first tokens. Slips:
     serving from the last token, rounding the capacity up, serving a token's choices
     together (top-k), dropping every slot of a full expert; counts for f, f from the
-    kept slots only; the loss without its factor n_experts.
+    kept slots only; the loss without its factor n_experts. origin: where the numbers
+    come from when they are not the sheet's (a batch beyond the sheet's two tokens).
     """
+    beyond = {} if origin is None else {"origin": origin}
     chosen = np.asarray(result.chosen)  # (k, n)
     k, n = chosen.shape
     n_experts = result.tokens_per_expert.shape[0]
     shown = n if max_tokens is None else min(n, max_tokens)
     tokens = tuple(labels("X", shown))
     experts = tuple(labels("e", n_experts))
-    balance, loss = _balance_steps(result, experts)
+    balance, loss = (replace(s, **beyond) for s in _balance_steps(result, experts))
     if result.capacity is None:
         dropped = Step(
             "dropped",
@@ -43,6 +48,7 @@ def capacity_checks(result, max_tokens: int | None = None) -> dict[str, Step]:
             np.zeros((k, shown)),
             RANKS[:k],
             tokens,
+            **beyond,
         )
         return {"dropped": dropped, "balance": balance, "aux_loss": loss}  # fmt: skip
     capacity = result.capacity
@@ -71,7 +77,7 @@ def capacity_checks(result, max_tokens: int | None = None) -> dict[str, Step]:
     part = f" (the first {shown} of {n} tokens)" if shown < n else ""
     dropped = Step("dropped", f"which slots are dropped (1 = dropped, 0 = served), "
                    f"capacity {capacity} per expert{part}", expected[:, :shown], RANKS[:k],
-                   tokens, slips=tuple(dropped_slips))  # fmt: skip
+                   tokens, slips=tuple(dropped_slips), **beyond)  # fmt: skip
     return {"dropped": dropped, "balance": balance, "aux_loss": loss}
 
 

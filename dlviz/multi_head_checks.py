@@ -27,7 +27,8 @@ def head_checks(result, head: int, exercise=None) -> dict[str, Step]:
 
     Head 1 is compared with the exercise (the sheet's numbers by default). A later head
     has weights of its own, not edited ones: its grids say so ("head 2's own weights,
-    rows 4–6 of WQ, WK, WV") and name only what else differs (X, mode, causal).
+    rows 4–6 of WQ, WK, WV"), name only what else differs (X, mode, causal) and call
+    its matrices by its number (S₂ = K₂ᵀ·Q₂).
     Raises ValueError for a head the result does not have.
     """
     head = as_int("head", head, low=1, high=result.n_heads)
@@ -39,7 +40,8 @@ def head_checks(result, head: int, exercise=None) -> dict[str, Step]:
     d_k, d_v = r.d_k, r.V.shape[0]
     rows = f", rows {(head - 1) * d_k + 1}–{head * d_k} of WQ, WK, WV" if d_k == d_v else ""
     mine = f"head {head}'s own weights{rows}"
-    return {k: replace(s, source=(mine, *s.source)) for k, s in attention_checks(r, own).items()}
+    steps = attention_checks(r, own, head=head)
+    return {k: replace(s, source=(mine, *s.source)) for k, s in steps.items()}
 
 
 def multi_head_checks(result) -> dict[str, Step]:

@@ -33,6 +33,7 @@ from tests.browser_page import (
     EXPLORER,
     STEP_TIMEOUT,
     expect_grid,
+    js,
     open_and_run,
     press_and_watch,
     read_grid,
@@ -98,6 +99,23 @@ def hand_check_attention(page: Page) -> None:
     expect(checker.locator('[data-name="hints-sums"]')).to_contain_text(
         "−½ was rounded down to −1 instead of toward zero"
     )
+
+
+def hand_check_vectordb(page: Page) -> None:
+    """Notebook 2: the published sheet's slip ('who' as [1, 0, 0, 0]) typed into step 7's
+    grid, as its prose promises the grid recognises; column names that do not run together."""
+    from playwright.sync_api import expect
+
+    checker = answer_hand_check(page, "scores", [["44/9", "40/9", "60/9"]])
+    expect(checker.locator('[data-name="summary-scores"]')).to_have_text(
+        "1 of 3 right, 2 wrong (✗).", timeout=STEP_TIMEOUT
+    )
+    expect(checker.locator('[data-name="hints-scores"]')).to_contain_text("'who' lost")
+    # "how are you", "who are you", "who am I" over the boxes once read as one line
+    gaps = checker.evaluate(js("name_gaps"))
+    print(f"\n[browser] column names of the scores grid {gaps} px apart")
+    # a word space is about 4 px: names 6 px apart read as one line of words
+    assert len(gaps) == 2 and min(gaps) >= 10, f"column names {gaps} px apart"
 
 
 def formatted(matrix, fmt: str) -> list[list[str]]:
@@ -239,7 +257,7 @@ def check_vectordb(page: Page, explorer: Locator) -> Probe:
 # computed with dlviz, read back from the page) and returns the Probe to time.
 NOTEBOOKS = [
     NotebookCase("01_self_attention.ipynb", check_attention, hand_check_attention),
-    NotebookCase("02_vector_database.ipynb", check_vectordb),
+    NotebookCase("02_vector_database.ipynb", check_vectordb, hand_check_vectordb),
     NotebookCase("03_mixture_of_experts.ipynb", check_moe),
 ]
 

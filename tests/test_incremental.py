@@ -136,3 +136,27 @@ def test_a_query_move_searches_the_same_database_and_a_P_move_encodes_again(monk
     assert fresh.result.hits == explorer.result.hits
     explorer.close()
     fresh.close()
+
+
+def test_a_static_state_drawn_before_is_restored_and_looks_as_drawn_anew():
+    from dlviz import VectorDBExplorer
+
+    explorer = VectorDBExplorer()
+    full_draws = []
+    for plot in (explorer.projection, explorer.bars):
+        canvas = plot.figure.canvas
+        draw = canvas.draw
+        canvas.draw = lambda draw=draw, plot=plot: full_draws.append(plot) or draw()
+    for metric in ("cosine", "dot", "cosine", "dot", "cosine"):
+        explorer.controls["metric"].value = metric
+    drawn_once = len(full_draws)
+    assert drawn_once <= 4  # each picture, each metric: once at most
+    explorer.controls["metric"].value = "dot"
+    assert len(full_draws) == drawn_once
+    for metric in ("dot", "cosine"):
+        explorer.controls["metric"].value = metric
+        fresh = VectorDBExplorer(metric=metric)  # drawn from scratch in this state
+        assert explorer.projection.png() == fresh.projection.png(), metric
+        assert explorer.bars.png() == fresh.bars.png(), metric
+        fresh.close()
+    explorer.close()

@@ -67,6 +67,23 @@ def test_capacity_checks_expect_the_worked_example():
     assert expected_text(steps["aux_loss"]) == [["1.116"]]
 
 
+def test_capacity_checks_say_whose_numbers_when_told():
+    # The sheet routes two tokens; a batch beyond it is named by the caller.
+    default = capacity_checks(batch_result())
+    assert {s.origin for s in default.values()} == {"the sheet's numbers"}
+    named = capacity_checks(batch_result(), origin="the capacity exercise's numbers")
+    assert {s.origin for s in named.values()} == {"the capacity exercise's numbers"}
+    unlimited = capacity_checks(MixtureOfExperts(**_sheet_moe())(BATCH), origin="a batch")
+    assert {s.origin for s in unlimited.values()} == {"a batch"}  # no capacity: all 0s
+    for key, step in named.items():
+        np.testing.assert_array_equal(step.expected, default[key].expected)
+
+
+def _sheet_moe():
+    ex = examples.moe_exercise()
+    return {"gate_W": ex["gate_W"], "gate_b": ex["gate_b"], "experts": ex["experts"]}
+
+
 def test_honest_answers_are_right():
     steps = capacity_checks(batch_result())
     assert check(steps["dropped"], [["0", "0", "0", "1"]]).all_right

@@ -229,6 +229,29 @@ def test_importable_from_dlviz_attention_too():
     assert from_attention is multi_head_attention
 
 
+def test_a_head_checked_alone_is_named_as_that_head(two):
+    from dlviz.checking import attention_checks
+
+    head2 = multi_head_attention(**two, heads=2, mode="hand").heads[1]
+    named = attention_checks(head2, head=2)
+    assert named["scores"].title.startswith("S₂ = K₂ᵀ·Q₂")
+    assert [g.name for g in named["scores"].inputs] == ["K₂ᵀ", "Q₂"]
+    assert named["weights"].title.startswith("A₂ = ")
+    assert named["output"].title == "Z₂ = V₂·A₂, with the rounded weights A₂"
+    assert [g.name for g in named["output"].inputs] == ["V₂", "A₂"]
+    plain = attention_checks(head2)
+    assert plain["scores"].title.startswith("S = Kᵀ·Q") and plain["output"].title.startswith(
+        "Z = V·A"
+    )
+    for key, step in named.items():  # only the names change
+        np.testing.assert_array_equal(step.expected, plain[key].expected)
+    from dlviz.multi_head_checks import head_checks  # a head's checks use its names
+
+    assert head_checks(multi_head_attention(**two, heads=2, mode="hand"), 2)[
+        "scores"
+    ].title.startswith("S₂ = K₂ᵀ·Q₂")
+
+
 def test_the_joining_steps_grade_right_answers_and_name_their_slips(two):
     from dlviz.checking import check
     from dlviz.multi_head_checks import multi_head_checks

@@ -83,3 +83,19 @@ def test_large_type_grows_the_sheets_type_only():
         '<td style="font-size:18px;padding:0 5px;line-height:1.2">3</td>'
         '<th style="font-size:16px">q1</th>'
     )
+
+
+@pytest.mark.parametrize(
+    ("make", "step", "name", "rows"),
+    [(VectorDBExplorer, 4, "projected", ["x", "y"]),
+     (AttentionExplorer, 4, "scores", ["k1", "k2", "k3", "k4"])],
+)  # fmt: skip
+def test_a_product_laid_side_by_side_labels_its_result(make, step, name, rows):
+    # Crossed, P · pooled = index vectors reads x and y off P's rows; side by side the
+    # index vectors stood without them.
+    explorer = make()
+    explorer.controls["view"].value = "projector"
+    explorer.controls["step"].value = step
+    heads = cells_of(table(explorer.focus.value, name)).heads
+    assert set(rows) <= set(heads), heads
+    explorer.close()

@@ -31,6 +31,8 @@ from dlviz._format import labels
 from dlviz.attention import HAND_MAX_EXPONENT, AttentionResult
 from dlviz.checking.grade import Given, Slip, Step
 
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
 
 def sheet_differences(result: AttentionResult, exercise=None) -> tuple[str, ...]:
     """How the result's inputs and rules differ from the exercise's (the sheet's by default)."""
@@ -104,12 +106,17 @@ def _truncated_hint(shares: np.ndarray) -> str:
     return "These are truncated: round to one decimal instead."
 
 
-def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
+def attention_checks(
+    result: AttentionResult, exercise=None, *, head: int | None = None
+) -> dict[str, Step]:
     """Scores, column sums, weights and output of `result`, with their slips (see module).
 
     exercise: the numbers the grids call "the sheet's" (`examples.attention_exercise()`
-    by default; an explorer passes the exercise it started from).
+    by default; an explorer passes the exercise it started from). head: the number of
+    the head `result` is, to name its matrices as that head's (S₂ = K₂ᵀ·Q₂ for head 2).
     """
+    n_ = "" if head is None else str(head).translate(_SUBSCRIPTS)
+    S_, K_, Q_, V_, A_, Z_ = (m + n_ for m in "SKQVAZ")
     r = result
     n = r.n_tokens
     keys, queries = tuple(labels("k", n)), tuple(labels("q", n))
@@ -131,9 +138,9 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
         "sum is negative and has to be subtracted.",
     )  # fmt: skip
     scores = Step(
-        "scores", "S = Kᵀ·Q (row = key, column = query)", S, keys, queries,
+        "scores", f"{S_} = {K_}ᵀ·{Q_} (row = key, column = query)", S, keys, queries,
         slips=(transposed, minus), source=source,
-        inputs=(Given("Kᵀ", r.K.T, keys, dims), Given("Q", r.Q, dims, queries)),
+        inputs=(Given(f"{K_}ᵀ", r.K.T, keys, dims), Given(Q_, r.Q, dims, queries)),
     )  # fmt: skip
 
     if hand:
@@ -144,7 +151,7 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
             inputs=(Given(exp_name, exp, keys, queries, **powers),),
         )  # fmt: skip
     else:
-        by = "S ÷ √d_k" + (f" ÷ {r.temperature:g}" if r.temperature != 1 else "")
+        by = f"{S_} ÷ √d_k" + (f" ÷ {r.temperature:g}" if r.temperature != 1 else "")
         with np.errstate(over="ignore"):
             exp = np.where(r.mask, np.exp(np.where(r.mask, r.scaled, 0.0)), 0.0)
             unscaled = np.where(r.mask, np.exp(np.where(r.mask, S, 0.0)), 0.0)
@@ -176,7 +183,7 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
                Given("Σ", sums.expected, ("Σ",), queries, sums.fmt, "positive"))  # fmt: skip
     if hand:
         weights = Step(
-            "weights", "A = exp ÷ column sum, rounded to one decimal", A, keys, queries,
+            "weights", f"{A_} = exp ÷ column sum, rounded to one decimal", A, keys, queries,
             fmt=".1f", exact=shares, source=source, inputs=given_A, **weights_look,
             slips=(
                 Slip(np.floor(shares * 10 + 1e-9) / 10, _truncated_hint(shares)),
@@ -193,7 +200,7 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
             slips.append(Slip(no_t, "The temperature was left out: divide the scaled scores "
                               f"by {r.temperature:g} too.", scope="grid"))  # fmt: skip
         weights = Step(
-            "weights", "A = eˣ ÷ column sum (two decimals are enough)", A, keys, queries,
+            "weights", f"{A_} = eˣ ÷ column sum (two decimals are enough)", A, keys, queries,
             fmt=".2f", source=source, inputs=given_A, slips=tuple(slips), **weights_look,
         )  # fmt: skip
 
@@ -215,10 +222,11 @@ def attention_checks(result: AttentionResult, exercise=None) -> dict[str, Step]:
             )
         )
     output = Step(
-        "output", "Z = V·A" + (", with the rounded weights A" if hand else ""), r.output,
+        "output", f"{Z_} = {V_}·{A_}" + (f", with the rounded weights {A_}" if hand else ""),
+        r.output,
         None, tuple(labels("z", n)),
         fmt="auto" if hand else ".2f", source=source, slips=tuple(out_slips),
-        inputs=(Given("V", r.V, None, tuple(labels("v", n))),
-                Given("A", A, keys, queries, ".1f" if hand else ".2f", **weights_look)),
+        inputs=(Given(V_, r.V, None, tuple(labels("v", n))),
+                Given(A_, A, keys, queries, ".1f" if hand else ".2f", **weights_look)),
     )  # fmt: skip
     return {"scores": scores, "sums": sums, "weights": weights, "output": output}

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from dlviz._format import format_number
 from dlviz.palette import MASKED_COLOUR as MASKED_COLOUR  # re-exported by dlviz.plots
 from dlviz.palette import text_colours
+from dlviz.plots._glyphs import GlyphLabels as GlyphLabels  # re-exported: plots import it here
 from dlviz.plots._png import encode_png
 
 # Colour-blind-safe, and the same family as the HTML grids' (dlviz.palette.SEQUENTIAL).
@@ -53,6 +54,7 @@ class LiveFigure:
         self._background = None
         self._pixels = None  # the last render's pixels, and their PNG: a move that
         self._png = b""  # changes nothing in this picture costs no drawing and no encoding
+        self._backgrounds: dict = {}  # static_key() -> its drawn background, a few kept
 
     def dynamic(self, artist):
         """Mark `artist` as one that changes: it is redrawn on every render."""
@@ -70,12 +72,32 @@ class LiveFigure:
         artist stale; a dynamic one only itself, as it is animated)."""
         return self._background is None or any(a.stale for a in self._dynamic)
 
+    def static_key(self):
+        """A hashable summary of everything static (axes limits, ticks, titles), or None.
+
+        A subclass that gives one gets its backgrounds kept: going back to a static state
+        drawn before (a metric switched back) restores its pixels instead of a full draw.
+        """
+        return None
+
+    _BACKGROUNDS_KEPT = 4
+
     def render(self) -> np.ndarray:
         """Draw the figure as it is now; returns its RGBA pixels (height, width, 4)."""
         canvas = self.figure.canvas
         if self._background is None:
-            canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            key = self.static_key()
+            kept = self._backgrounds.get(key) if key is not None else None
+            if kept is None:
+                canvas.draw()
+                kept = canvas.copy_from_bbox(self.figure.bbox)
+                if key is not None:
+                    if len(self._backgrounds) >= self._BACKGROUNDS_KEPT:
+                        self._backgrounds.pop(next(iter(self._backgrounds)))
+                    self._backgrounds[key] = kept
+            else:
+                canvas.restore_region(kept)
+            self._background = kept
         else:
             canvas.restore_region(self._background)
         for artist in self._dynamic:
@@ -117,6 +139,7 @@ class LiveFigure:
         self._dynamic = []
         self._background = None
         self._pixels, self._png = None, b""
+        self._backgrounds = {}
 
     def _repr_mimebundle_(self, **kwargs):
         # Shown at its CSS size: the extra pixels make it sharp, not larger.
@@ -248,81 +271,3 @@ class Heatmap(LiveFigure):
 
     def __repr__(self) -> str:
         return f"<Heatmap {self.shape[0]}×{self.shape[1]}: {self.title.get_text()}>"
-
-
-class GlyphLabels:
-    """Many short labels drawn as one collection of glyph outlines, not as a Text each.
-
-    A matplotlib Text lays out and rasterises its glyphs at every draw, about 0.4 ms a
-    label, so thirty numbers cost 12 ms a frame. Here each distinct string becomes an
-    outline once (a `TextPath` in the same font, cached), and all labels are filled in
-    one call: well under a millisecond for a hundred. Used for every label that changes
-    with the numbers or the shape; text that never changes (axis labels, the first
-    caption line) stays Text, drawn once into the static background.
-
-    `parent` is the Axes or the Figure that draws it; `artist` the collection (register
-    it with `LiveFigure.dynamic`); `texts` the strings now shown, in the order given.
-    Positions are in `transform`'s coordinates; `ha`/`va` align each label on its
-    position ("center", "left"/"right", "bottom"/"top"; vertically by the height of a
-    digit, so a row of labels lines up), `offset` moves every label by (dx, dy)
-    points, and `weight` is the font's ("normal" or "bold").
-    """
-
-    _cache: dict = {}  # (text, size, ha, va, offset) -> Path in points, anchor at (0, 0)
-    _CACHE_LIMIT = 5000  # distinct labels kept; captions with counts keep adding new ones
-
-    def __init__(
-        self,
-        parent,
-        *,
-        size: float,
-        transform,
-        ha: str = "center",
-        va: str = "center",
-        offset: tuple[float, float] = (0.0, 0.0),
-        weight: str = "normal",
-    ):
-        self.size, self.ha, self.va, self.offset = size, ha, va, offset
-        self.font = matplotlib.font_manager.FontProperties(weight=weight)
-        # sizes=[1]: a collection scales its paths by √size points, so paths in points
-        # come out at their size.
-        self.artist = matplotlib.collections.PathCollection(
-            [], sizes=[1.0], offsets=np.zeros((0, 2)), offset_transform=transform,
-            transform=matplotlib.transforms.IdentityTransform(),  # paths: points, not data
-            facecolors="#000000", edgecolors="none", linewidths=0, clip_on=False,
-        )  # fmt: skip
-        if isinstance(parent, matplotlib.axes.Axes):
-            parent.add_collection(self.artist, autolim=False)
-        else:
-            parent.add_artist(self.artist)
-        self.texts: list[str] = []
-
-    def _path(self, text: str):
-        key = (text, self.size, self.ha, self.va, self.offset, self.font.get_weight())
-        path = self._cache.get(key)
-        if path is None:
-            text_path = matplotlib.textpath.TextPath
-            raw = text_path((0, 0), text, size=self.size, prop=self.font)
-            ink = raw.get_extents()
-            digit = text_path((0, 0), "0", size=self.size, prop=self.font).get_extents()
-            dx = {"center": -(ink.x0 + ink.x1) / 2, "left": -ink.x0, "right": -ink.x1}[self.ha]
-            dy = {"center": -(digit.y0 + digit.y1) / 2, "bottom": -digit.y0, "top": -digit.y1}
-            move = matplotlib.transforms.Affine2D().translate(
-                dx + self.offset[0], dy[self.va] + self.offset[1]
-            )
-            if len(self._cache) >= self._CACHE_LIMIT:
-                self._cache.clear()
-            path = self._cache[key] = raw.transformed(move)
-        return path
-
-    def set(self, texts, positions, colours="#000000") -> None:
-        """Show `texts` at `positions` ((n, 2)), in one colour or one colour each."""
-        self.texts = list(texts)
-        self.artist.set_paths([self._path(t) for t in self.texts])
-        self.artist.set_offsets(np.asarray(positions, dtype=float).reshape(-1, 2))
-        self.artist.set_facecolor(colours)
-
-    def set_lines(self, text: str, x: float, y: float, step: float, colour="#000000") -> None:
-        """Show the lines of `text` one under another: the first at (x, y), each `step` lower."""
-        lines = text.split("\n") if text else []
-        self.set(lines, [(x, y - i * step) for i in range(len(lines))], colour)

@@ -115,6 +115,13 @@ class ScoreBars(LiveFigure):
         self._left = 0.0  # `_layout` places the axes for the new height
         self.invalidate()
 
+    def static_key(self):
+        names = None if self._ranked else tuple(t.get_text() for t in self.names)
+        return (
+            tuple(self.figure.get_size_inches()), self.ax.get_position().bounds, self.limits,
+            self._cosine, self.title.get_text(), names, self._ranked, len(self.bars),
+        )  # fmt: skip
+
     def _glyph_artists(self) -> tuple:
         return () if self._glyphs is None else tuple(g.artist for g in self._glyphs)
 

@@ -132,6 +132,9 @@ class IndexVectorPlot(LiveFigure):
         self._set_count(0)
         self.show(database, result)
 
+    def static_key(self):
+        return self.limits  # the axes; the rest of the static part never changes
+
     def _arrow(self, colour):
         # An arrow from the origin to `xy`: its model (tip, colour, width, shown or not),
         # drawn by `_draw_arrows` as a shaft and a head in two collections for all arrows

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 
 import ipywidgets as widgets
 import traitlets
@@ -284,7 +285,14 @@ def side_by_side(body):
     product, which would push the step's result off the screen.
     """
     if isinstance(body, sheet.Product):
-        return sheet.row(body.left, body.right, body.result)
+        # Crossed, the result reads its rows off the left factor and its columns off the
+        # right one; side by side it needs its own labels.
+        result = replace(
+            body.result,
+            rows=body.result.rows or body.left.rows,
+            cols=body.result.cols or body.right.cols,
+        )
+        return sheet.row(body.left, body.right, result)
     if isinstance(body, sheet.Row):
         return sheet.row(*(side_by_side(item) for item in body.items))
     return body

@@ -39,7 +39,9 @@ class HandCheck(StaticView, widgets.VBox):
         self.key = step.key
         self.boxes: list[list[widgets.Text]] = []
         self._labels: list[widgets.HTML] = []
-        self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="2px"))
+        # rows 2px apart; columns 12px, so long column names ("how are you", "who are you")
+        # do not run together into one line
+        self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="2px 12px"))
         self._build_grid(step)
         self.check_button = widgets.Button(
             description="Check", button_style="primary", icon="check"
