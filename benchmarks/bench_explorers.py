@@ -119,25 +119,34 @@ def _moe(crowded: bool = False):
     return explorer, class_size if crowded else sheet
 
 
+def _vectordb_moves(explorer, edited: str, prefix: str = "") -> list:
+    """The vector database's controls, each moved back and forth; `edited`: the database
+    box with one line changed."""
+    texts = explorer.controls["database"].value
+    w_box = explorer.controls["W"].boxes[3][0]
+    return [
+        (prefix + "query (type a word)", None, [("query", "am I"), ("query", "am I you")]),
+        (prefix + "metric", None, [("metric", "cosine"), ("metric", "dot")]),
+        (prefix + "k", None, [("k", 3), ("k", 1)]),
+        (prefix + "numbers", None, [("numbers", ".3f"), ("numbers", "frac")]),
+        (prefix + "P[1,1] slider", None, [("P[1,1]", 0.75), ("P[1,1]", 1.0)]),
+        (prefix + "b[3] slider", None, [("b[3]", -0.75), ("b[3]", -1.0)]),
+        (prefix + "W entry (number box)", None, [(w_box, 0.0), (w_box, 1.0)]),
+        (
+            prefix + "database: edit a line (same count)",
+            None,
+            [("database", edited), ("database", texts)],
+        ),
+    ]
+
+
 def _vectordb():
     from dlviz import VectorDBExplorer
 
     explorer = VectorDBExplorer()
     texts = explorer.controls["database"].value
-    w_box = explorer.controls["W"].boxes[3][0]
     return explorer, [
-        ("query (type a word)", None, [("query", "am I"), ("query", "am I you")]),
-        ("metric", None, [("metric", "cosine"), ("metric", "dot")]),
-        ("k", None, [("k", 3), ("k", 1)]),
-        ("numbers", None, [("numbers", ".3f"), ("numbers", "frac")]),
-        ("P[1,1] slider", None, [("P[1,1]", 0.75), ("P[1,1]", 1.0)]),
-        ("b[3] slider", None, [("b[3]", -0.75), ("b[3]", -1.0)]),
-        ("W entry (number box)", None, [(w_box, 0.0), (w_box, 1.0)]),
-        (
-            "database: edit a line (same count)",
-            None,
-            [("database", texts.replace("who am I", "who am we")), ("database", texts)],
-        ),
+        *_vectordb_moves(explorer, texts.replace("who am I", "who am we")),
         (
             "database: a 4th line ↔ 3 (new count)",
             None,
@@ -180,22 +189,8 @@ def _vectordb_class():
 
     texts = class_texts(60)
     explorer = VectorDBExplorer(database=texts)
-    text = "\n".join(texts)
-    w_box = explorer.controls["W"].boxes[3][0]
-    return explorer, [
-        ("60 texts: query", None, [("query", "am I"), ("query", "am I you")]),
-        ("60 texts: metric", None, [("metric", "cosine"), ("metric", "dot")]),
-        ("60 texts: k", None, [("k", 3), ("k", 1)]),
-        ("60 texts: numbers", None, [("numbers", ".3f"), ("numbers", "frac")]),
-        ("60 texts: P[1,1] slider", None, [("P[1,1]", 0.75), ("P[1,1]", 1.0)]),
-        ("60 texts: b[3] slider", None, [("b[3]", -0.75), ("b[3]", -1.0)]),
-        ("60 texts: W entry", None, [(w_box, 0.0), (w_box, 1.0)]),
-        (
-            "60 texts: edit a line",
-            None,
-            [("database", text.replace(texts[5], "who am we")), ("database", text)],
-        ),
-    ]
+    edited = "\n".join(texts).replace(texts[5], "who am we")
+    return explorer, _vectordb_moves(explorer, edited, prefix="60 texts: ")
 
 
 # One entry per explorer: a function returning (explorer, [(label, setup, moves)]), where

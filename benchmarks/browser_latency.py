@@ -254,17 +254,13 @@ def main(argv=None) -> int:
             folder = Path(work) / "class"
             folder.mkdir()
             cases = write_class_notebooks(folder)
-        lab = JupyterLab(folder, Path(work))
         try:
-            lab.start()
-            with browser_page.chromium() as browser:
+            with JupyterLab(folder, Path(work)) as lab, browser_page.chromium() as browser:
                 for case in cases:
                     reports.append(measure(case, browser, lab, args.moves, folder))
         except browser_page.BrowserUnavailable as exc:
             print(exc, file=sys.stderr)
             return 1
-        finally:
-            lab.stop()
     path = save_latency(reports, "browser_latency_class_size.json" if args.class_size else None)
     print_table(reports)
     print(f"figures in {path.relative_to(ROOT)} ({time.monotonic() - started:.0f} s)")

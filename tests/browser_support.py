@@ -246,6 +246,18 @@ class JupyterLab:
         if self.process is not None and self.process.poll() is None:
             self._kernel_pids.update(_children(self.process.pid))
 
+    def __enter__(self) -> JupyterLab:
+        """`with JupyterLab(...) as server:` starts it, and stops it however the block ends."""
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def stop(self) -> None:
         """End the server and its kernels: ask, then terminate, then kill."""
         process = self.process

@@ -96,12 +96,8 @@ def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("jupyterlab")
     notebooks = NOTEBOOK_DIR if NOTEBOOK_DIR.is_dir() else work / "empty"
     notebooks.mkdir(exist_ok=True)
-    server = JupyterLab(notebooks, work)
-    try:
-        server.start()
+    with JupyterLab(notebooks, work) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -145,3 +145,20 @@ def test_a_later_heads_grids_say_whose_weights_they_are():
     )  # fmt: skip
     with pytest.raises(ValueError, match="head must be from 1 to 2, got 3"):
         head_checks(hand, 3)
+
+
+def test_the_truncation_hint_quotes_the_learners_own_numbers():
+    # Head 2's weights grid said "0.1875 → 0.2": a share of the sheet's head 1, found
+    # nowhere in head 2's numbers. The example is now the grid's own first share that
+    # rounds up (head 2: 1/6).
+    from dlviz.checking import check
+
+    hand = multi_head_attention(**examples.multi_head_exercise(), heads=2, mode="hand")
+    for head, example in ((1, "(0.1875 → 0.2, because the next digit is 8)"),
+                          (2, "(0.1667 → 0.2, because the next digit is 6)")):  # fmt: skip
+        step = head_checks(hand, head)["weights"]
+        truncated = np.floor(step.exact * 10 + 1e-9) / 10
+        verdict = check(step, [[f"{v:.1f}" for v in row] for row in truncated])
+        assert [h.text for h in verdict.hints] == [
+            f"These are truncated: round to one decimal instead {example}."
+        ]

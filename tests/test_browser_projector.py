@@ -140,12 +140,8 @@ def lab(tmp_path_factory):
         "nbformat_minor": 5,
     }
     (root / NAME).write_text(json.dumps(notebook), encoding="utf-8")
-    server = support.JupyterLab(root, work)
-    try:
-        server.start()
+    with support.JupyterLab(root, work) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

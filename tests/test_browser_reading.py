@@ -51,22 +51,14 @@ def server(tmp_path_factory, name: str, **options):
 
 @pytest.fixture(scope="module")
 def dark_lab(tmp_path_factory):
-    lab = server(tmp_path_factory, "jupyterlab-dark", settings=DARK)
-    try:
-        lab.start()
+    with server(tmp_path_factory, "jupyterlab-dark", settings=DARK) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 @pytest.fixture(scope="module")
 def notebook7(tmp_path_factory):
-    lab = server(tmp_path_factory, "notebook7", app="notebook")
-    try:
-        lab.start()
+    with server(tmp_path_factory, "notebook7", app="notebook") as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 def open_unrun(page, lab, path) -> None:

@@ -94,6 +94,18 @@ def _hand_sum_slips(r: AttentionResult) -> tuple[Slip, ...]:
     return tuple(slips)
 
 
+def _truncated_hint(shares: np.ndarray) -> str:
+    """The truncation slip, shown on the learner's own numbers: the first share (column by
+    column) that rounds up, e.g. "0.1875 → 0.2, because the next digit is 8"."""
+    for v in shares.T.ravel():
+        if np.isfinite(v) and np.floor(v * 10 + 1e-9) != np.floor(v * 10 + 0.5):
+            shown, rounded = f"{v:.4f}".rstrip("0"), np.floor(v * 10 + 0.5) / 10
+            digit = int(v * 100 + 1e-9) % 10
+            return (f"These are truncated: round to one decimal instead ({shown} → "
+                    f"{rounded:.1f}, because the next digit is {digit}).")  # fmt: skip
+    return "These are truncated: round to one decimal instead."
+
+
 def attention_checks(
     result: AttentionResult, exercise=None, *, head: int | None = None
 ) -> dict[str, Step]:
@@ -174,8 +186,7 @@ def attention_checks(
             "weights", f"{A_} = exp ÷ column sum, rounded to one decimal", A, keys, queries,
             fmt=".1f", exact=shares, source=source, inputs=given_A, **weights_look,
             slips=(
-                Slip(np.floor(shares * 10 + 1e-9) / 10, "These are truncated: round to one "
-                     "decimal instead (0.1875 → 0.2, because the next digit is 8)."),
+                Slip(np.floor(shares * 10 + 1e-9) / 10, _truncated_hint(shares)),
                 by_rows, A_T,
             ),
         )  # fmt: skip

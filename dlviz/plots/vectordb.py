@@ -7,16 +7,13 @@ label layout they use in `dlviz.plots._layout`.
 
 from __future__ import annotations
 
-import matplotlib.collections
-import matplotlib.patches
-import matplotlib.path
-import matplotlib.transforms
 import numpy as np
 
 from dlviz._numerics import unit_rows
 from dlviz.plots._layout import equal_aspect_limits as equal_aspect_limits
 from dlviz.plots._layout import place_labels as place_labels
-from dlviz.plots.base import GlyphLabels, LiveFigure
+from dlviz.plots._marks import ArrowMarks, LabelMarks
+from dlviz.plots.base import LiveFigure
 
 # Okabe-Ito colours, told apart with every common colour-vision deficiency. The nearest
 # texts are also marked by shape (a black ring, a thicker arrow, a black-edged bar) and
@@ -118,17 +115,11 @@ class IndexVectorPlot(LiveFigure):
         self.query_label = self._label(QUERY_COLOUR)
         self.arrows: list = []  # one per stored text
         self.labels: list = []
-        pixels = matplotlib.transforms.IdentityTransform()
-        self.shafts = matplotlib.collections.LineCollection([], transform=pixels)
-        self.heads = matplotlib.collections.PathCollection([], transform=pixels)
-        self.ax.add_collection(self.shafts, autolim=False)
-        self.ax.add_collection(self.heads, autolim=False)
-        self.name_boxes = matplotlib.collections.PathCollection(
-            [], transform=pixels, facecolors=[(1, 1, 1, LABEL_BOX["alpha"])], edgecolors="none"
-        )
-        self.ax.add_collection(self.name_boxes, autolim=False)
-        self.names = GlyphLabels(self.ax, size=9.5, transform=pixels)
-        self.bold_names = GlyphLabels(self.ax, size=9.5, transform=pixels, weight="bold")
+        self.arrow_marks = ArrowMarks(self.ax)  # what the arrows and labels draw
+        self.label_marks = LabelMarks(self.ax, size=9.5, box=LABEL_BOX)
+        self.shafts, self.heads = self.arrow_marks.shafts, self.arrow_marks.heads
+        self.name_boxes = self.label_marks.boxes
+        self.names, self.bold_names = self.label_marks.names, self.label_marks.bold_names
         self._set_count(0)
         self.show(database, result)
 
@@ -137,7 +128,7 @@ class IndexVectorPlot(LiveFigure):
 
     def _arrow(self, colour):
         # An arrow from the origin to `xy`: its model (tip, colour, width, shown or not),
-        # drawn by `_draw_arrows` as a shaft and a head in two collections for all arrows
+        # drawn by `ArrowMarks` as a shaft and a head in two collections for all arrows
         # (an arrow patch costs milliseconds a frame). Animated: no full draw paints it.
         props = {"arrowstyle": "-|>", "color": colour, "lw": 1.4, "shrinkA": 0, "shrinkB": 3}
         arrow = self.ax.annotate(
@@ -148,7 +139,7 @@ class IndexVectorPlot(LiveFigure):
 
     def _label(self, colour):
         # Where a name goes, and what it says: placed by `place_labels`, drawn by
-        # `_draw_names` (as glyph outlines on a box: a Text with a box costs several
+        # `LabelMarks` (as glyph outlines on a box: a Text with a box costs several
         # milliseconds a frame at 2× density). Animated, so no full draw paints it.
         label = self.ax.annotate(
             "", xy=(0, 0), xytext=(9, 0), textcoords="offset points", color=colour,
@@ -168,8 +159,8 @@ class IndexVectorPlot(LiveFigure):
         self._dynamic = []
         for artist in (
             self.circle, self.query_line, self.shadows, self.feet, self.directions,
-            self.query_direction, self.shafts, self.heads, self.points, self.rings,
-            self.query_point, self.name_boxes, self.names.artist, self.bold_names.artist,
+            self.query_direction, *self.arrow_marks.artists, self.points, self.rings,
+            self.query_point, *self.label_marks.artists,
         ):  # fmt: skip
             self.dynamic(artist)
 
@@ -263,68 +254,8 @@ class IndexVectorPlot(LiveFigure):
             self.figure, self.ax, [self.query_label] + [self.labels[j] for j in order],
             [tuple(q)] + [tuple(S[:, j]) for j in order], avoid=avoid, away_from=(0, 0),
         )  # fmt: skip
-        self._draw_names([self.query_label] + [self.labels[j] for j in order])
-        self._draw_arrows([*self.arrows, self.query_arrow])
-
-    def _draw_arrows(self, arrows) -> None:
-        """Draw the shown `arrows` from the origin as a `-|>` arrow patch would: the tip
-        `shrinkB` points short of its point, a filled head 0.4 × 0.4 of the mutation
-        scale (10 points), the shaft up to the head."""
-        to_px = self.ax.transData.transform
-        origin = to_px((0.0, 0.0))
-        points = self.figure.dpi / 72
-        shafts, heads, colours, widths = [], [], [], []
-        for arrow in arrows:
-            if not arrow.get_visible():
-                continue
-            patch = arrow.arrow_patch
-            along = to_px(arrow.xy) - origin
-            length = float(np.hypot(*along))
-            if length == 0:
-                continue
-            unit = along / length
-            across = np.array([-unit[1], unit[0]])
-            tip = origin + unit * max(length - 3 * points, 0.0)
-            scale = 10 * points  # the arrow style's mutation scale, in pixels
-            base = tip - unit * 0.4 * scale
-            shafts.append([origin, base])
-            heads.append(matplotlib.path.Path(
-                [tip, base + across * 0.2 * scale, base - across * 0.2 * scale, tip],
-                closed=True,
-            ))  # fmt: skip
-            colours.append(patch.get_edgecolor())
-            widths.append(patch.get_linewidth())  # points, as collections take them
-        self.shafts.set_segments(shafts)
-        self.shafts.set_color(colours)
-        self.shafts.set_linewidth(widths)
-        self.heads.set_paths(heads)
-        self.heads.set_facecolor(colours)
-        self.heads.set_edgecolor(colours)
-        self.heads.set_linewidth(widths)
-
-    def _draw_names(self, labels) -> None:
-        """Draw the placed `labels`: each text on its white box, where the label lies."""
-        renderer = self.figure.canvas.get_renderer()
-        boxes, parts = [], {"normal": ([], [], []), "bold": ([], [], [])}
-        for label in labels:
-            if not (label.get_visible() and label.get_text()):
-                continue
-            box = label.get_window_extent(renderer)  # pixels
-            size = label.get_fontsize() * self.figure.dpi / 72  # the box's pad scales with it
-            boxes.append(self._round_box(box.x0, box.y0, box.width, box.height, size))
-            texts, positions, colours = parts[
-                "bold" if label.get_fontweight() == "bold" else "normal"
-            ]
-            texts.append(label.get_text().replace(r"\$", "$"))  # drawn as typed
-            positions.append(((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))
-            colours.append(label.get_color())
-        self.name_boxes.set_paths(boxes)
-        for glyphs, (texts, positions, colours) in zip(
-            (self.names, self.bold_names), parts.values(), strict=True
-        ):
-            glyphs.set(texts, np.reshape(positions, (-1, 2)), colours or "#000000")
-
-    _round_box = matplotlib.patches.BoxStyle(LABEL_BOX["boxstyle"])
+        self.label_marks.set([self.query_label] + [self.labels[j] for j in order])
+        self.arrow_marks.set([*self.arrows, self.query_arrow])
 
     def __repr__(self) -> str:
         return f"<IndexVectorPlot: {len(self.arrows)} texts and the query>"

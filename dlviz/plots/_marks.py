@@ -1,0 +1,107 @@
+"""Annotations drawn fast: arrows from the origin, and placed labels on their boxes.
+
+A matplotlib arrow patch or a Text with a box costs milliseconds a frame at 2× density;
+these draw all arrows as one collection of shafts and one of heads, and all labels as
+glyph outlines (`GlyphLabels`) on one collection of boxes. The `Annotation`s stay the
+model: where each arrow points and each label sits (placed by `_layout.place_labels`),
+what it says, its colour, width and weight; they are animated, so no full draw paints
+them, and what is drawn is read from them on each `set`.
+"""
+
+from __future__ import annotations
+
+import matplotlib.collections
+import matplotlib.colors
+import matplotlib.patches
+import matplotlib.path
+import matplotlib.transforms
+import numpy as np
+
+from dlviz.plots._glyphs import GlyphLabels
+
+
+class ArrowMarks:
+    """Arrows from the data origin to each `Annotation`'s `xy`, as `-|>` arrows look."""
+
+    def __init__(self, ax):
+        self.ax = ax
+        pixels = matplotlib.transforms.IdentityTransform()
+        self.shafts = matplotlib.collections.LineCollection([], transform=pixels)
+        self.heads = matplotlib.collections.PathCollection([], transform=pixels)
+        ax.add_collection(self.shafts, autolim=False)
+        ax.add_collection(self.heads, autolim=False)
+        self.artists = (self.shafts, self.heads)
+
+    def set(self, arrows) -> None:
+        """Draw the shown `arrows`: the tip 3 points short of its point (`shrinkB`), a
+        filled head 0.4 long and 0.4 wide in units of the style's 10-point scale, the
+        shaft up to the head, in each arrow patch's colour and width."""
+        to_px = self.ax.transData.transform
+        origin = to_px((0.0, 0.0))
+        points = self.ax.figure.dpi / 72
+        shafts, heads, colours, widths = [], [], [], []
+        for arrow in arrows:
+            if not arrow.get_visible():
+                continue
+            along = to_px(arrow.xy) - origin
+            length = float(np.hypot(*along))
+            if length == 0:
+                continue
+            unit = along / length
+            across = np.array([-unit[1], unit[0]])
+            tip = origin + unit * max(length - 3 * points, 0.0)
+            scale = 10 * points  # the arrow style's mutation scale, in pixels
+            base = tip - unit * 0.4 * scale
+            shafts.append([origin, base])
+            heads.append(matplotlib.path.Path(
+                [tip, base + across * 0.2 * scale, base - across * 0.2 * scale, tip],
+                closed=True,
+            ))  # fmt: skip
+            colours.append(arrow.arrow_patch.get_edgecolor())
+            widths.append(arrow.arrow_patch.get_linewidth())  # points, as collections take
+        self.shafts.set_segments(shafts)
+        self.shafts.set_color(colours)
+        self.shafts.set_linewidth(widths)
+        self.heads.set_paths(heads)
+        self.heads.set_facecolor(colours)
+        self.heads.set_edgecolor(colours)
+        self.heads.set_linewidth(widths)
+
+
+class LabelMarks:
+    """Placed labels: each text as glyph outlines, centred on its box, in its colour and
+    weight; `box` is the labels' bbox style (its "boxstyle", "facecolor", "alpha")."""
+
+    def __init__(self, ax, *, size: float, box: dict):
+        self.figure = ax.figure
+        pixels = matplotlib.transforms.IdentityTransform()
+        fill = matplotlib.colors.to_rgba(box.get("facecolor", "white"), box.get("alpha", 1.0))
+        self.boxes = matplotlib.collections.PathCollection(
+            [], transform=pixels, facecolors=[fill], edgecolors="none"
+        )
+        ax.add_collection(self.boxes, autolim=False)
+        self.names = GlyphLabels(ax, size=size, transform=pixels)
+        self.bold_names = GlyphLabels(ax, size=size, transform=pixels, weight="bold")
+        self.artists = (self.boxes, self.names.artist, self.bold_names.artist)
+        self._style = matplotlib.patches.BoxStyle(box["boxstyle"])
+
+    def set(self, labels) -> None:
+        """Draw the shown `labels` (placed `Annotation`s) where they lie."""
+        renderer = self.figure.canvas.get_renderer()
+        boxes, parts = [], {"normal": ([], [], []), "bold": ([], [], [])}
+        for label in labels:
+            if not (label.get_visible() and label.get_text()):
+                continue
+            box = label.get_window_extent(renderer)  # pixels
+            size = label.get_fontsize() * self.figure.dpi / 72  # the box's pad scales with it
+            boxes.append(self._style(box.x0, box.y0, box.width, box.height, size))
+            weight = "bold" if label.get_fontweight() == "bold" else "normal"
+            texts, positions, colours = parts[weight]
+            texts.append(label.get_text().replace(r"\$", "$"))  # drawn as typed
+            positions.append(((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))
+            colours.append(label.get_color())
+        self.boxes.set_paths(boxes)
+        for glyphs, (texts, positions, colours) in zip(
+            (self.names, self.bold_names), parts.values(), strict=True
+        ):
+            glyphs.set(texts, np.reshape(positions, (-1, 2)), colours or "#000000")
