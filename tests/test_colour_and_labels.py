@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlviz import MoEExplorer, VectorDBExplorer, examples
+from dlviz import HandCheck, MoEExplorer, VectorDBExplorer, examples
 from dlviz._format import distinct_decimals
 from dlviz.moe import MixtureOfExperts
 from dlviz.plots import LoadBars, ScoreBars
@@ -168,4 +168,33 @@ def test_column_labels_sit_centred_over_their_boxes():
         assert [h.value for h in heads] == [
             f'<div style="text-align:center">{names}{i}</div>' for i in range(1, 5)
         ]
+    explorer.close()
+
+
+def _shades_of_one(html, names):
+    """The backgrounds of every cell that reads 1 in the grids `names` of `html`."""
+    shades = set()
+    for name in names:
+        start = html.index(f'data-name="{name}"')
+        grid_cells = cells_of(html[html.rfind("<table", 0, start) : html.index("</table>", start)])
+        shades |= {
+            style.split("background:")[1].split(";")[0]
+            for at, style in grid_cells.styles.items()
+            if grid_cells.cells[at] == "1"
+        }
+    return shades
+
+
+def test_a_number_is_one_shade_in_every_texts_block():
+    # Step 2 shows E, W·E + b and H for each text; each block once took its own scale,
+    # so a 1 of H was dark navy for 'how are you' and pale blue for 'who am I' (whose
+    # largest entry is 3). The try-it grid of step 3 shows the same H matrices.
+    explorer = VectorDBExplorer()
+    step_2 = next(p.value for p in explorer.panels.values() if "encoded_s1" in p.value)
+    for quantity in ("embeddings", "linear", "encoded"):
+        names = [f"{quantity}_{s}" for s in ("s1", "s2", "s3", "q")]
+        assert len(_shades_of_one(step_2, names)) == 1, quantity
+    checker = HandCheck.follow(explorer, "pooled")
+    given = checker.inputs_area.value
+    assert len(_shades_of_one(given, [f"H of {s}" for s in ("s1", "s2", "s3", "q")])) == 1
     explorer.close()

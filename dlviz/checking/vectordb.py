@@ -140,8 +140,10 @@ def vectordb_steps(
     h = tuple(labels("h", pooled.shape[0]))
     p = ("x", "y") if index.shape[0] == 2 else tuple(labels("i", index.shape[0]))
     fmt = "frac"
+    # H never negative (blue, as in the explorer), one scale for all: a 1 is one shade
+    top = max(float(np.abs(e.encoded).max()) for e in encodings) or None
     per_text = tuple(
-        Given(f"H of {name}", e.encoded, h, e.tokens, fmt)
+        Given(f"H of {name}", e.encoded, h, e.tokens, fmt, palette="positive", scale=top)
         for name, e in zip(names, encodings, strict=True)
     )
     sfmt = "frac" if metric == "dot" else ".3f"

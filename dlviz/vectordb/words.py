@@ -161,9 +161,12 @@ class Vocabulary:
         if not isinstance(word, str):
             return f"unknown word {shown(word)}{where}: words are text (str)"
         close = self.suggest(word)
-        # A case slip ("i" for "I") is almost surely the answer: do not dilute it.
-        same_but_case = [w for w in close if w.casefold() == nfc(word).casefold()]
-        return f"unknown word {shown(word)}{where}; did you mean {_quoted(same_but_case or close)}?"
+        # A case slip ("i" for "I") is almost surely the answer: do not dilute it. Else
+        # the closest words only: "yuo" is one swap from "you", three edits from "a".
+        folded = nfc(word).casefold()[: max(map(len, self._words)) + 2]  # as `suggest`
+        distance = [_edit_distance(folded, w.casefold()) for w in close]
+        closest = [w for w, n in zip(close, distance, strict=True) if n == distance[0]]
+        return f"unknown word {shown(word)}{where}; did you mean {_quoted(closest)}?"
 
     def unknown_message(self, words, sentence: str) -> str:
         """Why `sentence` cannot be encoded: its first unknown word, then the others, counted."""

@@ -14,7 +14,7 @@ import numpy as np
 from dlviz._format import distinct_decimals
 from dlviz._table import html_table
 from dlviz.palette import FONT
-from dlviz.sheet import format_number, grid, labels, product, row
+from dlviz.sheet import Row, format_number, grid, labels, product, row, share_scales
 from dlviz.vectordb import SearchResult, VectorDatabase
 
 STEP_NAMES = {
@@ -101,26 +101,27 @@ def step_views(
         grid(encoder.W, rows=h, cols=d, title="W", fmt=fmt, name="W"),
         grid(encoder.b[:, None], rows=h, cols=["b"], title="b", fmt=fmt, name="b"),
     )
-    per_text = []  # one block per text, side by side where the page is wide enough
-    # A class-sized database: the first texts' blocks and the query's, and a note.
+    # One block per text, side by side where the page is wide enough. A class-sized
+    # database: the first texts' blocks and the query's, and a note. The blocks share
+    # one colour scale per quantity, so a 1 in E or H is the same shade in every text.
     shown = [*range(min(n, blocks)), n] if 2 in steps else []
+    headings, layouts = [], []
     for s, e in ((names[i], encodings[i]) for i in shown):
         suffix = "q" if s == "q" else s
-        heading = f"{s} · {e.sentence}" + ("  (the query)" if s == "q" else "")
-        layout = row(
+        headings.append(f"{s} · {e.sentence}" + ("  (the query)" if s == "q" else ""))
+        layouts.append(Row((  # scales shared below, across the texts
             grid(e.embeddings, rows=d, cols=e.tokens, title="E", fmt=fmt,
-                 name=f"embeddings_{suffix}"),
+                 name=f"embeddings_{suffix}", quantity="E"),
             grid(e.linear, rows=h, cols=e.tokens, title="W·E + b", fmt=fmt,
                  name=f"linear_{suffix}", quantity="linear"),
             grid(e.encoded, rows=h, cols=e.tokens, title="H = ReLU(W·E + b)", fmt=fmt,
                  name=f"encoded_{suffix}", palette="positive", quantity="H"),
-        )  # fmt: skip
-        per_text.append(
-            _Html(
-                f'<div style="margin:8px 0 0 0;{FONT}"><b>{html.escape(heading)}</b></div>'
-                + layout.html
-            )
-        )
+        )))  # fmt: skip
+    per_text = [
+        _Html(f'<div style="margin:8px 0 0 0;{FONT}"><b>{html.escape(heading)}</b></div>'
+              + layout.html)
+        for heading, layout in zip(headings, share_scales(Row(tuple(layouts))).items, strict=True)
+    ]  # fmt: skip
 
     if n > blocks and shown:
         per_text.insert(
