@@ -160,3 +160,27 @@ def test_a_static_state_drawn_before_is_restored_and_looks_as_drawn_anew():
         assert explorer.bars.png() == fresh.bars.png(), metric
         fresh.close()
     explorer.close()
+
+
+def test_a_teacher_can_trade_sharpness_for_speed_with_the_pixel_ratio(monkeypatch):
+    # README, Speed: `LiveFigure.pixel_ratio = 1` before building the explorers draws the
+    # pictures at their shown size: a quarter of the pixels.
+    import io
+
+    import PIL.Image
+
+    from dlviz import MoEExplorer
+    from dlviz.plots import LiveFigure
+
+    sizes = {}
+    for ratio in (2, 1):
+        monkeypatch.setattr(LiveFigure, "pixel_ratio", ratio)
+        explorer = MoEExplorer()
+        width, height = explorer.gate.css_size
+        image = PIL.Image.open(io.BytesIO(explorer.gate_image.value))
+        assert image.size == (ratio * width, ratio * height)
+        sizes[ratio] = image.size[0] * image.size[1]
+        explorer.controls["X1[1]"].value = 3.0  # still works, and redraws
+        assert PIL.Image.open(io.BytesIO(explorer.gate_image.value)).size == image.size
+        explorer.close()
+    assert sizes[1] * 4 == sizes[2]
