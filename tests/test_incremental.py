@@ -184,3 +184,20 @@ def test_a_teacher_can_trade_sharpness_for_speed_with_the_pixel_ratio(monkeypatc
         assert PIL.Image.open(io.BytesIO(explorer.gate_image.value)).size == image.size
         explorer.close()
     assert sizes[1] * 4 == sizes[2]
+
+
+def test_the_load_bars_axis_drawn_before_is_restored_and_looks_as_drawn_anew():
+    # The sheet's X1[1] 2 ↔ 3.5 hands X1 to the other expert: the load's axis changes.
+    from dlviz import MoEExplorer
+
+    explorer = MoEExplorer()
+    tops = set()
+    for value in (3.5, 2.0, 3.5, 2.0):
+        explorer.controls["X1[1]"].value = value
+        tops.add(explorer.load.top)
+        fresh = MoEExplorer()
+        fresh.controls["X1[1]"].value = value
+        assert explorer.load.png() == fresh.load.png(), value
+        fresh.close()
+    assert len(tops) == 2 and len(explorer.load._backgrounds) == 2
+    explorer.close()

@@ -177,6 +177,9 @@ class LoadBars(LiveFigure):
         self.ax.set_yticks(ticks, ["0", *(f"{round(t * 100)} %" for t in ticks[1:])])
         self.invalidate()
 
+    def static_key(self):
+        return self.top  # the share axis: the one static part that changes
+
     def __repr__(self) -> str:
         return f"<LoadBars {self.n_experts} experts: {self.caption!r}>"
 
