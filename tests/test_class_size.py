@@ -76,3 +76,15 @@ def test_twelve_tokens_print_every_weight_small_enough_to_fit():
     assert heatmap.cell_text(11, 11) == f"{explorer.result.weights[11, 11]:.2f}"
     assert shown(explorer, "weights")[(11, 11)] == heatmap.cell_text(11, 11)
     explorer.close()
+
+
+def test_a_class_database_box_scrolls_instead_of_pushing_the_results_down():
+    # Seen in the browser at 60 texts: the box grew to 61 lines, a screen and a half.
+    from dlviz.widgets.vectordb_controls import DATABASE_ROWS
+
+    small = VectorDBExplorer()
+    assert small.controls["database"].rows == max(4, len(small.database.texts) + 1)
+    big = VectorDBExplorer(database=class_texts(60))
+    assert big.controls["database"].rows == DATABASE_ROWS == 12
+    small.close()
+    big.close()

@@ -23,6 +23,9 @@ NUMBER_FORMATS = (("fractions", "frac"), ("decimals", ".3f"))
 SLIDER_RANGE = (-2.0, 2.0, 0.25)
 
 
+DATABASE_ROWS = 12  # the database box's height in lines, at most
+
+
 def vectordb_controls(
     encoder: SentenceEncoder, texts: list[str], query: str, k: int, metric: str
 ) -> dict:
@@ -53,7 +56,10 @@ def vectordb_controls(
         ),
         "database": widgets.Textarea(
             value="\n".join(texts), description="database", placeholder="one text per line",
-            rows=max(4, len(texts) + 1), layout=widgets.Layout(width="22em"), style=wide,
+            # every line in view up to DATABASE_ROWS, then it scrolls: a class's 60 texts
+            # would push the results a screen down
+            rows=min(max(4, len(texts) + 1), DATABASE_ROWS), layout=widgets.Layout(width="22em"),
+            style=wide,
         ),
         "k": StrictIntSlider(
             value=min(k, len(texts)), min=1, max=len(texts), description="k (hits)",
