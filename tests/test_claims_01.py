@@ -6,7 +6,6 @@ How to add a check, and what the suite demands of the prose: see `tests/claims.p
 from __future__ import annotations
 
 import math
-import re
 from fractions import Fraction
 
 import numpy as np
@@ -168,10 +167,6 @@ class TestProse(ProseTests):
 
 
 # --- Try this -------------------------------------------------------------------------
-
-
-def _numbers(text: str) -> list[str]:
-    return re.findall(r"[−-]?\d+(?:\.\d+)?", text)
 
 
 @claims.try_this("Make x2 attend mostly to x4", on=AttentionExplorer)
