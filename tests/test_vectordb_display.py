@@ -49,9 +49,10 @@ def assert_drawn_as_modelled(plot):
     """What is drawn is what the labels say: each shown label's text, in its weight and
     colour, centred on its box, and nothing else (the labels themselves are never drawn)."""
     renderer = plot.figure.canvas.get_renderer()
+    marks = plot.label_marks
     drawn = {
         (text, weight, tuple(np.round(xy, 6)))
-        for glyphs, weight in ((plot.names, "normal"), (plot.bold_names, "bold"))
+        for glyphs, weight in ((marks.names, "normal"), (marks.bold_names, "bold"))
         for text, xy in zip(glyphs.texts, glyphs.artist.get_offsets(), strict=True)
     }
     placed = set()
@@ -64,13 +65,13 @@ def assert_drawn_as_modelled(plot):
                 (label.get_text().replace(r"\$", "$"), label.get_fontweight(), tuple(centre))
             )
     assert drawn == placed
-    assert len(plot.name_boxes.get_paths()) == len(placed)
+    assert len(plot.label_marks.boxes.get_paths()) == len(placed)
     # The arrows likewise: one shaft and one head per shown arrow, from the origin
     # towards its point, in its width (the nearest's thicker).
     shown = [a for a in [*plot.arrows, plot.query_arrow] if a.get_visible() and any(a.xy)]
     assert not any(a in plot._dynamic for a in [*plot.arrows, plot.query_arrow])
-    segments = plot.shafts.get_segments()
-    assert len(segments) == len(plot.heads.get_paths()) == len(shown)
+    segments = plot.arrow_marks.shafts.get_segments()
+    assert len(segments) == len(plot.arrow_marks.heads.get_paths()) == len(shown)
     origin = plot.ax.transData.transform((0, 0))
     for (start, end), arrow in zip(segments, shown, strict=True):
         np.testing.assert_allclose(start, origin)
@@ -78,7 +79,7 @@ def assert_drawn_as_modelled(plot):
         (ax_, ay_), (bx_, by_) = end - start, towards  # parallel: their cross product is 0
         assert ax_ * by_ - ay_ * bx_ == pytest.approx(0, abs=1e-6 * towards @ towards)
         assert 0 < (end - start) @ towards < towards @ towards  # short of the point
-    widths = list(plot.shafts.get_linewidths())
+    widths = list(plot.arrow_marks.shafts.get_linewidths())
     assert widths == [a.arrow_patch.get_linewidth() for a in shown]
 
 
@@ -135,7 +136,8 @@ def test_projection_updates_in_place_and_rebuilds_for_a_new_count(ex, db):
     assert len(plot.labels) == 4 and len(plot.points.get_offsets()) == 4
     assert plot._background is not None  # a new text is new dynamic artists: still a blit
     # The new name is drawn by the dynamic glyph labels (no full redraw), at its label's box.
-    assert plot.labels[3].get_text() == "who is he" and plot.names.artist in plot._dynamic
+    assert plot.labels[3].get_text() == "who is he"
+    assert plot.label_marks.names.artist in plot._dynamic
     assert_drawn_as_modelled(plot)
     fresh = IndexVectorPlot(db, db.search(ex["query"]))
     fresh.show(db, db.search("you"))

@@ -117,9 +117,6 @@ class IndexVectorPlot(LiveFigure):
         self.labels: list = []
         self.arrow_marks = ArrowMarks(self.ax)  # what the arrows and labels draw
         self.label_marks = LabelMarks(self.ax, size=9.5, box=LABEL_BOX)
-        self.shafts, self.heads = self.arrow_marks.shafts, self.arrow_marks.heads
-        self.name_boxes = self.label_marks.boxes
-        self.names, self.bold_names = self.label_marks.names, self.label_marks.bold_names
         self._set_count(0)
         self.show(database, result)
 
@@ -250,11 +247,12 @@ class IndexVectorPlot(LiveFigure):
         if not cosine and unit is not None:  # keep the shadows' drop lines clear too
             avoid.append((S.T + samples * (feet.T - S.T)).reshape(-1, 2))
         avoid = np.concatenate(avoid)
+        named_labels = [self.query_label] + [self.labels[j] for j in order]
         place_labels(
-            self.figure, self.ax, [self.query_label] + [self.labels[j] for j in order],
-            [tuple(q)] + [tuple(S[:, j]) for j in order], avoid=avoid, away_from=(0, 0),
+            self.figure, self.ax, named_labels, [tuple(q)] + [tuple(S[:, j]) for j in order],
+            avoid=avoid, away_from=(0, 0),
         )  # fmt: skip
-        self.label_marks.set([self.query_label] + [self.labels[j] for j in order])
+        self.label_marks.set(named_labels)
         self.arrow_marks.set([*self.arrows, self.query_arrow])
 
     def __repr__(self) -> str:
