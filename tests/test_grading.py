@@ -137,6 +137,23 @@ def test_weights_the_sheet_rounds(hand_steps, typed, status):
     assert check(step, answers).status[0, 0] == status
 
 
+@pytest.mark.parametrize(
+    ("typed", "status"),
+    [
+        ("1.1154", "right"),  # what a pencil reaches, rounding on the way
+        ("1.115", "right"),  # that, to 3 decimals
+        ("1.1155", "right"),  # the exact value, rounded
+        ("1.116", "right"),
+        ("1.1153", "wrong"),  # neither rounds to it
+        ("1.1157", "wrong"),
+        ("2231/2000", "wrong"),  # a fraction is exact: 1.1155 is not the value
+    ],
+)
+def test_a_value_reached_by_rounding_on_the_way_is_right_too(typed, status):
+    step = Step("loss", "loss", np.array([[1.11553]]), also=np.array([[[1.1154]], [[np.nan]]]))
+    assert check(step, [[typed]]).status[0, 0] == status
+
+
 def test_a_cell_without_a_finite_answer_is_wrong_and_says_why():
     step = Step("s", "nan", np.array([[np.nan, 1.0]]))
     verdict = check(step, [["3", "1"]])

@@ -67,6 +67,6 @@ def capacity_view(result: MoEResult, shown_tokens: int) -> tuple[str, object]:
     )  # fmt: skip
     parts.append(
         grid([[result.aux_loss]], rows=["loss"], cols=[f"{n_experts}·Σ f·P"], fmt=".3f",
-             title="balance loss (1 = even)", tinted=False, name="aux_loss")
+             title="balance loss (1 if even)", tinted=False, name="aux_loss")
     )  # fmt: skip
     return title, row(*parts)
