@@ -34,6 +34,7 @@ _ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KB window, fastest level (the check bi
 _LAST_BLOCK = b"\x03\x00"  # an empty final block (fixed Huffman): ends the deflate stream
 _ADLER_BASE = 65521
 _pool: ThreadPoolExecutor | None = None
+_TWO_CORES = (os.cpu_count() or 1) >= 2  # asked once: it reads the system each time
 
 
 def _checked(pixels) -> np.ndarray:
@@ -138,7 +139,7 @@ class PngStream:
                 self._bands[i] = _band(rows, raw, start, stop)
 
         global _pool
-        if len(todo) * _BAND_ROWS * rows.shape[1] < _SPLIT_FROM or (os.cpu_count() or 1) < 2:
+        if len(todo) * _BAND_ROWS * rows.shape[1] < _SPLIT_FROM or not _TWO_CORES:
             work(todo)
             return
         if _pool is None:
