@@ -81,7 +81,11 @@ def test_the_loss_by_hand(cells):
     assert "Try it by hand first.** For the batch of four above" in text
     assert not re.search(r"0\.\d{3}|1/4|3/4", text)  # no worked f, P or loss before the grids
     worked = cells["cap-loss-worked"]
-    assert "The answer: $f = [1/4,\\ 3/4]$" in worked
+    assert "$f = [1/4,\\ 3/4]$: the first choices, counted." in worked
+    # folded away: the learner opens the worked answer once the grids are tried
+    fold = "<details><summary>The answer, worked out: open it once you have tried</summary>"
+    for cid in ("cap-queue-answer", "cap-loss-worked"):
+        assert cells[cid].startswith(fold) and cells[cid].rstrip().endswith("</details>")
     np.testing.assert_allclose(r.load_fraction, [1 / 4, 3 / 4])
     # every token's logits are one apart: 0.269 and 0.731
     assert (np.abs(np.diff(r.gate_logits, axis=0)) == 1).all()
