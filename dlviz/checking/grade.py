@@ -98,10 +98,10 @@ class Slip:
     values: the grid the slip gives, or a stack of grids (m, rows, cols) when it can
     show up in several ways (one per term that lost its sign, say); NaN where it
     gives nothing. scope: "grid" for a slip made once for the whole grid (a
-    transpose), so a right cell that the slip would have changed rules it out;
-    "cell" for a slip made cell by cell (a rounding), which right cells elsewhere do
-    not contradict. whole: how to say "every cell" for this slip ("the whole grid is
-    transposed").
+    transpose), named only when every cell it changes holds its number and no other
+    cell is wrong; "cell" for a slip made cell by cell (a rounding), named for the
+    wrong cells it explains (see `hints`). whole: how to say "every cell" for this
+    slip ("the whole grid is transposed").
     """
 
     values: np.ndarray
