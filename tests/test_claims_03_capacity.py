@@ -177,6 +177,11 @@ def test_the_toy_experiment_says_what_it_shows(cells):
         f"{words[higher]}, so this toy says nothing about whether balance helps the fit"
     ) in says
     assert "the loss lowers the error in {lower} of 6 runs" in code
+    why = " ".join(cells["cap-why"].split())
+    assert "each expert's share of the tokens and at the task's error (mean squared), both " \
+        "over the last 20 steps" in why  # fmt: skip
+    assert "run.final_shares()" in code and "run.task_error[-20:]" in code
+    assert np.allclose(runs[0][0].final_shares(), runs[0][0].shares[-20:].mean(axis=0))
     assert "in a fraction of a second per run" in cells["cap-why"]
     assert "200 steps" in cells["cap-why"] and "batches of 128 points" in cells["cap-why"]
 
