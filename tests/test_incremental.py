@@ -79,9 +79,9 @@ def test_an_unchanged_picture_is_neither_drawn_nor_encoded_again(monkeypatch):
         calls["render"] += 1
         return render()
 
-    def counted_band(rows, start, stop):
+    def counted_band(rows, raw, start, stop):
         calls["bands"] += 1
-        return band(rows, start, stop)
+        return band(rows, raw, start, stop)
 
     monkeypatch.setattr(heatmap, "render", counted_render)
     monkeypatch.setattr(_png, "_band", counted_band)

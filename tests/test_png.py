@@ -60,7 +60,9 @@ def test_a_stream_deflates_again_only_the_bands_a_change_touches(monkeypatch, wi
     deflated = []
     band = _png._band
     monkeypatch.setattr(
-        _png, "_band", lambda rows, start, stop: deflated.append(start) or band(rows, start, stop)
+        _png,
+        "_band",
+        lambda rows, raw, start, stop: deflated.append(start) or band(rows, raw, start, stop),
     )
     stream = _png.PngStream()
     pixels = _picture(300, width)

@@ -34,6 +34,7 @@ _ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KB window, fastest level (the check bi
 _LAST_BLOCK = b"\x03\x00"  # an empty final block (fixed Huffman): ends the deflate stream
 _ADLER_BASE = 65521
 _pool: ThreadPoolExecutor | None = None
+_TWO_CORES = (os.cpu_count() or 1) >= 2  # asked once: it reads the system each time
 
 
 def _checked(pixels) -> np.ndarray:
@@ -52,18 +53,17 @@ def adler32_combine(first: int, second: int, second_length: int) -> int:
     return (b << 16) | a
 
 
-def _band(rows: np.ndarray, start: int, stop: int) -> tuple[bytes, int, int]:
-    """Rows start..stop-1 of (height, width*4) `rows`, Up-filtered and deflated: the
-    deflated bytes (ending on a byte boundary, not final), their Adler-32 and length."""
-    raw = np.empty((stop - start, rows.shape[1] + 1), np.uint8)  # a filter byte, the row
-    raw[:, 0] = _UP
+def _band(rows: np.ndarray, raw: np.ndarray, start: int, stop: int) -> tuple[bytes, int, int]:
+    """Rows start..stop-1 of (height, width*4) `rows`, Up-filtered into the same rows of
+    `raw` (height, width*4 + 1; its first column already holds the filter byte) and
+    deflated: the bytes (ending on a byte boundary, not final), their Adler-32, length."""
     first = start
     if start == 0:
         raw[0, 1:] = rows[0]  # the row above the first is taken as zeros
         first = 1
     # uint8 wraps modulo 256, as PNG says
-    np.subtract(rows[first:stop], rows[first - 1 : stop - 1], out=raw[first - start :, 1:])
-    data = memoryview(raw.reshape(-1))
+    np.subtract(rows[first:stop], rows[first - 1 : stop - 1], out=raw[first:stop, 1:])
+    data = memoryview(raw[start:stop].reshape(-1))
     compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)  # raw deflate: no header
     deflated = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
     return deflated, zlib.adler32(data), len(data)
@@ -79,6 +79,7 @@ class PngStream:
 
     def __init__(self):
         self._pixels: np.ndarray | None = None  # a copy of the last picture
+        self._raw: np.ndarray | None = None  # its rows Up-filtered, as PNG stores them
         self._bands: list = []  # per band of rows: (deflated, adler32, length)
         self._png = b""
 
@@ -88,7 +89,9 @@ class PngStream:
         rows = pixels.reshape(height, width * 4)
         count = -(-height // _BAND_ROWS)
         if self._pixels is None or self._pixels.shape != pixels.shape:
-            self._pixels = pixels.copy()
+            self._pixels = np.empty_like(pixels)
+            self._raw = np.empty((height, width * 4 + 1), np.uint8)
+            self._raw[:, 0] = _UP  # the filter byte that starts each row
             self._bands = [None] * count
             todo = list(range(count))
         else:
@@ -109,7 +112,7 @@ class PngStream:
         return self._png
 
     def _changed_bands(self, rows: np.ndarray) -> list[int]:
-        """The bands to deflate again; the kept copy is brought up to date."""
+        """The bands to deflate again (`_deflate` brings their rows of the copy up to date)."""
         height = rows.shape[0]
         kept = self._pixels.reshape(height, -1)
         if rows.shape[1] % 8 == 0:  # compared 8 bytes at a time
@@ -118,7 +121,6 @@ class PngStream:
             changed = (rows != kept).any(axis=1)
         if not changed.any():
             return []
-        kept[changed] = rows[changed]
         dirty = changed.copy()
         dirty[1:] |= changed[:-1]  # the Up filter reads the row above
         padded = np.zeros(len(self._bands) * _BAND_ROWS, bool)
@@ -127,14 +129,17 @@ class PngStream:
 
     def _deflate(self, rows: np.ndarray, todo: list[int]) -> None:
         height = rows.shape[0]
+        kept, raw = self._pixels.reshape(height, -1), self._raw
 
         def work(bands):
             for i in bands:
                 start = i * _BAND_ROWS
-                self._bands[i] = _band(rows, start, min(height, start + _BAND_ROWS))
+                stop = min(height, start + _BAND_ROWS)
+                kept[start:stop] = rows[start:stop]
+                self._bands[i] = _band(rows, raw, start, stop)
 
         global _pool
-        if len(todo) * _BAND_ROWS * rows.shape[1] < _SPLIT_FROM or (os.cpu_count() or 1) < 2:
+        if len(todo) * _BAND_ROWS * rows.shape[1] < _SPLIT_FROM or not _TWO_CORES:
             work(todo)
             return
         if _pool is None:
@@ -145,7 +150,7 @@ class PngStream:
 
     def clear(self) -> None:
         """Forget the last picture (and free its copy)."""
-        self._pixels, self._bands, self._png = None, [], b""
+        self._pixels, self._raw, self._bands, self._png = None, None, [], b""
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
