@@ -1,11 +1,16 @@
 """The projector view in JupyterLab: 1280×720 at 150 % zoom, as a classroom projector shows it.
 
 A page of 853×480 CSS pixels drawn at 1.5 device pixels each is what a 1280×720
-projector shows with the browser at 150 %. For each explorer, in its projector view at
-a given step, with the explorer scrolled to the top of the notebook: the controls and
-every grid of the chosen step lie inside the visible notebook area together, the
-numbers are at least 18 px (27 device pixels), and nothing inside the explorer
-scrolls. Screenshots go to benchmarks/results/screenshot_projector_*.png (look at them).
+projector shows with the browser at 150 %. Each explorer in its projector view (the
+attention explorer also with four heads, exact numbers and the causal mask; the vector
+database with either metric; the mixture of experts also with a capacity limit), moved
+through every step of its step slider by keyboard, with the explorer scrolled to the
+top of the notebook: the controls, the step's heading and every grid of the step lie
+inside the visible notebook area together, the numbers are at least 18 px (27 device
+pixels), nothing inside the explorer scrolls, and the view toggle stays where it is.
+Once in JupyterLab Light (steps forward), once in JupyterLab Dark (steps back).
+Screenshots: benchmarks/results/screenshot_projector_<case>_<step>_<theme>.png (look at
+them); the output says how much height each step needs of the height there is.
 
 At the same size, in the usual view (every step), no control of any explorer is cut off
 by the notebook's edge or by a parent that hides what overflows: a learner at 150 % can
@@ -15,78 +20,65 @@ reach every slider (screenshots: screenshot_controls_150_*.png).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests import browser_support as support
-from tests.browser_page import EXPLORER, VIEWPORT, run_all, wait_for_kernel
+from tests.browser_page import EXPLORER, VIEWPORT, js, run_all, slider_handle, wait_for_kernel
 
 pytestmark = pytest.mark.browser
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 ZOOMED = {"width": 853, "height": 480}  # 1280×720 at 150 %, in CSS pixels
 NAME = "projector.ipynb"
-CASES = [  # (stem, the cell's code, the controls that must be on screen)
-    (
-        "attention",
-        "explorer = AttentionExplorer()\n"
-        "explorer.controls['view'].value = 'projector'\n"
-        "explorer.controls['step'].value = 8\nexplorer",
-        ["show up to step", "temperature"],
-    ),
-    (
-        "vectordb",
-        "explorer = VectorDBExplorer()\n"
-        "explorer.controls['view'].value = 'projector'\n"
-        "explorer.controls['step'].value = 7\nexplorer",
-        ["query", "k (hits)", "step"],
-    ),
-    (
-        "moe",
-        "explorer = MoEExplorer()\n"
-        "explorer.controls['view'].value = 'projector'\n"
-        "explorer.controls['step'].value = 6\nexplorer",
-        ["top_k", "X2[3]", "step"],
-    ),
-]
+PROJECTOR = "explorer.controls['view'].value = 'projector'\nexplorer"
+
+
+@dataclass(frozen=True)
+class Case:
+    """An explorer in its projector view, walked through every step of its step slider."""
+
+    stem: str  # names its screenshots
+    code: str  # the cell that shows it, at step 1
+    slider: str  # the step slider's label
+    steps: int  # its last step
+    labels: tuple[str, ...]  # the controls that must be on screen with every step
+
+
+CASES = [
+    Case("attention", f"explorer = AttentionExplorer(step=1)\n{PROJECTOR}", "show up to step", 9,
+         ("temperature", "show up to step")),
+    # Several heads (the projector shows head 1's steps), exact numbers (two decimals: wider
+    # grids) and the causal mask.
+    Case("attention_heads",
+         "explorer = AttentionExplorer(mode='exact', step=1)\n"
+         "explorer.controls['heads'].value = 4\nexplorer.controls['causal'].value = True\n"
+         f"{PROJECTOR}", "show up to step", 9, ("temperature", "show up to step")),
+    Case("vectordb", f"explorer = VectorDBExplorer()\nexplorer.controls['step'].value = 1\n"
+         f"{PROJECTOR}", "step", 7, ("query", "metric", "k (hits)", "step")),
+    Case("vectordb_cosine",
+         "explorer = VectorDBExplorer(metric='cosine')\nexplorer.controls['step'].value = 1\n"
+         f"{PROJECTOR}", "step", 7, ("query", "metric", "k (hits)", "step")),
+    Case("moe", f"explorer = MoEExplorer()\nexplorer.controls['step'].value = 1\n{PROJECTOR}",
+         "step", 6, ("top_k", "X2[3]", "step")),
+    # Notebook 3's capacity part: a limit of one slot each, two random tokens; one is dropped.
+    Case("moe_capacity",
+         "explorer = MoEExplorer(random_tokens=2, capacity_factor=1.0)\n"
+         f"explorer.controls['step'].value = 1\n{PROJECTOR}", "step", 6,
+         ("top_k", "X2[3]", "step")),
+]  # fmt: skip
 
 # The same explorers in their usual view ("all steps"), where a learner moves the controls.
 EVERY_STEP = ["AttentionExplorer()", "VectorDBExplorer()", "MoEExplorer()"]
 
 SOURCES = [
     "from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer",
-    *(code for _, code, _ in CASES),
+    *(case.code for case in CASES),
     *EVERY_STEP,
 ]
-
-MEASURE_JS = """
-(explorer, labels) => {
-  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')
-    .getBoundingClientRect();
-  const inside = (r) => r.width > 0 && r.top >= area.top - 1 && r.bottom <= area.bottom + 1
-    && r.left >= area.left - 1 && r.right <= area.right + 1;
-  const focus = explorer.querySelector('.dlviz-focus');
-  const grids = [...focus.querySelectorAll('table[data-name]')];
-  const cells = grids.flatMap((t) => [...t.querySelectorAll('td')]);
-  const controls = labels.map((text) => {
-    const label = [...explorer.querySelectorAll('label, .widget-label')]
-      .find((l) => l.textContent.trim() === text);
-    return {text, found: !!label, inside: !!label && inside(label.getBoundingClientRect())};
-  });
-  const scrolling = [...explorer.querySelectorAll('*')].filter((e) => {
-    const style = getComputedStyle(e);
-    return /(auto|scroll)/.test(style.overflowY + style.overflowX)
-      && (e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1);
-  }).map((e) => e.className);
-  return {
-    area: [area.top, area.bottom],
-    grids: grids.map((t) => ({name: t.dataset.name, inside: inside(t.getBoundingClientRect())})),
-    smallest: Math.min(...cells.map((c) => parseFloat(getComputedStyle(c).fontSize))),
-    controls, scrolling,
-  };
-}
-"""
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 
 
 # Every control of an explorer that a learner can reach: where it is, and whether a
@@ -166,30 +158,83 @@ def zoomed(browser, lab):
         context.close()
 
 
-def test_projector_view_at_1280x720_and_150_percent(zoomed):
+def use_theme(page, theme: str) -> None:
+    """Switch JupyterLab's theme (light or dark) and wait until the page wears it."""
+    name = THEMES[theme]
+    page.evaluate(
+        "name => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})", name
+    )
+    page.wait_for_function(
+        "name => document.body.dataset.jpThemeName === name", arg=name, timeout=30_000
+    )
+    page.wait_for_timeout(500)  # the theme's style sheet applied, the page laid out again
+
+
+def go_to(page, explorer, case: Case, step: int) -> None:
+    """Move the step slider by keyboard, a step at a time, until the projector shows `step`."""
+    handle = slider_handle(explorer, case.slider)
+    shown = "e => Number(e.querySelector('.dlviz-focus [data-step]').dataset.step)"
+    while (now := explorer.evaluate(shown)) != step:
+        handle.focus()
+        page.keyboard.press("ArrowRight" if now < step else "ArrowLeft")
+        goal = now + (1 if now < step else -1)
+        page.wait_for_function(
+            "([e, goal]) => { const m = e.querySelector('.dlviz-focus [data-step]');"
+            " return m && Number(m.dataset.step) === goal; }",
+            arg=[explorer.element_handle(), goal],
+        )
+
+
+def fit_problems(case: Case, step: int, m: dict) -> list[str]:
+    """What keeps step `step` of an explorer in its projector view from one screen."""
+    where = f"{case.stem}, step {step}"
+    problems = []
+    off = [g["name"] for g in m["grids"] if not g["inside"]]
+    if off or not m["grids"] or not m["heading"]:
+        problems.append(
+            f"{where}: the step is not all on screen (needs {m['needed']} px of "
+            f"{m['available']}, {m['widest']} px wide of {m['room']}); grids off: {off}"
+        )
+    hidden = [c["text"] for c in m["controls"] if not c["inside"]]
+    if hidden:
+        problems.append(f"{where}: controls off screen or missing: {hidden}")
+    if m["smallest"] < 18:
+        problems.append(f"{where}: numbers of {m['smallest']} px, under 18")
+    if m["scrolling"]:
+        problems.append(f"{where}: scrolls inside the explorer: {m['scrolling']}")
+    return problems
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_every_step_of_the_projector_view_at_1280x720_and_150_percent(zoomed, theme):
+    """Each explorer, each step: controls and step on screen together, numbers of 18 px or
+    more, nothing scrolling inside, and the view toggle in the same place throughout."""
     page = zoomed
+    use_theme(page, theme)
     explorers = page.locator(EXPLORER)
     problems = []
-    for i, (stem, _, labels) in enumerate(CASES):
+    for i, case in enumerate(CASES):
         explorer = explorers.nth(i)
         explorer.locator(".dlviz-focus table[data-name]").first.wait_for()
-        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(300)  # let the scroll settle before measuring
-        shot = RESULTS / f"screenshot_projector_{stem}.png"
-        page.screenshot(path=str(shot))
-        print(f"\n[browser] projector view, {stem}: {shot}")
-        m = explorer.evaluate(MEASURE_JS, labels)
-        print(f"  {m}")
-        off = [g["name"] for g in m["grids"] if not g["inside"]]
-        if off or not m["grids"]:
-            problems.append(f"{stem}: grids of the step off screen: {off or 'none shown'}")
-        hidden = [c["text"] for c in m["controls"] if not c["inside"]]
-        if hidden:
-            problems.append(f"{stem}: controls off screen or missing: {hidden}")
-        if m["smallest"] < 18:
-            problems.append(f"{stem}: numbers of {m['smallest']} px, under 18")
-        if m["scrolling"]:
-            problems.append(f"{stem}: scrolls inside the explorer: {m['scrolling']}")
+        places = {}
+        # The light theme walks the steps forward, the dark one back.
+        steps = range(1, case.steps + 1) if theme == "light" else range(case.steps, 0, -1)
+        for step in steps:
+            go_to(page, explorer, case, step)
+            explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(200)  # let the scroll and the layout settle
+            shot = RESULTS / f"screenshot_projector_{case.stem}_{step}_{theme}.png"
+            page.screenshot(path=str(shot))
+            m = explorer.evaluate(js("projector_fit"), list(case.labels))
+            print(
+                f"\n[browser] {theme}, {case.stem}, step {step}: needs {m['needed']} of "
+                f"{m['available']} px, {m['widest']} of {m['room']} px wide, toggle at "
+                f"{m['toggle']} ({shot.name})"
+            )
+            problems += fit_problems(case, step, m)
+            places.setdefault(tuple(m["toggle"] or ()), []).append(step)
+        if len(places) != 1:
+            problems.append(f"{case.stem}: the view toggle moves with the step: {places}")
     assert not problems, "\n".join(problems)
 
 

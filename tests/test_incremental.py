@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from dlviz import palette, sheet
-from dlviz.plots import base as plots_base
 
 # --- colours of a whole matrix at once --------------------------------------------------
 
@@ -69,30 +68,37 @@ def _heatmap():
 
 
 def test_an_unchanged_picture_is_neither_drawn_nor_encoded_again(monkeypatch):
+    from dlviz.plots import _png
+
     heatmap = _heatmap()
     first = heatmap.png()
-    calls = {"render": 0, "encode": 0}
-    render, encode = heatmap.render, plots_base.encode_png
+    calls = {"render": 0, "bands": 0}
+    render, band = heatmap.render, _png._band
 
     def counted_render():
         calls["render"] += 1
         return render()
 
-    def counted_encode(pixels):
-        calls["encode"] += 1
-        return encode(pixels)
+    def counted_band(rows, raw, start, stop):
+        calls["bands"] += 1
+        return band(rows, raw, start, stop)
 
     monkeypatch.setattr(heatmap, "render", counted_render)
-    monkeypatch.setattr(plots_base, "encode_png", counted_encode)
-    assert heatmap.png() is first and calls == {"render": 0, "encode": 0}
+    monkeypatch.setattr(_png, "_band", counted_band)
+    assert heatmap.png() is first and calls == {"render": 0, "bands": 0}
     # The same numbers set again: drawn (an artist was touched), not encoded (same pixels).
     heatmap.update(heatmap.image.get_array().filled(0).reshape(heatmap.shape))
-    assert heatmap.png() == first and calls == {"render": 1, "encode": 0}
-    # New numbers: drawn and encoded, and the PNG is that of a picture drawn from scratch.
-    values = np.full(heatmap.shape, 0.25)
+    assert heatmap.png() is first and calls == {"render": 1, "bands": 0}
+    # One number changed: drawn, and only the bands of rows it touches encoded again;
+    # the PNG is that of a picture drawn from scratch.
+    values = heatmap.image.get_array().filled(0).reshape(heatmap.shape).copy()
+    values[0, 0] = 0.25
     heatmap.update(values)
     changed = heatmap.png()
-    assert changed != first and calls == {"render": 2, "encode": 1}
+    height = heatmap.figure.canvas.get_width_height()[1]
+    all_bands = -(-height // _png._BAND_ROWS)
+    assert changed != first and calls["render"] == 2
+    assert 0 < calls["bands"] < all_bands / 2
     fresh = _heatmap()
     fresh.update(values)
     assert fresh.png() == changed
@@ -201,3 +207,25 @@ def test_the_load_bars_axis_drawn_before_is_restored_and_looks_as_drawn_anew():
         fresh.close()
     assert len(tops) == 2 and len(explorer.load._backgrounds) == 2
     explorer.close()
+
+
+# --- labels: a new string outlined from kept glyphs, as matplotlib outlines it ----------
+
+
+@pytest.mark.parametrize("weight", ["normal", "bold"])
+def test_label_outlines_are_textpaths_and_their_box_is_the_ink(weight):
+    import matplotlib.font_manager
+    import matplotlib.textpath
+
+    from dlviz.plots._glyphs import _ink, _outline
+
+    font = matplotlib.font_manager.FontProperties(weight=weight)
+    labels = ["0.25", "-1.75", "12", "x₁ · W", "–", "Toy café", "AVA To", "(12, 3)", "ⓘ 0/7"]
+    for text in labels:
+        ours = _outline(text, 11, font)
+        theirs = matplotlib.textpath.TextPath((0, 0), text, size=11, prop=font)
+        np.testing.assert_array_equal(ours.codes, theirs.codes)
+        np.testing.assert_allclose(ours.vertices, theirs.vertices, atol=1e-9)
+        box = theirs.get_extents()  # the curves' true extremes
+        np.testing.assert_allclose(_ink(ours), [box.x0, box.y0, box.x1, box.y1], atol=1e-9)
+    assert _ink(_outline(" ", 11, font)) == (0.0, 0.0, 0.0, 0.0)  # nothing to ink

@@ -53,6 +53,18 @@ def test_load_bars_show_capacity_as_a_line_and_the_dropped_part_hatched():
     assert [b.get_visible() for b in load.dropped_bars] == [False, True]
     assert load.dropped_bars[1].get_y() == pytest.approx(2 / 4)
     assert load.dropped_bars[1].get_height() == pytest.approx(1 / 4)
+    # The hatching: stripes rising at 45°, each within the dropped part, a ninth of an
+    # inch apart, as matplotlib hatches "///".
+    stripes = load.hatching.artist.get_segments()
+    box = load.dropped_bars[1].get_window_extent(load.figure.canvas.get_renderer())
+    assert len(stripes) >= 3
+    for (xa, ya), (xb, yb) in stripes:
+        assert xb > xa and yb - ya == pytest.approx(xb - xa)
+        for x, y in ((xa, ya), (xb, yb)):
+            assert box.x0 - 1e-6 <= x <= box.x1 + 1e-6 and box.y0 - 1e-6 <= y <= box.y1 + 1e-6
+    intercepts = sorted(ya - xa for (xa, ya), _ in stripes)
+    np.testing.assert_allclose(np.diff(intercepts), load.figure.dpi / 9)
+    assert load.hatching.artist in load._dynamic
     assert load.capacity_line.get_visible()
     np.testing.assert_allclose(load.capacity_line.get_ydata(), [2 / 4, 2 / 4])
     assert load.capacity_label.texts == ["capacity:", "2 each"]
@@ -63,6 +75,7 @@ def test_load_bars_show_capacity_as_a_line_and_the_dropped_part_hatched():
     load.show(route(X=BATCH))
     assert not load.capacity_line.get_visible() and load.capacity_label.texts == []
     assert not any(b.get_visible() for b in load.dropped_bars)
+    assert len(load.hatching.artist.get_segments()) == 0
 
 
 def test_capacity_above_every_bar_is_said_in_words():

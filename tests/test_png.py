@@ -25,7 +25,7 @@ def test_png_decodes_to_the_same_pixels(opaque):
 
 @pytest.mark.parametrize("height", [1, 2, 301, 700])
 def test_a_large_picture_compressed_on_two_threads_decodes_the_same(height):
-    # Past _SPLIT_FROM bytes the stream is deflated in two halves joined as one.
+    # Deflated in bands of rows joined into one stream, on two threads past _SPLIT_FROM.
     rng = np.random.default_rng(height)
     pixels = np.repeat(rng.integers(0, 256, size=(height, 1, 4), dtype=np.uint8), 900, axis=1)
     pixels[::7, ::3] = rng.integers(0, 256, size=4, dtype=np.uint8)
@@ -34,13 +34,66 @@ def test_a_large_picture_compressed_on_two_threads_decodes_the_same(height):
     np.testing.assert_array_equal(np.asarray(PIL.Image.open(io.BytesIO(data))), pixels)
 
 
-def test_the_two_thread_deflate_is_one_valid_zlib_stream():
+def test_adler32_combine_is_the_checksum_of_the_joined_bytes():
     import zlib
 
-    from dlviz.plots._png import _SPLIT_FROM, _deflate
+    from dlviz.plots._png import adler32_combine
 
-    data = np.random.default_rng(1).integers(0, 3, size=3 * _SPLIT_FROM, dtype=np.uint8).tobytes()
-    assert zlib.decompress(_deflate(data)) == data
+    rng = np.random.default_rng(2)
+    for n1, n2 in [(0, 0), (0, 5), (7, 0), (1000, 777), (70_000, 140_000), (3, 65_521)]:
+        one = rng.integers(0, 256, n1, dtype=np.uint8).tobytes()
+        two = rng.integers(0, 256, n2, dtype=np.uint8).tobytes()
+        assert adler32_combine(zlib.adler32(one), zlib.adler32(two), n2) == zlib.adler32(one + two)
+
+
+def _picture(height, width, seed=0):
+    rng = np.random.default_rng(seed)
+    pixels = np.repeat(rng.integers(0, 256, size=(height, 1, 4), dtype=np.uint8), width, axis=1)
+    pixels[::5, ::7] = rng.integers(0, 256, size=4, dtype=np.uint8)
+    return pixels
+
+
+@pytest.mark.parametrize("width", [900, 333])  # 333: rows not a multiple of 8 bytes
+def test_a_stream_deflates_again_only_the_bands_a_change_touches(monkeypatch, width):
+    from dlviz.plots import _png
+
+    deflated = []
+    band = _png._band
+    monkeypatch.setattr(
+        _png,
+        "_band",
+        lambda rows, raw, start, stop: deflated.append(start) or band(rows, raw, start, stop),
+    )
+    stream = _png.PngStream()
+    pixels = _picture(300, width)
+    first = stream.encode(pixels)
+    rows = _png._BAND_ROWS
+    assert sorted(deflated) == list(range(0, 300, rows))  # every band, the first time
+    deflated.clear()
+    assert stream.encode(pixels.copy()) is first and deflated == []  # the same pixels
+    for row, bands in [(40, [32]), (rows * 3 - 1, [rows * 2, rows * 3]), (299, [288])]:
+        # A row's band, and the next band when it is a band's last row (the Up filter
+        # reads the row above); the last row of the picture has no band after it.
+        changed = pixels.copy()
+        changed[row, width // 2] ^= 0xFF
+        deflated.clear()
+        data = stream.encode(changed)
+        assert sorted(deflated) == bands, row
+        np.testing.assert_array_equal(np.asarray(PIL.Image.open(io.BytesIO(data))), changed)
+        assert data == encode_png(changed)  # the bytes a fresh encoding gives
+        pixels = changed
+
+
+def test_a_stream_follows_a_picture_that_changes_size():
+    from dlviz.plots._png import PngStream
+
+    stream = PngStream()
+    for height, width in [(40, 50), (41, 50), (41, 49), (1, 1), (41, 49)]:
+        pixels = _picture(height, width, seed=height + width)
+        data = stream.encode(pixels)
+        np.testing.assert_array_equal(np.asarray(PIL.Image.open(io.BytesIO(data))), pixels)
+    stream.clear()
+    assert stream.encode(pixels) == encode_png(pixels)
 
 
 def test_png_refuses_what_is_not_rgba_bytes():

@@ -99,3 +99,19 @@ def test_a_product_laid_side_by_side_labels_its_result(make, step, name, rows):
     heads = cells_of(table(explorer.focus.value, name)).heads
     assert set(rows) <= set(heads), heads
     explorer.close()
+
+
+@pytest.mark.parametrize("make", [AttentionExplorer, VectorDBExplorer, MoEExplorer])
+def test_the_view_toggle_keeps_its_place_as_the_step_changes(make):
+    # In the projector view the toggle sat after the step's name, which is as wide as its
+    # words: the buttons shifted sideways with every step. Whatever comes before the
+    # toggle on its line now has a width of its own.
+    explorer = make()
+    explorer.controls["view"].value = "projector"
+    toggle = explorer.controls["view"]
+    line = next(box for box in explorer.children if toggle in getattr(box, "children", ()))
+    before = line.children[: line.children.index(toggle)]
+    assert before and all(w.layout.width not in (None, "", "auto") for w in before), [
+        (type(w).__name__, w.layout.width) for w in before
+    ]
+    explorer.close()

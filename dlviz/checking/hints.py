@@ -2,18 +2,23 @@
 
 A slip *explains* a wrong cell when the typed number is what the slip gives there
 (by the same rules a right answer is read: `grade.matches`) and the slip's number
-differs from the right one. A hint is shown only when its slip
+differs from the right one. A hint is shown only when its slip explains the wrong
+cells it is shown for:
 
-- explains most of the wrong cells still unexplained (more than half),
-- is not ruled out by a right cell: a slip made once for the whole grid (scope
-  "grid", e.g. a transpose) is ruled out by any cell done right where the slip would
-  have given another number, and
-- is the likeliest: slips are tried by how many wrong cells they explain, then in the
-  order listed (likeliest first); each cell is explained by one slip only, and two
-  slips giving the same numbers count as one.
+- a slip made once for the whole grid (scope "grid", e.g. a transpose) explains a
+  grid only whole: every cell it changes holds its number (a right cell there only
+  when that number is also right to the digits typed, an empty one never), and no
+  other cell is wrong. Half a transpose, or a transpose and a slip of the pencil
+  elsewhere, gets no such hint;
+- a slip made cell by cell (a rounding) is shown for the wrong cells it explains,
+  named, when they are most of the wrong cells still unexplained (more than half);
+- slips are tried by how many wrong cells they explain, then in the order listed
+  (likeliest first); each cell is explained by one slip only, and two slips giving
+  the same numbers count as one.
 
 Where a hint applies is said in words: "the whole grid", "row k3", "column q2", or
-the cells themselves.
+the cells themselves; a row, a column or the whole grid only when no other wrong
+cell lies in it, so the words never claim more than the slip explains.
 """
 
 from __future__ import annotations
@@ -35,22 +40,33 @@ def cell_name(step: Step, i: int, j: int) -> str:
     return f"({row}, {col})"
 
 
-def where(step: Step, cells, changed) -> str:
-    """Where a slip applies, in words: the whole grid, a row, a column, or the cells."""
+def where(step: Step, cells, changed, wrong=None) -> str:
+    """Where a slip applies, in words: the whole grid, a row, a column, or the cells.
+
+    cells: the wrong cells the hint is for; changed: every cell the slip changes;
+    wrong: every wrong cell of the grid (`cells` if not given). A row, a column or the
+    whole grid is named only when it holds no wrong cell but `cells`.
+    """
     cells = sorted(cells)
+    wrong = set(cells) if wrong is None else set(wrong)
     n_rows, n_cols = step.shape
     rows = {i for i, _ in cells}
     cols = {j for _, j in cells}
-    everything = set(cells) == set(changed)
+    alone = wrong == set(cells)
+    everything = set(cells) == set(changed) and alone
     if len(cells) > 1 and everything and len(rows) > 1 and len(cols) > 1:
         return "the whole grid"
     if len(cells) > 1 and len(rows) == 1 and n_rows > 1:
         i = cells[0][0]
-        if set(cells) == {c for c in changed if c[0] == i} or len(cells) == n_cols:
+        if {c for c in wrong if c[0] == i} == set(cells) and (
+            set(cells) == {c for c in changed if c[0] == i} or len(cells) == n_cols
+        ):
             return f"row {step.rows[i] if step.rows else i + 1}"
     if len(cells) > 1 and len(cols) == 1 and n_cols > 1:
         j = cells[0][1]
-        if set(cells) == {c for c in changed if c[1] == j} or len(cells) == n_rows:
+        if {c for c in wrong if c[1] == j} == set(cells) and (
+            set(cells) == {c for c in changed if c[1] == j} or len(cells) == n_rows
+        ):
             return f"column {step.cols[j] if step.cols else j + 1}"
     if len(cells) > 1 and len(cells) == n_rows * n_cols:
         return "every cell"
@@ -69,11 +85,44 @@ def _stack(slip_values, shape) -> np.ndarray | None:
     return values
 
 
+def _changes(step: Step, layer: np.ndarray) -> set:
+    """The cells asked for where one way of making a slip gives another number."""
+    expected = np.atleast_2d(np.asarray(step.expected, dtype=float))
+    exact = expected if step.exact is None else np.atleast_2d(np.asarray(step.exact, float))
+    asked = np.ones(expected.shape, bool) if step.mask is None else np.asarray(step.mask, bool)
+    return {
+        cell for cell in np.ndindex(expected.shape)
+        if asked[cell] and np.isfinite(layer[cell])
+        and not matches(Fraction(float(layer[cell])), None, exact[cell], expected[cell])
+    }  # fmt: skip
+
+
+def _fits(parsed: dict, cell, values) -> bool:
+    """Whether the number typed in `cell` is one a slip gives there (any of `values`)."""
+    if cell not in parsed:
+        return False  # empty or unreadable
+    answer, places = parsed[cell]
+    return any(np.isfinite(v) and matches(answer, places, v) for v in values)
+
+
+def _explains(step: Step, slip, values, wrong: set, parsed: dict) -> tuple[set, set]:
+    """The wrong cells a slip explains, and the cells it changes (both empty if none)."""
+    if slip.scope == "grid":  # whole or not at all, one way of making it at a time
+        for layer in values:
+            changed = _changes(step, layer)
+            if wrong <= changed and all(_fits(parsed, c, [layer[c]]) for c in changed):
+                return set(wrong), changed
+        return set(), set()
+    ways: dict = {}  # cell -> the numbers the slip gives there, one per way of making it
+    for layer in values:
+        for c in _changes(step, layer):
+            ways.setdefault(c, []).append(layer[c])
+    return {c for c in wrong & ways.keys() if _fits(parsed, c, ways[c])}, set(ways)
+
+
 def choose(step: Step, status: np.ndarray, parsed: dict) -> tuple[Hint, ...]:
     """The hints for graded cells (`status`, `parsed` from `grade.grade_cells`)."""
     shape = status.shape
-    expected = np.atleast_2d(np.asarray(step.expected, dtype=float))
-    exact = expected if step.exact is None else np.atleast_2d(np.asarray(step.exact, float))
     wrong = {c for c in np.ndindex(shape) if status[c] == "wrong"}
     if not wrong:
         return ()
@@ -86,26 +135,8 @@ def choose(step: Step, status: np.ndarray, parsed: dict) -> tuple[Hint, ...]:
         ):
             continue
         seen.append(values)
-        changed, explained, ruled_out = set(), set(), False
-        for cell in np.ndindex(shape):
-            gives = [
-                v for v in values[(slice(None), *cell)]
-                if np.isfinite(v) and not matches(Fraction(float(v)), None, exact[cell],
-                                                  expected[cell])
-            ]  # fmt: skip
-            if not gives:
-                continue  # the slip gives the right number here, or none
-            changed.add(cell)
-            if cell not in parsed:
-                continue  # empty or unreadable: says nothing either way
-            answer, places = parsed[cell]
-            fits = any(matches(answer, places, v) for v in gives)
-            if status[cell] == "right" and slip.scope == "grid" and not fits:
-                ruled_out = True  # done right where the slip would have changed it
-                break
-            if cell in wrong and fits:
-                explained.add(cell)
-        if not ruled_out and explained:
+        explained, changed = _explains(step, slip, values, wrong, parsed)
+        if explained:
             candidates.append((order, slip, explained, changed))
     hints = []
     unexplained = set(wrong)
@@ -116,7 +147,7 @@ def choose(step: Step, status: np.ndarray, parsed: dict) -> tuple[Hint, ...]:
             break
         order, slip, explained, changed = best
         cells = explained & unexplained
-        hints.append(Hint(slip.hint, tuple(sorted(cells)), where(step, cells, changed)))
+        hints.append(Hint(slip.hint, tuple(sorted(cells)), where(step, cells, changed, wrong)))
         unexplained -= cells
         candidates.remove(best)
         if not unexplained:

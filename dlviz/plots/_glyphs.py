@@ -10,6 +10,7 @@ import matplotlib
 import matplotlib.axes
 import matplotlib.collections
 import matplotlib.font_manager
+import matplotlib.path
 import matplotlib.textpath
 import matplotlib.transforms
 import numpy as np
@@ -66,12 +67,11 @@ class GlyphLabels:
         key = (text, self.size, self.ha, self.va, self.offset, self.font.get_weight())
         path = self._cache.get(key)
         if path is None:
-            text_path = matplotlib.textpath.TextPath
-            raw = text_path((0, 0), text, size=self.size, prop=self.font)
-            ink = raw.get_extents()
-            digit = text_path((0, 0), "0", size=self.size, prop=self.font).get_extents()
-            dx = {"center": -(ink.x0 + ink.x1) / 2, "left": -ink.x0, "right": -ink.x1}[self.ha]
-            dy = {"center": -(digit.y0 + digit.y1) / 2, "bottom": -digit.y0, "top": -digit.y1}
+            raw = _outline(text, self.size, self.font)
+            x0, x1 = _ink(raw)[::2]
+            _, y0, _, y1 = _ink(_outline("0", self.size, self.font))
+            dx = {"center": -(x0 + x1) / 2, "left": -x0, "right": -x1}[self.ha]
+            dy = {"center": -(y0 + y1) / 2, "bottom": -y0, "top": -y1}
             move = matplotlib.transforms.Affine2D().translate(
                 dx + self.offset[0], dy[self.va] + self.offset[1]
             )
@@ -91,3 +91,49 @@ class GlyphLabels:
         """Show the lines of `text` one under another: the first at (x, y), each `step` lower."""
         lines = text.split("\n") if text else []
         self.set(lines, [(x, y - i * step) for i in range(len(lines))], colour)
+
+
+_glyph_maps: dict = {}  # font file -> {glyph id: its outline}, shared by every label
+
+
+def _outline(text: str, size: float, font) -> matplotlib.path.Path:
+    """`text`'s glyph outlines in points, as `TextPath((0, 0), text, size, font)` gives.
+
+    TextPath extracts every glyph's outline again for each string, about a millisecond
+    a label; here an outline is extracted once per glyph and kept, and a new string
+    costs a tenth of that: new numbers after a move are outlined within the frame.
+    """
+    if "$" in text:  # mathtext: TextPath's own parser
+        return matplotlib.textpath.TextPath((0, 0), text, size=size, prop=font)
+    to_path = matplotlib.textpath.text_to_path
+    prop = font.copy()
+    prop.set_size(size)
+    ft_font = to_path._get_font(prop)
+    glyphs = _glyph_maps.setdefault(ft_font.fname, {})
+    placed, new, rects = to_path.get_glyphs_with_font(
+        ft_font, text, glyph_map=glyphs, return_new_glyphs_only=True
+    )
+    glyphs.update(new)
+    vertices, codes = [np.empty((0, 2))], [np.empty(0, np.uint8)]
+    for glyph, x, y, scale in placed:
+        glyph_vertices, glyph_codes = glyphs[glyph]
+        vertices.append(np.asarray(glyph_vertices) * scale + (x, y))
+        codes.append(np.asarray(glyph_codes, np.uint8))
+    for rect_vertices, rect_codes in rects:
+        vertices.append(np.asarray(rect_vertices, float))
+        codes.append(np.asarray(rect_codes, np.uint8))
+    scale = size / to_path.FONT_SCALE
+    return matplotlib.path.Path(np.concatenate(vertices) * scale, np.concatenate(codes))
+
+
+def _ink(path: matplotlib.path.Path) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of a glyph outline, from its points.
+
+    `Path.get_extents` finds each curve's extremes (7 ms for a short label); a font puts
+    a point on the outline at every extreme, so the points' box is the same box.
+    """
+    points = path.vertices[path.codes != matplotlib.path.Path.CLOSEPOLY]
+    if len(points) == 0:
+        return (0.0, 0.0, 0.0, 0.0)
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    return (float(x0), float(y0), float(x1), float(y1))

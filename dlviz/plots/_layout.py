@@ -46,6 +46,32 @@ def _candidate_boxes(anchor_px, size, offsets_px, aligns) -> np.ndarray:
     return np.stack([x0, y0, x0 + w, y0 + h], axis=1)
 
 
+_SIZES: dict = {}  # (text, font, rotation, dpi) -> (width, height) in pixels
+_SIZES_KEPT = 2000
+
+
+def _label_size(label, renderer, dpi: float) -> tuple[float, float]:
+    """A label's (width, height) in pixels: measured by the renderer once per text and font.
+
+    A text's layout costs about a millisecond; the names on a picture seldom change.
+    """
+    font = label.get_fontproperties()
+    key = (
+        label.get_text(), tuple(font.get_family()), font.get_style(), font.get_weight(),
+        font.get_stretch(), font.get_size_in_points(), label.get_rotation(),
+        label.get_linespacing(), dpi,
+    )  # fmt: skip
+    size = _SIZES.get(key)
+    if size is None:
+        label.set_horizontalalignment("center")
+        label.set_verticalalignment("center")
+        extent = label.get_window_extent(renderer)
+        if len(_SIZES) >= _SIZES_KEPT:
+            _SIZES.clear()
+        size = _SIZES[key] = (extent.width, extent.height)
+    return size
+
+
 def place_labels(
     figure, ax, labels, anchors, *, avoid=(), away_from=None, radius: float = 6.0
 ) -> None:
@@ -56,9 +82,9 @@ def place_labels(
     ((m, 2), data coordinates, each kept clear `radius` pixels around) and stays inside
     the axes, or else the offset where it covers least. With `away_from` (a point),
     offsets pointing away from it are tried first. Each label's size comes from the
-    figure's renderer once (so the fit is exact for the font in use); its boxes at
-    every offset follow by arithmetic, and all overlaps are counted at once, so the
-    work grows with labels × points, not with matplotlib text layouts.
+    figure's renderer (so the fit is exact for the font in use), once per text and
+    font; its boxes at every offset follow by arithmetic, and all overlaps are counted
+    at once, so the work grows with labels × points, not with matplotlib text layouts.
     """
     renderer = figure.canvas.get_renderer()
     frame = np.array([ax.get_window_extent(renderer).extents])  # (1, 4) pixels
@@ -78,11 +104,7 @@ def place_labels(
                 norms = np.hypot(base[:, 0], base[:, 1])
                 cost = 0.02 * norms - (base @ away) / (norms * length)
                 offsets = base[np.argsort(cost, kind="stable")]
-        label.set_position((0, 0))
-        label.set_horizontalalignment("center")
-        label.set_verticalalignment("center")
-        extent = label.get_window_extent(renderer)
-        size = (extent.width, extent.height)
+        size = _label_size(label, renderer, figure.dpi)
         aligns = np.sign(offsets)  # (c, 2): left/center/right, bottom/center/top
         boxes = _candidate_boxes(to_px(anchor), size, offsets * scale, aligns)  # (c, 4)
         area = size[0] * size[1]

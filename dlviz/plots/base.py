@@ -27,7 +27,7 @@ from dlviz._format import format_number
 from dlviz.palette import MASKED_COLOUR as MASKED_COLOUR  # re-exported by dlviz.plots
 from dlviz.palette import text_colours
 from dlviz.plots._glyphs import GlyphLabels as GlyphLabels  # re-exported: plots import it here
-from dlviz.plots._png import encode_png
+from dlviz.plots._png import PngStream
 
 # Colour-blind-safe, and the same family as the HTML grids' (dlviz.palette.SEQUENTIAL).
 WEIGHTS_CMAP = "Blues"
@@ -52,8 +52,8 @@ class LiveFigure:
         FigureCanvasAgg(self.figure)
         self._dynamic: list = []
         self._background = None
-        self._pixels = None  # the last render's pixels, and their PNG: a move that
-        self._png = b""  # changes nothing in this picture costs no drawing and no encoding
+        self._stream = PngStream()  # encodes again only the bands of rows that changed
+        self._png = b""  # the last PNG: a move that changes nothing here costs nothing
         self._backgrounds: dict = {}  # static_key() -> its drawn background, a few kept
 
     def dynamic(self, artist):
@@ -109,17 +109,13 @@ class LiveFigure:
     def png(self) -> bytes:
         """The figure as PNG bytes, as it is now (at `pixel_ratio` × its shown size).
 
-        Drawn and encoded only when something changed: if no artist changed, or the
-        new pixels are the old ones, the last PNG is handed out again (same bytes, so
-        an `ipywidgets.Image` given them sends nothing to the page).
+        Drawn only when an artist changed, and encoded only where the pixels changed
+        (`PngStream`): if they are the old ones, the last PNG is handed out again (same
+        bytes, so an `ipywidgets.Image` given them sends nothing to the page).
         """
-        if self._pixels is not None and not self.changed:
+        if self._png and not self.changed:
             return self._png
-        pixels = self.render()
-        if self._pixels is not None and _same_pixels(pixels, self._pixels):
-            return self._png
-        self._pixels = pixels.copy()
-        self._png = encode_png(pixels)
+        self._png = self._stream.encode(self.render())
         return self._png
 
     @property
@@ -138,7 +134,8 @@ class LiveFigure:
         self.figure.clear()
         self._dynamic = []
         self._background = None
-        self._pixels, self._png = None, b""
+        self._stream.clear()
+        self._png = b""
         self._backgrounds = {}
 
     def _repr_mimebundle_(self, **kwargs):
@@ -155,15 +152,6 @@ def _empty(artist) -> bool:
     if not isinstance(artist, matplotlib.collections.Collection):
         return False
     return len(artist.get_paths()) == 0 or len(artist.get_offsets()) == 0
-
-
-def _same_pixels(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two RGBA pictures are equal, compared 8 bytes at a time."""
-    if a.shape != b.shape:
-        return False
-    if a.nbytes % 8 or not (a.flags.c_contiguous and b.flags.c_contiguous):
-        return bool(np.array_equal(a, b))
-    return bool(np.array_equal(a.reshape(-1).view(np.uint64), b.reshape(-1).view(np.uint64)))
 
 
 class Heatmap(LiveFigure):

@@ -26,7 +26,7 @@ def figure_image(live_figure, width: int | None = None) -> widgets.Image:
 def step_panel(title: str, body, *, large: bool = False) -> str:
     """One step of an explorer's walk-through: a bold heading over its grids (HTML).
 
-    large: projector type (`large_type`): numbers 18 px, labels 16 px, heading 20 px.
+    large: projector type (`large_type`): numbers 18 px, labels 16 px, heading 17 px.
     """
     if large:
         return (
@@ -39,19 +39,45 @@ def step_panel(title: str, body, *, large: bool = False) -> str:
     )
 
 
+class Stack:
+    """Layouts one above the other (each has `.html`): the column sums under their columns."""
+
+    def __init__(self, *items):
+        self.items = items
+
+    @property
+    def html(self) -> str:
+        return "".join(item.html for item in self.items)
+
+
+def focus_panel(step: int, title: str, body) -> str:
+    """The projector view's step: `step_panel` in large type, marked with its number
+    (`data-step`), so a page can tell which step it shows."""
+    # The wrapper's line height, not the widget's 28 px, sets the rows of labels and the
+    # captions: as tight as the numbers' own rows.
+    return (
+        f'<div data-step="{step}" style="line-height:1.25">'
+        f"{step_panel(title, body, large=True)}</div>"
+    )
+
+
 # The sheet's type (dlviz.sheet: numbers 13 px, labels 12 px) at projector size.
 _LARGE_TYPE = (
     ("font-size:13px", "font-size:18px"),
     ("font-size:12px", "font-size:16px"),
     ("padding:3px 7px", "padding:0 5px;line-height:1.2"),
+    ("padding:2px 6px", "padding:0 4px"),  # the labels' cells
+    ('font-family:inherit">', 'font-family:inherit;font-size:16px">'),  # captions
+    ("margin: 0 18px 8px 0", "margin: 0 8px 6px 0"),  # between the grids of a row
 )
 
 
 def large_type(text: str) -> str:
-    """The same grids at projector size: numbers 18 px, row and column labels 16 px.
+    """The same grids at projector size: numbers 18 px, labels and captions 16 px.
 
-    Read from the back of a room at 150 % zoom; the cells' padding shrinks a little so
-    the grids grow less than their type.
+    Read from the back of a room at 150 % zoom; the cells' padding and the gaps between
+    grids shrink so the grids grow less than their type (a projector at 150 % is 853 CSS
+    pixels wide: a step's grids abreast must fit it).
     """
     for small, large in _LARGE_TYPE:
         text = text.replace(small, large)

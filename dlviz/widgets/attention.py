@@ -21,6 +21,7 @@ from dlviz.widgets.base import (
     StrictFloatSlider,
     StrictIntSlider,
     figure_image,
+    focus_panel,
     placeholder,
     step_panel,
     view_toggle,
@@ -144,32 +145,34 @@ class AttentionExplorer(Explorer):
             [widgets.VBox([widgets.HBox(list(matrices.values()), layout=wrap), controls["reset"]])],
             titles=("edit the inputs X, WQ, WK, WV",),
         )
-        top = [
-            widgets.HBox(
-                [
-                    # A label of the sliders' label width, so every control lines up.
-                    widgets.HTML(
-                        '<div style="text-align:right;padding-right:8px">mode</div>',
-                        layout=widgets.Layout(width="9em"),
-                    ),
-                    controls["mode"],
-                    controls["causal"],
-                    controls["positions"],
-                ],
+
+        def mode_row(*more):
+            # A label of the sliders' label width, so every control lines up.
+            label = widgets.HTML(
+                '<div style="text-align:right;padding-right:8px">mode</div>',
+                layout=widgets.Layout(width="9em"),
+            )
+            return widgets.HBox(
+                [label, controls["mode"], controls["causal"], *more],
                 layout=widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="0 2em"),
-            ),
+            )
+
+        sliders = [
             widgets.HBox([controls["temperature"], controls["view"]], layout=wrap),
             widgets.HBox([controls["step"], self.step_name], layout=wrap),
         ]
         # The projector view: the controls, then the chosen step (of head 1) alone, in
-        # large type; the heads' comparison is in the full view.
+        # large type; the heads' comparison is in the full view. The controls of notebook
+        # 4 (positions, heads) follow the step there: three lines of controls, not four.
         self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
+        later = widgets.HBox([controls["heads"], controls["positions"]], layout=wrap)
         self._views = {
-            "all": [*top, controls["heads"], inputs, self.message, widgets.Box(
+            "all": [mode_row(controls["positions"]), *sliders, controls["heads"], inputs,
+                    self.message, widgets.Box(
                 list(self.step_boxes.values()),
                 layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
             ), self.heads_view],
-            "projector": [*top, self.message, self.focus, controls["heads"], inputs],
+            "projector": [mode_row(), *sliders, self.message, self.focus, later, inputs],
         }  # fmt: skip
         self.children = self._views["all"]
         self._mode_changed()
@@ -212,7 +215,7 @@ class AttentionExplorer(Explorer):
         self.step_name.value = f"<i>{step}: {STEP_NAMES[step]}</i>"
         if view == "projector":
             title, body = focus_views(result)[step]
-            self.focus.value = step_panel(title, body, large=True)
+            self.focus.value = focus_panel(step, title, body)
             return
         for k, (title, body) in step_views(result).items():
             # Later steps are hidden but keep their place (and are kept up to date).
@@ -234,8 +237,11 @@ class AttentionExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        ex = self._exercise
-        return {**attention_checks(self.result, ex), **multi_head_checks(self.multi)}
+        ex, positions = self._exercise, bool(self.controls["positions"].value)
+        return {
+            **attention_checks(self.result, ex, positions=positions),
+            **multi_head_checks(self.multi, ex, positions=positions),
+        }
 
     def figures(self) -> list:
         return [self.heatmap]

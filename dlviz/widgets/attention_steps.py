@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dlviz.attention import AttentionResult
 from dlviz.sheet import grid, labels, row
+from dlviz.widgets._views import Stack
 
 STEP_NAMES = {
     1: "the features X",
@@ -103,6 +104,8 @@ def focus_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
     focus[5] = (views[5][0], row(S, scaled))
     focus[6] = (views[6][0], row(scaled, exp))
     focus[7] = (views[7][0], row(exp, sums))
-    focus[8] = (views[8][0], row(exp, sums, A))
+    # Exact numbers have two decimals: three grids of them abreast are wider than a
+    # projector at 150 %, so the column sums go under the columns they sum.
+    focus[8] = (views[8][0], row(exp, sums, A) if r.mode == "hand" else Stack(row(exp, A), sums))
     focus[9] = (views[9][0], row(V, A, Z))
     return focus

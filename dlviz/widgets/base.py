@@ -29,6 +29,7 @@ from dlviz.widgets._closing import close_tree as close_tree  # its home before, 
 # _views.py; the explorers import it from here too.
 from dlviz.widgets._views import VIEWS as VIEWS
 from dlviz.widgets._views import figure_image as figure_image
+from dlviz.widgets._views import focus_panel as focus_panel
 from dlviz.widgets._views import large_type as large_type
 from dlviz.widgets._views import placeholder as placeholder
 from dlviz.widgets._views import side_by_side as side_by_side

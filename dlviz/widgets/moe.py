@@ -16,10 +16,12 @@ from dlviz import examples
 from dlviz._checks import as_int
 from dlviz.capacity_checks import capacity_checks
 from dlviz.checking import moe_checks
+from dlviz.checking.moe import sheet_differences
+from dlviz.checking.sources import origin_of
 from dlviz.moe import MixtureOfExperts, MoEResult
 from dlviz.moe_capacity import as_capacity_factor
 from dlviz.plots import GateHeatmap, LoadBars
-from dlviz.widgets.base import Explorer, figure_image, step_panel
+from dlviz.widgets.base import Explorer, figure_image, focus_panel, step_panel
 from dlviz.widgets.moe_controls import (
     CAPACITY_RANGE,
     MAX_EXPERTS,
@@ -103,7 +105,10 @@ class MoEExplorer(Explorer):
         sizes = widgets.HBox(
             [controls["top_k"], controls["n_experts"], controls["random_tokens"]], layout=wrap
         )
-        capacity = widgets.HBox([controls["capacity"], controls["capacity_factor"]], layout=wrap)
+        capacity = widgets.HBox(  # a gap: "limit slots" and "capacity factor" are two controls
+            [controls["capacity"], controls["capacity_factor"]],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="0 1.5em"),
+        )
         self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
         self._views = {
             "all": [
@@ -115,17 +120,19 @@ class MoEExplorer(Explorer):
                 widgets.HBox([self.gate_image, self.load_image], layout=wrap),
                 *self.panels.values(),
             ],
-            # The projector view: the controls and the chosen step alone, in large type.
+            # The projector view: the tokens, top_k and the chosen step alone, in large type,
+            # on three lines of controls; what is set once (the numbers of experts and of
+            # tokens, the capacity) follows the step.
             "projector": [
-                sizes,
                 widgets.GridBox(  # X1's numbers in a row, X2's under them: two lines
                     [controls[f"X{j}[{i}]"] for j in (1, 2) for i in (1, 2, 3)],
                     layout=widgets.Layout(grid_template_columns="repeat(3, max-content)"),
                 ),
-                widgets.HBox([controls["step"], controls["view"], controls["reset"]], layout=wrap),
+                widgets.HBox([controls["top_k"], controls["step"], controls["view"]], layout=wrap),
                 self.message,
                 self.focus,
-                capacity,
+                widgets.HBox([controls["n_experts"], controls["random_tokens"]], layout=wrap),
+                widgets.HBox([capacity, controls["reset"]], layout=wrap),
             ],
         }
         self.children = self._views["all"]
@@ -209,7 +216,7 @@ class MoEExplorer(Explorer):
         if view == "projector":
             step = self.controls["step"].value
             title, body = step_views(result)[step]
-            self.focus.value = step_panel(title, body, large=True)
+            self.focus.value = focus_panel(step, title, body)
             return
         for k, (title, body) in step_views(result).items():
             self.panels[k].value = step_panel(title, body)
@@ -234,9 +241,11 @@ class MoEExplorer(Explorer):
         """The steps a learner can check by hand (`HandCheck.follow`): X1 and X2's logits,
         choice and output; and, for the whole batch, the dropped slots (of the first
         `CHECKED_TOKENS` tokens), f and P, and the balance loss (`capacity_checks`)."""
+        batch = sheet_differences(self.result, exercise=self._start, batch=True)
+        origin = origin_of(self._start, examples.moe_exercise())
         return {
             **moe_checks(self.result, exercise=self._start),
-            **capacity_checks(self.result, max_tokens=CHECKED_TOKENS),
+            **capacity_checks(self.result, CHECKED_TOKENS, origin=origin, source=batch),
         }
 
     def figures(self) -> list:

@@ -75,6 +75,7 @@ def moe_controls(sheet_X, top_k, n_experts, random_tokens, capacity_factor) -> d
         "view": view_toggle(),
         "step": StrictIntSlider(
             value=6, min=1, max=6, description="step", style=wide,
+            layout=widgets.Layout(width="15em"),  # six steps: a line of controls leaves room
             tooltip="the step the projector view shows",
         ),
     }  # fmt: skip

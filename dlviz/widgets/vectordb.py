@@ -24,7 +24,7 @@ from dlviz.widgets._texts import MAX_TEXTS as MAX_TEXTS  # the explorer's limits
 from dlviz.widgets._texts import MAX_WORDS as MAX_WORDS
 from dlviz.widgets._texts import database_lines as database_lines
 from dlviz.widgets._texts import refuse_too_much, starting_texts, zero_vector_words
-from dlviz.widgets.base import Explorer, figure_image, step_panel
+from dlviz.widgets.base import Explorer, figure_image, focus_panel, step_panel
 from dlviz.widgets.ivf import IVFView
 from dlviz.widgets.vectordb_controls import NUMBER_FORMATS as NUMBER_FORMATS
 from dlviz.widgets.vectordb_controls import SLIDER_RANGE as SLIDER_RANGE
@@ -73,6 +73,7 @@ class VectorDBExplorer(Explorer):
             "database": texts,
             "query": query,
             **{k: np.asarray(ex[k] if v is None else v) for k, v in (("W", W), ("b", b), ("P", P))},
+            "embeddings": dict(ex["embeddings"] if embeddings is None else embeddings),
         }
         vocabulary = Vocabulary(ex["embeddings"] if embeddings is None else embeddings)
         encoder = SentenceEncoder(
@@ -120,7 +121,8 @@ class VectorDBExplorer(Explorer):
         texts_and_model = widgets.HBox(
             [controls["database"], model], layout=widgets.Layout(flex_flow="row wrap")
         )
-        self.step_name = widgets.HTML()
+        # As wide as the longest step name, so that the view toggle beside it keeps its place.
+        self.step_name = widgets.HTML(layout=widgets.Layout(width="10em"))
         self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
         self._views = {
             "all": [
@@ -253,7 +255,7 @@ class VectorDBExplorer(Explorer):
         title, body = step_views(database, result, fmt, [step], blocks=0)[step]
         best = result.hits[0]
         self.nearest.value = f"&nbsp; nearest: <b>{html.escape(best.text)}</b>"
-        self.focus.value = step_panel(title, body, large=True)
+        self.focus.value = focus_panel(step, title, body)
 
     def _ring_query_words(self, result=None) -> None:
         """Ring the query's words on the word map, if it is open and they changed."""

@@ -16,6 +16,7 @@ from dlviz._table import html_table
 from dlviz.palette import FONT
 from dlviz.sheet import Row, format_number, grid, labels, product, row, share_scales
 from dlviz.vectordb import SearchResult, VectorDatabase
+from dlviz.widgets._views import Stack
 
 STEP_NAMES = {
     1: "split into words",
@@ -37,10 +38,6 @@ class _Html:
 
     def __init__(self, text: str):
         self.html = text
-
-
-def _stack(*items) -> _Html:
-    return _Html("".join(item.html for item in items))
 
 
 def text_table(cells, *, rows, cols, title: str, name: str) -> _Html:
@@ -123,14 +120,12 @@ def step_views(
         for heading, layout in zip(headings, share_scales(Row(tuple(layouts))).items, strict=True)
     ]  # fmt: skip
 
-    if n > blocks and shown:
-        per_text.insert(
-            blocks,
-            _Html(
-                f'<div style="margin:8px 0 0 0;{FONT}">… and {n - blocks} more '
-                f"texts, encoded the same way (their pooled vectors are in step 3)</div>"
-            ),
-        )
+    note = (
+        f"… and {n - blocks} more texts, encoded the same way (their pooled vectors are in step 3)"
+        if blocks
+        else f"… and the {n} texts of the database, encoded the same way"
+    )  # the projector's note (blocks=0) in one line
+    more = [_Html(f'<div style="margin:8px 0 0 0;{FONT}">{note}</div>')] if n > blocks else []
     pooled = np.stack([e.pooled for e in encodings], axis=1)  # (hidden, n + 1)
     projected = np.stack([e.index_vector for e in encodings], axis=1)  # (index_dim, n + 1)
     pooled_grid = grid(
@@ -195,7 +190,9 @@ def step_views(
         2: (
             "Step 2 · look up each word's embedding e (a column of E), "
             "encode it: h = ReLU(W·e + b)",
-            _stack(model, row(*per_text)),
+            Stack(model, row(*per_text[:blocks], *more, *per_text[blocks:]))
+            if blocks  # the projector view (the query's encoding only): W and b beside it
+            else Stack(row(*model.items, *per_text), *more),
         ),
         3: ("Step 3 · mean pooling: the average of each text's columns of H", pooled_grid),
         4: ("Step 4 · project to 2-d: index vector = P · pooled", projection),
