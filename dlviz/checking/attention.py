@@ -26,26 +26,40 @@ output Z = V·A
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from dlviz import examples
 from dlviz._format import labels
 from dlviz.attention import HAND_MAX_EXPONENT, AttentionResult
 from dlviz.checking.grade import Given, Slip, Step
+from dlviz.checking.sources import origin_of
+from dlviz.multi_head import positional_encoding
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def sheet_differences(result: AttentionResult, exercise=None) -> tuple[str, ...]:
-    """How the result's inputs and rules differ from the exercise's (the sheet's by default)."""
+def sheet_differences(
+    result: AttentionResult, exercise=None, *, positions: bool = False
+) -> tuple[str, ...]:
+    """How the result's inputs and rules differ from the exercise's (the sheet's by default).
+
+    positions: whether the result's X holds the positional encoding added to the X typed
+    (as the explorer adds it); said as such, not as an edit of X.
+    """
     sheet = examples.attention_exercise() if exercise is None else exercise
+    d_model, n = result.X.shape
+    X = result.X - positional_encoding(n, d_model) if positions else result.X  # as typed
+    given = {"X": X, "WQ": result.WQ, "WK": result.WK, "WV": result.WV}
     edited = [
         name
-        for name in ("X", "WQ", "WK", "WV")
-        if getattr(result, name).shape != sheet[name].shape
-        or not np.allclose(getattr(result, name), sheet[name], rtol=0, atol=1e-12)
+        for name, M in given.items()
+        if M.shape != np.shape(sheet[name]) or not np.allclose(M, sheet[name], rtol=0, atol=1e-12)
     ]
     parts = [f"{', '.join(edited)} edited"] if edited else []
+    if positions:
+        parts.append("positions added to X")
     if result.mode == "exact":
         parts.append("exact mode")
     if result.causal:
@@ -134,13 +148,15 @@ def _half_slips(r: AttentionResult, shares: np.ndarray) -> tuple[np.ndarray, Sli
 
 
 def attention_checks(
-    result: AttentionResult, exercise=None, *, head: int | None = None
+    result: AttentionResult, exercise=None, *, head: int | None = None, positions: bool = False
 ) -> dict[str, Step]:
     """Scores, column sums, weights and output of `result`, with their slips (see module).
 
-    exercise: the numbers the grids call "the sheet's" (`examples.attention_exercise()`
-    by default; an explorer passes the exercise it started from). head: the number of
-    the head `result` is, to name its matrices as that head's (S₂ = K₂ᵀ·Q₂ for head 2).
+    exercise: the numbers the grids compare with (`examples.attention_exercise()` by
+    default; an explorer passes the exercise it started from): called "the sheet's"
+    when they are, "the exercise's own" when not. head: the number of the head
+    `result` is, to name its matrices as that head's (S₂ = K₂ᵀ·Q₂ for head 2).
+    positions: whether `result.X` holds the positional encoding added to the X typed.
     """
     n_ = "" if head is None else str(head).translate(_SUBSCRIPTS)
     S_, K_, Q_, V_, A_, Z_ = (m + n_ for m in "SKQVAZ")
@@ -149,7 +165,7 @@ def attention_checks(
     keys, queries = tuple(labels("k", n)), tuple(labels("q", n))
     dims = tuple(labels("d", r.d_k))  # the entries of a key or query, as notebook 1 names them
     hand = r.mode == "hand"
-    source = sheet_differences(r, exercise)
+    source = sheet_differences(r, exercise, positions=positions)
     S = r.scores
     # Drawn as the explorer draws them: powers, sums and weights cannot be negative
     # (white to blue), weights on a 0-1 scale, a key hidden from a causal query as "–".
@@ -262,4 +278,6 @@ def attention_checks(
         inputs=(Given(V_, r.V, None, tuple(labels("v", n))),
                 Given(A_, A, keys, queries, ".1f" if hand else ".2f", **weights_look)),
     )  # fmt: skip
-    return {"scores": scores, "sums": sums, "weights": weights, "output": output}
+    origin = origin_of(exercise, examples.attention_exercise())
+    steps = {"scores": scores, "sums": sums, "weights": weights, "output": output}
+    return {key: replace(step, origin=origin) for key, step in steps.items()}
