@@ -193,6 +193,23 @@ def _vectordb_class():
     return explorer, _vectordb_moves(explorer, edited, prefix="60 texts: ")
 
 
+def _vectordb_ivf(n_texts: int | None = None, n_lists: int = 2):
+    """The approximate-search section open: its picture redrawn on every move."""
+    from dlviz import VectorDBExplorer
+
+    explorer = VectorDBExplorer(database=None if n_texts is None else class_texts(n_texts))
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["n_lists"].value = n_lists
+    prefix = "IVF: " if n_texts is None else f"IVF, {n_texts} texts, {n_lists} lists: "
+    more = min(n_lists + 1, len(explorer.database))
+    return explorer, [
+        (prefix + "nprobe", None, [("nprobe", 2), ("nprobe", 1)]),
+        (prefix + f"lists {n_lists} ↔ {more}", None, [("n_lists", more), ("n_lists", n_lists)]),
+        (prefix + "query (type a word)", None, [("query", "am I"), ("query", "am I you")]),
+        (prefix + "metric", None, [("metric", "cosine"), ("metric", "dot")]),
+    ]
+
+
 # One entry per explorer: a function returning (explorer, [(label, setup, moves)]), where
 # each move is (control name or widget, value).
 EXPLORERS = {
@@ -202,6 +219,8 @@ EXPLORERS = {
     "AttentionExplorer, class size": _attention_class,
     "VectorDBExplorer, class size": _vectordb_class,
     "MoEExplorer, class size": lambda: _moe(crowded=True),
+    "VectorDBExplorer, IVF": _vectordb_ivf,
+    "VectorDBExplorer, IVF, class size": lambda: _vectordb_ivf(60, 12),
 }
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

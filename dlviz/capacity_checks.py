@@ -20,7 +20,7 @@ RANKS = ("1st choice", "2nd choice", "3rd choice") + tuple(f"{r}th choice" for r
 
 
 def capacity_checks(
-    result, max_tokens: int | None = None, origin: str | None = None
+    result, max_tokens: int | None = None, origin: str | None = None, source: tuple = ()
 ) -> dict[str, Step]:
     """The dropped slots (1 = dropped, 0 = served), f and P per expert, and the loss.
 
@@ -32,8 +32,10 @@ def capacity_checks(
     together (top-k), dropping every slot of a full expert; counts for f, f from the
     kept slots only; the loss without its factor n_experts. origin: where the numbers
     come from when they are not the sheet's (a batch beyond the sheet's two tokens).
+    source: how they differ from the exercise's, when an explorer made them
+    (`dlviz.checking.moe.sheet_differences(…, batch=True)`), said with each grid.
     """
-    beyond = {} if origin is None else {"origin": origin}
+    beyond = {"source": tuple(source)} | ({} if origin is None else {"origin": origin})
     chosen = np.asarray(result.chosen)  # (k, n)
     k, n = chosen.shape
     n_experts = result.tokens_per_expert.shape[0]

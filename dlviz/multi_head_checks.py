@@ -20,6 +20,8 @@ from dlviz import examples
 from dlviz._checks import as_int
 from dlviz._format import labels
 from dlviz.checking import Given, Slip, Step, attention_checks
+from dlviz.checking.attention import sheet_differences as attention_differences
+from dlviz.checking.sources import SHEET, origin_of, same_numbers
 
 
 def head_checks(result, head: int, exercise=None) -> dict[str, Step]:
@@ -44,8 +46,30 @@ def head_checks(result, head: int, exercise=None) -> dict[str, Step]:
     return {k: replace(s, source=(mine, *s.source)) for k, s in steps.items()}
 
 
-def multi_head_checks(result) -> dict[str, Step]:
-    """The concatenation and the output WO·concat of a `MultiHeadResult`, with their slips."""
+def _differences(result, exercise, positions: bool) -> tuple[str, ...]:
+    """How a multi-head result differs from head 1's exercise and, with more heads, from
+    the multi-head exercise (its second head, WO = [I | I])."""
+    parts = list(attention_differences(result.heads[0], exercise, positions=positions))
+    h = result.n_heads
+    if h > 2:
+        parts.append(f"{h} heads")
+    elif h == 2:  # head 2 is rows 4-6 of the multi-head exercise's WQ, WK, WV
+        two = examples.multi_head_exercise()
+        d_k, d_v = result.heads[0].d_k, result.d_v
+        ours = (result.WQ[d_k:], result.WK[d_k:], result.WV[d_v:], result.WO)
+        if not same_numbers(ours, (two["WQ"][3:], two["WK"][3:], two["WV"][3:], two["WO"])):
+            parts.append("head 2 or WO edited")
+    return tuple(parts)
+
+
+def multi_head_checks(result, exercise=None, *, positions: bool = False) -> dict[str, Step]:
+    """The concatenation and the output WO·concat of a `MultiHeadResult`, with their slips.
+
+    exercise: head 1's numbers to compare with (the sheet's by default; an explorer
+    passes the exercise it started from); with more heads, the second is compared with
+    the multi-head exercise's. positions: whether X holds the positional encoding added
+    to the X typed. What differs is said with each grid (`Step.source`).
+    """
     n, d_v, h = result.n_tokens, result.d_v, result.n_heads
     hand = result.mode == "hand"
     concat_rows = tuple(f"h{i + 1}·{j + 1}" for i in range(h) for j in range(d_v))
@@ -54,7 +78,10 @@ def multi_head_checks(result) -> dict[str, Step]:
     first_only = result.WO[:, :d_v] @ result.heads[0].output
     fmt = "auto" if hand else ".2f"
     # One head is the sheet's; more are this exercise's own (notebook 4), not the sheet's.
-    beyond = {} if h == 1 else {"origin": "the multi-head exercise's numbers (beyond the sheet)"}
+    origin = origin_of(exercise, examples.attention_exercise())
+    if h > 1 and origin == SHEET:
+        origin = "the multi-head exercise's numbers (beyond the sheet)"
+    beyond = {"origin": origin, "source": _differences(result, exercise, positions)}
     return {
         "concat": Step(
             "concat", "concat: the heads' outputs stacked, head 1 on top", result.concat,

@@ -14,7 +14,9 @@ markdown, so that an edit to the prose cannot drift from the code without a test
           assert ...  # the outcome the item promises, read from `item` where it is a number
 
   With `on=`, the check gets a fresh explorer, closed after it (also when it fails);
-  without, it is called with the item alone.
+  without, it is called with the item alone. `claims.carry_out_in_order()` runs the
+  checks again one after another on a single explorer, in the notebook's order, as a
+  learner does the items: each check must then start as its item says it starts.
 
   A "Try this" item without a check fails the suite, and so does a check whose title is
   no longer in the notebook.
@@ -170,6 +172,7 @@ class Claims:
     numbers: list[tuple[str, Callable]] = field(default_factory=list)
     waived: list[tuple[str, str]] = field(default_factory=list)
     elsewhere: dict[str, str] = field(default_factory=dict)  # cell id → the module checking it
+    on_explorer: dict[str, tuple[Callable, Callable]] = field(default_factory=dict)
 
     def try_this(self, title: str, on: Callable | None = None):
         """Register the check of the "Try this" item titled `title`.
@@ -182,9 +185,28 @@ class Claims:
             if title in self.checks:
                 raise AssertionError(f"two checks for {title!r}")
             self.checks[title] = check if on is None else functools.partial(_on_fresh, on, check)
+            if on is not None:
+                self.on_explorer[title] = (on, check)
             return check
 
         return register
+
+    def carry_out_in_order(self) -> None:
+        """Every "Try this" item, in the notebook's order, on one explorer (closed after).
+
+        A learner does the items one after another on the same explorer; this fails
+        when an item only works from a fresh one. Every item needs an `on=` check, all
+        on the same explorer class.
+        """
+        items = try_this_items(self.notebook)
+        assert set(items) == set(self.on_explorer), "every item needs a check with on="
+        (make,) = {on for on, _ in self.on_explorer.values()}
+        explorer = make()
+        try:
+            for title, item in items.items():
+                self.on_explorer[title][1](item, explorer)
+        finally:
+            explorer.close()
 
     def number(self, pattern: str, compute: Callable) -> None:
         """Quoted numbers: each group of `pattern` must agree with `compute()`."""

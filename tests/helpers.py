@@ -1,6 +1,10 @@
-"""Reading what dlviz shows: the cells of an HTML grid, as a learner (or a browser) reads them."""
+"""Reading what dlviz shows: the cells of an HTML grid, as a learner (or a browser) reads them;
+the names a picture draws, as its models say."""
 
 from html.parser import HTMLParser
+
+import numpy as np
+from matplotlib.colors import to_hex
 
 
 class _Cells(HTMLParser):
@@ -72,3 +76,30 @@ def load_tool(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def assert_labels_drawn_as_modelled(plot, labels, marks):
+    """What is drawn is what the labels say: each shown label's text, in its weight and
+    colour, centred on its box, and nothing else (the labels themselves are never drawn).
+    `labels`: the picture's Annotations; `marks`: the `LabelMarks` drawing them."""
+    renderer = plot.figure.canvas.get_renderer()
+    drawn = {
+        (text, weight, to_hex(colour), tuple(np.round(xy, 6)))
+        for glyphs, weight in ((marks.names, "normal"), (marks.bold_names, "bold"))
+        for text, xy, colour in zip(
+            glyphs.texts,
+            glyphs.artist.get_offsets(),
+            np.broadcast_to(glyphs.artist.get_facecolors(), (len(glyphs.texts), 4)),
+            strict=True,
+        )
+    }
+    placed = set()
+    for label in labels:
+        assert label.get_animated() and label not in plot._dynamic
+        if label.get_visible() and label.get_text():
+            box = label.get_window_extent(renderer)
+            centre = np.round(((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), 6)
+            text = label.get_text().replace(r"\$", "$")
+            placed.add((text, label.get_fontweight(), to_hex(label.get_color()), tuple(centre)))
+    assert drawn == placed
+    assert len(marks.boxes.get_paths()) == len(placed)

@@ -137,6 +137,22 @@ def test_weights_the_sheet_rounds(hand_steps, typed, status):
     assert check(step, answers).status[0, 0] == status
 
 
+@pytest.mark.parametrize(
+    ("typed", "status"),
+    [("0.8", "right"), ("0.80", "right"), ("0.75", "right"), ("3/4", "right"),
+     ("9/12", "right"), ("0.7", "wrong"), ("0.70", "wrong"), ("0.74", "wrong")],
+)  # fmt: skip
+def test_a_half_the_sheet_rounds_rounds_up(hand_steps, typed, status):
+    # 9/12 = 0.75: the sheet rounds a half up, to 0.8, and Z is computed from 0.8, so the
+    # grid takes the sheet's side of the tie (where the sheet does not round, either side
+    # is right: test_a_quarter)
+    step = hand_steps["weights"]
+    answers = [[f"{v:.1f}" for v in row] for row in step.expected]
+    assert step.exact[1, 3] == 0.75 and answers[1][3] == "0.8"
+    answers[1][3] = typed
+    assert check(step, answers).status[1, 3] == status
+
+
 def test_a_cell_without_a_finite_answer_is_wrong_and_says_why():
     step = Step("s", "nan", np.array([[np.nan, 1.0]]))
     verdict = check(step, [["3", "1"]])

@@ -115,6 +115,43 @@ def test_output_from_the_unrounded_weights(hand):
     assert "unrounded weights" in hint.text
 
 
+def test_weights_a_half_rounded_down(hand):
+    # 9/12 = 0.75 is the sheet's one half: the sheet rounds it up, to 0.8 (not either way)
+    A = hand["weights"].expected.copy()
+    A[1, 3] = 0.7
+    verdict = check(hand["weights"], typed(A, ".1f"))
+    assert verdict.counts["wrong"] == 1 and verdict.status[1, 3] == "wrong"
+    hint = only_hint(verdict)
+    assert hint.where == "(k2, q4)"
+    assert hint.text == (
+        "9/12 = 0.75 at (k2, q4) is exactly half-way between two decimals: a half rounds "
+        "up, as the sheet rounds it (0.75 → 0.8)."
+    )
+
+
+def test_output_from_a_half_rounded_down_says_why(hand):
+    # whoever used 0.7 for 9/12 in A gets z4 = [4, 2, 7]: the 7 is explained, not a bare ✗
+    r = self_attention(**examples.attention_exercise(), mode="hand")
+    A = r.weights.copy()
+    A[1, 3] = 0.7
+    verdict = check(hand["output"], typed(r.V @ A))
+    assert verdict.status[:, 3].tolist() == ["right", "right", "wrong"]
+    hint = only_hint(verdict)
+    assert hint.cells == ((2, 3),)
+    assert hint.text == (
+        "This uses A with 9/12 = 0.75 at (k2, q4) rounded down: a half rounds up, to 0.8 (step 8)."
+    )
+
+
+def test_no_half_no_half_slip():
+    X = examples.attention_exercise()
+    X["X"] = X["X"].copy()
+    X["X"][5, 3] = -2  # notebook 1's Try this 1: no share is a half any more
+    steps = attention_checks(self_attention(**X, mode="hand"))
+    texts = [slip.hint for key in ("weights", "output") for slip in steps[key].slips]
+    assert not any("half" in t for t in texts), texts
+
+
 # --- self-attention, exact --------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from dlviz.plots import (
     equal_aspect_limits,
 )
 from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary, pca_2d
+from tests.helpers import assert_labels_drawn_as_modelled
 
 EXERCISE = "vectordb"  # what the `ex` fixture (conftest.py) gives
 
@@ -46,26 +47,9 @@ def assert_readable(figure, ax, texts):
 
 
 def assert_drawn_as_modelled(plot):
-    """What is drawn is what the labels say: each shown label's text, in its weight and
-    colour, centred on its box, and nothing else (the labels themselves are never drawn)."""
-    renderer = plot.figure.canvas.get_renderer()
-    marks = plot.label_marks
-    drawn = {
-        (text, weight, tuple(np.round(xy, 6)))
-        for glyphs, weight in ((marks.names, "normal"), (marks.bold_names, "bold"))
-        for text, xy in zip(glyphs.texts, glyphs.artist.get_offsets(), strict=True)
-    }
-    placed = set()
-    for label in [plot.query_label, *plot.labels]:
-        assert label.get_animated() and label not in plot._dynamic
-        if label.get_visible() and label.get_text():
-            box = label.get_window_extent(renderer)
-            centre = np.round(((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), 6)
-            placed.add(
-                (label.get_text().replace(r"\$", "$"), label.get_fontweight(), tuple(centre))
-            )
-    assert drawn == placed
-    assert len(plot.label_marks.boxes.get_paths()) == len(placed)
+    """What is drawn is what the labels say (`assert_labels_drawn_as_modelled`), and the
+    arrows are where their models point."""
+    assert_labels_drawn_as_modelled(plot, [plot.query_label, *plot.labels], plot.label_marks)
     # The arrows likewise: one shaft and one head per shown arrow, from the origin
     # towards its point, in its width (the nearest's thicker).
     shown = [a for a in [*plot.arrows, plot.query_arrow] if a.get_visible() and any(a.xy)]

@@ -16,13 +16,17 @@ column sums
     exact: row sums; the scaling skipped (Σ e^S).
 weights A
     by hand: truncated to one decimal instead of rounded (0.1875 → 0.1); divided
-    by row sums; Aᵀ. exact: softmax along rows; Aᵀ; the scaling skipped
+    by row sums; Aᵀ; a share of exactly a half rounded down (9/12 = 0.75 → 0.7: the
+    sheet rounds a half up). exact: softmax along rows; Aᵀ; the scaling skipped
     (softmax of S); the temperature left out.
 output Z = V·A
-    V·Aᵀ; by hand also Z from the unrounded weights (exp ÷ sums).
+    V·Aᵀ; by hand also Z from the unrounded weights (exp ÷ sums), and from A with a
+    half rounded down (0.7 for 9/12).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -30,20 +34,32 @@ from dlviz import examples
 from dlviz._format import labels
 from dlviz.attention import HAND_MAX_EXPONENT, AttentionResult
 from dlviz.checking.grade import Given, Slip, Step
+from dlviz.checking.sources import origin_of
+from dlviz.multi_head import positional_encoding
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def sheet_differences(result: AttentionResult, exercise=None) -> tuple[str, ...]:
-    """How the result's inputs and rules differ from the exercise's (the sheet's by default)."""
+def sheet_differences(
+    result: AttentionResult, exercise=None, *, positions: bool = False
+) -> tuple[str, ...]:
+    """How the result's inputs and rules differ from the exercise's (the sheet's by default).
+
+    positions: whether the result's X holds the positional encoding added to the X typed
+    (as the explorer adds it); said as such, not as an edit of X.
+    """
     sheet = examples.attention_exercise() if exercise is None else exercise
+    d_model, n = result.X.shape
+    X = result.X - positional_encoding(n, d_model) if positions else result.X  # as typed
+    given = {"X": X, "WQ": result.WQ, "WK": result.WK, "WV": result.WV}
     edited = [
         name
-        for name in ("X", "WQ", "WK", "WV")
-        if getattr(result, name).shape != sheet[name].shape
-        or not np.allclose(getattr(result, name), sheet[name], rtol=0, atol=1e-12)
+        for name, M in given.items()
+        if M.shape != np.shape(sheet[name]) or not np.allclose(M, sheet[name], rtol=0, atol=1e-12)
     ]
     parts = [f"{', '.join(edited)} edited"] if edited else []
+    if positions:
+        parts.append("positions added to X")
     if result.mode == "exact":
         parts.append("exact mode")
     if result.causal:
@@ -106,23 +122,48 @@ def _truncated_hint(shares: np.ndarray) -> str:
     return "These are truncated: round to one decimal instead."
 
 
+def _halves(r: AttentionResult) -> np.ndarray:
+    """Where a by-hand share is exactly half-way between two decimals (9/12 = 0.75), in
+    whole numbers as the sheet rounds: 10·exp ÷ sum ends in a half (exact in int64, as in
+    `dlviz.attention`: 20·exp < 2⁶³)."""
+    e, s = r.exp.astype(np.int64), np.maximum(r.sums.astype(np.int64), 1)
+    return r.mask & (r.sums > 0) & ((20 * e) % (2 * s) == s)
+
+
+def _half_slips(r: AttentionResult, shares: np.ndarray) -> tuple[np.ndarray, Slip | None, str]:
+    """A with every half rounded down (9/12 = 0.75 → 0.7), the weights' slip of doing so
+    and the output's hint, both naming the first half, column by column (None and "" when
+    no share is a half)."""
+    tie = _halves(r)
+    half_down = np.where(tie, np.floor(shares * 10 + 1e-9) / 10, r.weights)
+    if not tie.any():
+        return half_down, None, ""
+    j, i = np.argwhere(tie.T)[0]
+    e, s, up = int(r.exp[i, j]), int(r.sums[j]), r.weights[i, j]
+    share, rule = f"{e}/{s} = {e / s:g} at (k{i + 1}, q{j + 1})", "a half rounds up"
+    slip = Slip(np.where(tie, half_down, np.nan), f"{share} is exactly half-way between two "
+                f"decimals: {rule}, as the sheet rounds it ({e / s:g} → {up:.1f}).")  # fmt: skip
+    return half_down, slip, f"This uses A with {share} rounded down: {rule}, to {up:.1f} (step 8)."
+
+
 def attention_checks(
-    result: AttentionResult, exercise=None, *, head: int | None = None
+    result: AttentionResult, exercise=None, *, head: int | None = None, positions: bool = False
 ) -> dict[str, Step]:
     """Scores, column sums, weights and output of `result`, with their slips (see module).
 
-    exercise: the numbers the grids call "the sheet's" (`examples.attention_exercise()`
-    by default; an explorer passes the exercise it started from). head: the number of
-    the head `result` is, to name its matrices as that head's (S₂ = K₂ᵀ·Q₂ for head 2).
+    exercise: the numbers the grids compare with (`examples.attention_exercise()` by
+    default; an explorer passes the exercise it started from): called "the sheet's"
+    when they are, "the exercise's own" when not. head: the number of the head
+    `result` is, to name its matrices as that head's (S₂ = K₂ᵀ·Q₂ for head 2).
+    positions: whether `result.X` holds the positional encoding added to the X typed.
     """
     n_ = "" if head is None else str(head).translate(_SUBSCRIPTS)
     S_, K_, Q_, V_, A_, Z_ = (m + n_ for m in "SKQVAZ")
     r = result
     n = r.n_tokens
     keys, queries = tuple(labels("k", n)), tuple(labels("q", n))
-    dims = tuple(labels("d", r.d_k))
     hand = r.mode == "hand"
-    source = sheet_differences(r, exercise)
+    source = sheet_differences(r, exercise, positions=positions)
     S = r.scores
     # Drawn as the explorer draws them: powers, sums and weights cannot be negative
     # (white to blue), weights on a 0-1 scale, a key hidden from a causal query as "–".
@@ -140,7 +181,7 @@ def attention_checks(
     scores = Step(
         "scores", f"{S_} = {K_}ᵀ·{Q_} (row = key, column = query)", S, keys, queries,
         slips=(transposed, minus), source=source,
-        inputs=(Given(f"{K_}ᵀ", r.K.T, keys, dims), Given(Q_, r.Q, dims, queries)),
+        inputs=(Given(f"{K_}ᵀ", r.K.T, keys), Given(Q_, r.Q, None, queries)),
     )  # fmt: skip
 
     if hand:
@@ -181,11 +222,13 @@ def attention_checks(
                "columns.", scope="grid")  # fmt: skip
     given_A = (Given(exp_name, exp, keys, queries, "auto" if hand else ".2f", **powers),
                Given("Σ", sums.expected, ("Σ",), queries, sums.fmt, "positive"))  # fmt: skip
+    half_down, half_slip, half_hint = _half_slips(r, shares) if hand else (A, None, "")
     if hand:
         weights = Step(
             "weights", f"{A_} = exp ÷ column sum, rounded to one decimal", A, keys, queries,
             fmt=".1f", exact=shares, source=source, inputs=given_A, **weights_look,
             slips=(
+                *([half_slip] if half_slip else []),
                 Slip(np.floor(shares * 10 + 1e-9) / 10, _truncated_hint(shares)),
                 by_rows, A_T,
             ),
@@ -221,6 +264,10 @@ def attention_checks(
                 scope="grid",
             )
         )
+    if half_hint:
+        out_slips.append(
+            Slip(r.V @ half_down, half_hint, scope="grid")
+        )  # fmt: skip
     output = Step(
         "output", f"{Z_} = {V_}·{A_}" + (f", with the rounded weights {A_}" if hand else ""),
         r.output,
@@ -229,4 +276,6 @@ def attention_checks(
         inputs=(Given(V_, r.V, None, tuple(labels("v", n))),
                 Given(A_, A, keys, queries, ".1f" if hand else ".2f", **weights_look)),
     )  # fmt: skip
-    return {"scores": scores, "sums": sums, "weights": weights, "output": output}
+    origin = origin_of(exercise, examples.attention_exercise())
+    steps = {"scores": scores, "sums": sums, "weights": weights, "output": output}
+    return {key: replace(step, origin=origin) for key, step in steps.items()}

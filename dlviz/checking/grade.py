@@ -6,7 +6,9 @@ The rules, in a teacher's words:
   *is* the value: a trailing dot means a whole number, so "5." is 5, not "about 5".
 - A decimal is right to the digits given: right when the exact value rounds to it
   ("4.89" and "4.9" for 44/9, "0.19" and "0.2" for 3/16). Where the sheet itself
-  rounds (the weights to one decimal), the sheet's rounded value is right too.
+  rounds (the weights to one decimal), the sheet's rounded value is right too, and a
+  half rounds up as the sheet rounds it (3/4 is 0.8, not 0.7), so that the next step
+  starts from the sheet's number. Elsewhere a half may go either way (0.25 → 0.2 or 0.3).
 - A cell that a causal mask hides is right as "–" (how the explorer shows it) or as
   its value, 0: the query gives that key no weight.
 - Nothing typed raises: unreadable text is marked "?" with the reason, however long,
@@ -131,8 +133,9 @@ class Step:
 
     expected: the answer as the sheet writes it (shown by *Show answer*). exact: the
     unrounded value where the sheet rounds (the by-hand weights), else None; a typed
-    decimal is right when `exact` rounds to it, a typed number right when it equals
-    either. inputs: the matrices the answer is computed from, shown with the grid.
+    decimal is right when `exact` rounds to it (a half rounding up, as the sheet
+    rounds), a typed number right when it equals either. inputs: the matrices the
+    answer is computed from, shown with the grid.
     source: how these numbers differ from the sheet's ("X edited", "exact mode"),
     empty for the sheet's own numbers. origin: where the numbers come from when
     `source` is empty: the sheet's, or an exercise beyond the sheet ("the IVF exercise").
@@ -205,12 +208,20 @@ def _noise(target: Fraction) -> Fraction:
     return Fraction(1, 10**9) * max(1, abs(target))
 
 
-def matches(answer: Fraction, places: int | None, exact: float, shown: float | None = None) -> bool:
+def matches(
+    answer: Fraction,
+    places: int | None,
+    exact: float,
+    shown: float | None = None,
+    *,
+    half_up: bool = False,
+) -> bool:
     """True if an answer (with `places` decimals typed, or None) is `exact`, or `shown`.
 
     A decimal matches when `exact` rounds to it at the digits given (at a tie, either
-    neighbour); a whole number or fraction when it equals `exact`. Either matches
-    when it equals `shown`, the sheet's rounded value. NaN and inf never match.
+    neighbour; with `half_up`, only the one away from zero, as the sheet rounds); a
+    whole number or fraction when it equals `exact`. Either matches when it equals
+    `shown`, the sheet's rounded value. NaN and inf never match.
     """
     for target, rounds in ((exact, True), (shown, False)):
         if target is None:
@@ -220,7 +231,12 @@ def matches(answer: Fraction, places: int | None, exact: float, shown: float | N
             continue
         slack = _noise(t)
         if rounds and places is not None:
-            slack += Fraction(1, 2 * 10**places)
+            half = Fraction(1, 2 * 10**places)
+            if half_up and abs(abs(answer - t) - half) <= slack:  # a tie: the half rounds up
+                if abs(answer) > abs(t):
+                    return True
+                continue
+            slack += half
         if abs(answer - t) <= slack:
             return True
     return False
@@ -286,7 +302,7 @@ def grade_cells(step: Step, answers) -> tuple[np.ndarray, list[list[str]], dict]
         if not (math.isfinite(target) and math.isfinite(exact[i, j])):
             status[i, j] = "wrong"
             notes[i][j] = "these inputs give no finite number here, so no answer can be right"
-        elif matches(value, places, exact[i, j], target):
+        elif matches(value, places, exact[i, j], target, half_up=step.exact is not None):
             status[i, j] = "right"
         else:
             status[i, j] = "wrong"

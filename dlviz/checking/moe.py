@@ -23,17 +23,28 @@ import numpy as np
 from dlviz import examples
 from dlviz._format import labels
 from dlviz.checking.grade import Given, Slip, Step
+from dlviz.checking.sources import origin_of
 from dlviz.moe import MoEResult
 
 
-def sheet_differences(result: MoEResult, n_tokens: int = 2, exercise=None) -> tuple[str, ...]:
-    """How the numbers asked for differ from the sheet's, in a few words."""
+def sheet_differences(
+    result: MoEResult, n_tokens: int = 2, exercise=None, *, batch: bool = False
+) -> tuple[str, ...]:
+    """How the numbers asked for differ from the sheet's, in a few words.
+
+    n_tokens: the tokens asked for (the sheet's X1 and X2). The tokens routed after
+    them are named when they count: for a grid of the whole batch (`batch`), and under
+    a capacity limit, which they change (each expert serves a share of all tokens).
+    """
     sheet = examples.moe_exercise() if exercise is None else exercise
     model = result.model
     parts = []
     X = result.X[:, :n_tokens]
     if X.shape != sheet["X"].shape or not np.allclose(X, sheet["X"]):
         parts.append("X1, X2 edited")
+    more = result.X.shape[1] - n_tokens
+    if more > 0 and (batch or result.capacity is not None):
+        parts.append(f"{more} more token{'s' if more > 1 else ''}")
     if model.n_experts != len(sheet["experts"]):
         parts.append(f"{model.n_experts} experts")
     elif not (
@@ -44,6 +55,8 @@ def sheet_differences(result: MoEResult, n_tokens: int = 2, exercise=None) -> tu
         parts.append("gate or experts edited")
     if result.top_k != 1:
         parts.append(f"top-{result.top_k} routing")
+    if result.capacity is not None:
+        parts.append(f"capacity factor {result.capacity_factor:g}")
     return tuple(parts)
 
 
@@ -67,12 +80,13 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
     feats = tuple(labels("f", model.in_dim))
     outs = tuple(labels("o", model.out_dim))
     source = sheet_differences(result, t, exercise)
+    origin = origin_of(exercise, examples.moe_exercise())
     logits = result.gate_logits[:, :t]  # (E, t)
     columns = np.arange(t)
 
     logits_step = Step(
         "logits", "gate logits gate_W·x + gate_b (row = expert, column = token)", logits,
-        experts, tokens, fmt=_fmt(logits), source=source,
+        experts, tokens, fmt=_fmt(logits), source=source, origin=origin,
         inputs=(Given("gate_W", model.gate_W, experts, feats, _fmt(model.gate_W)),
                 Given("X", X, feats, tokens, _fmt(X)),
                 Given("gate_b", model.gate_b[:, None], experts, ("b",), _fmt(model.gate_b))),
@@ -101,7 +115,7 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
     what = "the chosen expert" if k == 1 else f"each of the token's top {k} experts"
     choice_step = Step(
         "choice", f"the choice: 1 for {what}, 0 elsewhere", picked, experts, tokens,
-        source=source, slips=tuple(choice_slips),
+        source=source, origin=origin, slips=tuple(choice_slips),
         inputs=(Given("logits", logits, experts, tokens, _fmt(logits)),),
     )  # fmt: skip
 
@@ -160,6 +174,7 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
         tokens,
         fmt=_fmt(output),
         source=source,
+        origin=origin,
         slips=tuple(out_slips),
         inputs=tuple(given),
     )

@@ -28,6 +28,7 @@ from dlviz import examples
 from dlviz._format import format_number, labels
 from dlviz._numerics import unit_rows
 from dlviz.checking.grade import Given, Slip, Step
+from dlviz.checking.sources import origin_of
 
 # The published sheet's slip (shared/exercises.md): it encoded "who" as [1, 0, 0, 0]
 # and wrote these scores by hand. A hint names them where a learner's numbers are these.
@@ -98,6 +99,7 @@ def vectordb_steps(
     index = np.column_stack([e.index_vector for e in encodings])  # (index_dim, n_texts + 1)
     n = len(texts)
     source = sheet_differences(encoder, texts, query, metric, exercise)
+    origin = origin_of(exercise, examples.vectordb_exercise())
 
     def scores_of(vectors):  # (dim, n + 1) → (n,): each text against the query (last)
         return np.array([_score(metric, vectors[:, -1], vectors[:, i]) for i in range(n)])
@@ -150,13 +152,14 @@ def vectordb_steps(
     how = "dot products s·q" if metric == "dot" else "cosines s·q ÷ (|s|·|q|)"
     return {
         "pooled": Step("pooled", "mean-pooled vectors (one column per sentence)", pooled,
-                       h, cols, fmt=fmt, slips=pooled_slips, source=source,
+                       h, cols, fmt=fmt, slips=pooled_slips, source=source, origin=origin,
                        inputs=per_text),
         "index": Step("index", "index vectors P · pooled", index, p, cols, fmt=fmt,
-                      slips=index_slips, source=source,
+                      slips=index_slips, source=source, origin=origin,
                       inputs=(Given("P", P, p, h, fmt), Given("pooled", pooled, h, names, fmt))),
         "scores": Step("scores", f"scores: the {how} with the query q", scores, ("score",),
                        tuple(texts), fmt=sfmt, slips=tuple(score_slips), source=source,
+                       origin=origin,
                        inputs=(Given("index vectors", index, p, names, fmt),)),
     }  # fmt: skip
 

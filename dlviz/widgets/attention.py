@@ -237,8 +237,11 @@ class AttentionExplorer(Explorer):
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for the current numbers."""
-        ex = self._exercise
-        return {**attention_checks(self.result, ex), **multi_head_checks(self.multi)}
+        ex, positions = self._exercise, bool(self.controls["positions"].value)
+        return {
+            **attention_checks(self.result, ex, positions=positions),
+            **multi_head_checks(self.multi, ex, positions=positions),
+        }
 
     def figures(self) -> list:
         return [self.heatmap]

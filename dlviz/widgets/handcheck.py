@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz.checking import Step, Verdict, check
+from dlviz.checking.sources import SHEET
 from dlviz.sheet import format_number, grid, row
 from dlviz.widgets._cells import replaces_last_run
 from dlviz.widgets._closing import close_tree
@@ -255,6 +256,9 @@ class HandCheck(StaticView, widgets.VBox):
                 f"{html.escape(self.step.origin, quote=False)}</div>"
             )
         self.sheet_button.layout.display = None if (source and following) else "none"
+        # An explorer started from a fresh exercise goes back to that exercise's numbers.
+        whose = "the sheet's" if self.step.origin == SHEET else "the exercise's"
+        self.sheet_button.description = f"back to {whose} numbers"
 
     def check(self) -> Verdict:
         """Mark every cell and show the hints; returns the verdict."""

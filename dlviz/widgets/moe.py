@@ -16,6 +16,8 @@ from dlviz import examples
 from dlviz._checks import as_int
 from dlviz.capacity_checks import capacity_checks
 from dlviz.checking import moe_checks
+from dlviz.checking.moe import sheet_differences
+from dlviz.checking.sources import origin_of
 from dlviz.moe import MixtureOfExperts, MoEResult
 from dlviz.moe_capacity import as_capacity_factor
 from dlviz.plots import GateHeatmap, LoadBars
@@ -242,9 +244,11 @@ class MoEExplorer(Explorer):
         """The steps a learner can check by hand (`HandCheck.follow`): X1 and X2's logits,
         choice and output; and, for the whole batch, the dropped slots (of the first
         `CHECKED_TOKENS` tokens), f and P, and the balance loss (`capacity_checks`)."""
+        batch = sheet_differences(self.result, exercise=self._start, batch=True)
+        origin = origin_of(self._start, examples.moe_exercise())
         return {
             **moe_checks(self.result, exercise=self._start),
-            **capacity_checks(self.result, max_tokens=CHECKED_TOKENS),
+            **capacity_checks(self.result, CHECKED_TOKENS, origin=origin, source=batch),
         }
 
     def figures(self) -> list:

@@ -73,6 +73,7 @@ class VectorDBExplorer(Explorer):
             "database": texts,
             "query": query,
             **{k: np.asarray(ex[k] if v is None else v) for k, v in (("W", W), ("b", b), ("P", P))},
+            "embeddings": dict(ex["embeddings"] if embeddings is None else embeddings),
         }
         vocabulary = Vocabulary(ex["embeddings"] if embeddings is None else embeddings)
         encoder = SentenceEncoder(
