@@ -124,8 +124,8 @@ def test_weights_a_half_rounded_down(hand):
     hint = only_hint(verdict)
     assert hint.where == "(k2, q4)"
     assert hint.text == (
-        "9/12 = 0.75 at (k2, q4) is exactly half-way between two decimals: a half rounds "
-        "up, as the sheet rounds it (0.75 → 0.8)."
+        "9/12 = 0.75 is exactly half-way between two decimals: a half rounds up, as the "
+        "sheet rounds it (0.75 → 0.8)."
     )
 
 
