@@ -110,3 +110,22 @@ def test_figures_are_drawn_at_twice_the_density_they_are_shown_at():
     image = PIL.Image.open(io.BytesIO(data["image/png"]))
     assert image.size == (2 * shown_w, 2 * shown_h)
     assert heatmap.css_size == (shown_w, shown_h)
+
+
+def test_without_zlib_ng_the_standard_zlib_gives_a_valid_png_of_the_same_pixels(monkeypatch):
+    import zlib
+
+    from dlviz.plots import _png
+
+    pixels = _picture(70, 90, seed=3)
+    monkeypatch.setattr(_png, "_zlib", zlib)
+    data = encode_png(pixels)
+    np.testing.assert_array_equal(np.asarray(PIL.Image.open(io.BytesIO(data))), pixels)
+    assert zlib.decompress(data[data.index(b"IDAT") + 4 : -16])  # one valid zlib stream
+
+
+def test_zlib_ng_is_used_when_installed():
+    zlib_ng = pytest.importorskip("zlib_ng.zlib_ng")
+    from dlviz.plots import _png
+
+    assert _png._zlib is zlib_ng
