@@ -337,6 +337,26 @@ def test_moe_smaller_logit_chosen():
     assert "LARGEST" in only_hint(check(moe_steps()["choice"], [["1", "0"], ["0", "1"]])).text
 
 
+def test_moe_probabilities_written_for_the_choice():
+    # right after step 2's softmax, the probabilities instead of the 1s and 0s
+    verdict = check(moe_steps()["choice"], [["0.269", "0.731"], ["0.731", "0.269"]])
+    hint = only_hint(verdict)
+    assert "These are the gate's probabilities" in hint.text
+    assert "1 for the chosen expert" in hint.text
+    # only where a probability was written: the 1s and 0s done right elsewhere are right
+    verdict = check(moe_steps()["choice"], [["0.27", "1"], ["0.73", "0"]])
+    assert only_hint(verdict).cells == ((0, 0), (1, 0))
+    # top-2: a 1 for each chosen expert
+    top2 = moe_steps(top_k=2, n_experts=3)
+    probs = typed(_softmax(top2["logits"].expected), ".3f")
+    assert "1 for each chosen expert" in only_hint(check(top2["choice"], probs)).text
+
+
+def _softmax(logits):
+    e = np.exp(logits - logits.max(axis=0))
+    return e / e.sum(axis=0)
+
+
 def test_moe_relu_forgotten():
     verdict = check(moe_steps()["output"], [["4", "5"], ["3", "4"], ["1", "2"], ["5", "-1"]])
     assert "ReLU, which turns it into 0" in only_hint(verdict).text

@@ -21,9 +21,9 @@ CAPTIONS = {
     False: {
         "queue": "place in its expert's queue (outlined: past {capacity}, dropped)",
         "balance": "f: share of first choices · P: mean gate probability",
-        "aux_loss": "balance loss (1 = even)",
+        "aux_loss": "balance loss (1 if even)",
     },
-    True: {"queue": "place in queue", "balance": "f and P", "aux_loss": "loss (1 = even)"},
+    True: {"queue": "place in queue", "balance": "f and P", "aux_loss": "loss (1 if even)"},
 }
 
 
