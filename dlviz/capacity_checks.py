@@ -30,10 +30,12 @@ def capacity_checks(
     has four); `max_tokens` limits the "dropped" grid to the first tokens. Slips:
     serving from the last token, rounding the capacity up, serving a token's choices
     together (top-k), dropping every slot of a full expert; counts for f, f from the
-    kept slots only; the loss without its factor n_experts. origin: where the numbers
-    come from when they are not the sheet's (a batch beyond the sheet's two tokens).
-    source: how they differ from the exercise's, when an explorer made them
-    (`dlviz.checking.moe.sheet_differences(…, batch=True)`), said with each grid.
+    kept slots only; the loss without its factor n_experts. P and the loss are right
+    also as a pencil reaches them, rounding on the way (`_rounded_on_the_way`).
+    origin: where the numbers come from when they are not the sheet's (a batch beyond
+    the sheet's two tokens). source: how they differ from the exercise's, when an
+    explorer made them (`dlviz.checking.moe.sheet_differences(…, batch=True)`), said
+    with each grid.
     """
     beyond = {"source": tuple(source)} | ({} if origin is None else {"origin": origin})
     chosen = np.asarray(result.chosen)  # (k, n)
@@ -98,6 +100,7 @@ def _balance_steps(result, experts: tuple[str, ...]) -> tuple[Step, Step]:
              "included: every token's first choice."),
     )  # fmt: skip
     loss = np.array([[result.aux_loss]])
+    P_seen, loss_seen = _rounded_on_the_way(f, P, result.gate_probs)
     loss_slips = (
         Slip(loss / n_experts, f"Multiply Σ f·P by the number of experts, {n_experts}, so "
              "that an even load gives 1."),
@@ -107,7 +110,23 @@ def _balance_steps(result, experts: tuple[str, ...]) -> tuple[Step, Step]:
     return (
         Step("balance", "f (share of first choices) and P (mean gate probability) of each "
              "expert", balance, ("f", "P"), experts, fmt=".3f",
-             slips=balance_slips),
+             slips=balance_slips, also=np.stack([np.stack([f, p]) for p in P_seen])),
         Step("aux_loss", f"the balance loss {n_experts} · Σ f·P", loss, ("loss",),
-             (f"{n_experts}·Σ f·P",), fmt=".3f", slips=loss_slips),
+             (f"{n_experts}·Σ f·P",), fmt=".3f", slips=loss_slips,
+             also=loss_seen.reshape(-1, 1, 1)),
     )  # fmt: skip
+
+
+def _rounded_on_the_way(f, P, probs) -> tuple[list, np.ndarray]:
+    """P and the loss as a pencil may reach them, rounding on the way: also right.
+
+    P from the gate's probabilities as shown (2 decimals in the gate picture, 3 in the
+    grids); the loss from those P, and from the exact P or the grids' with each f·P
+    rounded to 4 decimals (2 · (0.0961 + 0.4616) = 1.1154 for the notebook's batch,
+    whose loss is 1.11553).
+    """
+    n_experts = len(f)
+    P_seen = [np.round(probs, d).mean(axis=1) for d in (2, 3)]
+    losses = [n_experts * float(f @ p) for p in P_seen]
+    losses += [n_experts * float(np.round(f * np.round(p, 4), 4).sum()) for p in (P, P_seen[1])]
+    return P_seen, np.array(losses)

@@ -14,7 +14,9 @@ them); the output says how much height each step needs of the height there is.
 
 At the same size, in the usual view (every step), no control of any explorer is cut off
 by the notebook's edge or by a parent that hides what overflows: a learner at 150 % can
-reach every slider (screenshots: screenshot_controls_150_*.png).
+reach every slider (screenshots: screenshot_controls_150_*.png), and the vector
+database's view toggle keeps its place as the query (and with it the answer on the
+toggle's line, "nearest to …") changes.
 """
 
 from __future__ import annotations
@@ -61,12 +63,14 @@ CASES = [
     Case("vectordb_cosine",
          "explorer = VectorDBExplorer(metric='cosine')\nexplorer.controls['step'].value = 1\n"
          f"{PROJECTOR}", "step", 7, ("query", "metric", "k (hits)", "step")),
+    # Step 7 without a limit: the load and the balance loss.
     Case("moe", f"explorer = MoEExplorer()\nexplorer.controls['step'].value = 1\n{PROJECTOR}",
-         "step", 6, ("top_k", "X2[3]", "step")),
-    # Notebook 3's capacity part: a limit of one slot each, two random tokens; one is dropped.
+         "step", 7, ("top_k", "X2[3]", "step")),
+    # Notebook 3's capacity part: a limit of one slot each, two random tokens; one is dropped
+    # (step 7: each slot's place in its expert's queue, the load, the balance loss).
     Case("moe_capacity",
          "explorer = MoEExplorer(random_tokens=2, capacity_factor=1.0)\n"
-         f"explorer.controls['step'].value = 1\n{PROJECTOR}", "step", 6,
+         f"explorer.controls['step'].value = 1\n{PROJECTOR}", "step", 7,
          ("top_k", "X2[3]", "step")),
 ]  # fmt: skip
 
@@ -256,3 +260,40 @@ def test_every_control_within_reach_at_150_percent(zoomed):
         if cut:
             out_of_reach[code] = cut
     assert not out_of_reach, f"controls cut off at 150 % zoom: {out_of_reach}"
+
+
+# Queries whose answers ("nearest to <query>: <text> (score …)") differ in width.
+QUERIES = ["you", "who am I", "how are you", "am I you"]
+
+
+def test_the_vectordb_view_toggle_keeps_its_place_as_the_query_changes(zoomed):
+    # The toggle sat after the answer to the query, as wide as its words: it moved sideways
+    # with every query.
+    page = zoomed
+    explorer = page.locator(EXPLORER).nth(len(CASES) + EVERY_STEP.index("VectorDBExplorer()"))
+    box = explorer.locator(".widget-text").filter(has=page.locator("label", has_text="query"))
+    query = box.locator("input")
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    toggle_at = """e => {
+      const t = [...e.querySelectorAll('.widget-toggle-buttons')]
+        .find((t) => /projector/.test(t.textContent)).getBoundingClientRect();
+      const b = e.getBoundingClientRect();
+      return [Math.round(t.left - b.left), Math.round(t.top - b.top)];
+    }"""
+    answer = "([e, q]) => [...e.querySelectorAll('.widget-html')].some((h) =>"
+    answer += " h.textContent.includes('nearest to ' + q + ':'))"
+    places, widths = {}, set()
+    for text in QUERIES:
+        query.fill(text)
+        query.press("Enter")
+        page.wait_for_function(answer, arg=[explorer.element_handle(), text])
+        page.wait_for_timeout(200)  # the line laid out again
+        widths.add(explorer.evaluate(
+            "e => Math.round([...e.querySelectorAll('.widget-html')]"
+            ".find((h) => h.textContent.includes('nearest to')).getBoundingClientRect().width)"
+        ))  # fmt: skip
+        places.setdefault(tuple(explorer.evaluate(toggle_at)), []).append(text)
+    query.fill("am I you")  # the exercise's query again
+    query.press("Enter")
+    assert len(widths) > 1, widths  # the answers did differ in width
+    assert len(places) == 1, f"the view toggle moves with the query: {places}"

@@ -5,12 +5,14 @@ How to add a check, and what the suite demands of the prose: see `tests/claims.p
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from dlviz import MixtureOfExperts, MoEExplorer, examples
 from dlviz.plots.moe import GATE_MAX_TOKENS
-from tests.claims import Claims, ProseTests, cells_by_id
+from tests.claims import Claims, ProseTests, cells_by_id, try_this_items
 
 claims = Claims("03")
 EX = examples.moe_exercise()
@@ -38,6 +40,11 @@ claims.not_computed(r"Write 1 for the chosen expert and 0 for the other", "how t
 claims.not_computed(
     r"two linear layers with a nonlinearity", "Switch Transformer and Mixtral, as published"
 )
+claims.not_computed(
+    r"Switch Transformer \(Google, 2021\) and Mixtral 8x7B \(Mistral AI, 2023\)",
+    "who published them, and when",
+)
+claims.not_computed(r"\(step 2 says why\)", "a step's number")
 
 
 def _a_dozen():
@@ -163,11 +170,9 @@ claims.number(
     r"none",
     _imbalance,
 )
-claims.not_computed(
-    r"a \*capacity factor\* such as 1\.25", "a typical setting (Switch Transformer)"
-)
 claims.number(
-    r"It is (1) when both are even and grows as one expert takes over, up to \$N\$",
+    r"An even load gives exactly (1); one expert taking every token with certainty gives "
+    r"\$n_\{\\text\{experts\}\}\$",
     lambda: _balance_range(),
 )
 
@@ -180,9 +185,6 @@ def _balance_range():
     assert balance_loss(takeover) == pytest.approx(8, rel=1e-6)
     assert balance_loss(R) < balance_loss(R8) < 8
     return balance_loss(R)
-
-
-claims.not_computed(r"\$N \\sum_i f_i\\,P_i\$|\$f_i\$|\$P_i\$|expert \$i\$", "the formula")
 
 
 def _top2_idle():
@@ -241,6 +243,63 @@ def _refused():
 claims.number(r"`explorer\.controls\[\"top_k\"\]\.value = (5)` with two experts", _refused)
 
 
+def _which_grids_follow():
+    """The try-it grids of the sheet's steps follow the explorer, and the one of Try this 5;
+    the capacity exercise's keep their batch of four."""
+    from dlviz import HandCheck
+
+    cells = cells_by_id("03")
+    follows = {cid for cid, source in cells.items() if "HandCheck.follow(explorer" in source}
+    assert follows == {"275d903e", "10a13514", "2fe3de4d", "cap-try-live-grid"}
+    assert [s for s in cells.values() if "HandCheck(" in s and "follow" not in s] == [
+        cells[cid] for cid in ("cap-try-dropped", "cap-try-balance", "cap-try-loss")
+    ]
+    assert all("checks_b[" in cells[cid] for cid in ("cap-try-balance", "cap-try-loss"))
+    order = list(cells)
+    assert order.index("cap-try-live") + 1 == order.index("cap-try-live-grid")
+    # "move X1 or X2 here (or add experts, or set top_k), and they expect the new numbers"
+    explorer = MoEExplorer()
+    try:
+        grids = {k: HandCheck.follow(explorer, k) for k in ("logits", "choice", "output")}
+        for name, value in (("X1[1]", 4.0), ("X2[3]", -1.0), ("n_experts", 3), ("top_k", 2)):
+            before = {k: g.step.expected.copy() for k, g in grids.items()}
+            explorer.controls[name].value = value
+            changed = [
+                k for k, g in grids.items()
+                if g.step.expected.shape != before[k].shape
+                or not np.allclose(g.step.expected, before[k])
+            ]  # fmt: skip
+            assert changed, f"no grid expects new numbers after {name} = {value}"
+    finally:
+        explorer.close()
+    return list(try_this_items("03")).index("Predict a drop, then check it live") + 1
+
+
+claims.number(
+    r"The \*try it by hand\* grids of the sheet's steps \(the logits, the choice and the "
+    r"output\) follow this explorer: .*? The grids of the four-token capacity exercise keep "
+    r"their batch; the grid in \*Try this\* (5) follows the explorer\.",
+    _which_grids_follow,
+)
+
+
+def _answers():
+    """The Answers at the end name Try this items by their titles, each before its code."""
+    cells, items = cells_by_id("03"), try_this_items("03")
+    order = list(cells)
+    assert order.index("answers") > order.index("cap-try-live-grid")
+    named = re.findall(r"^\*\*(.+?)\*\*:", cells["answers"] + "\n" + cells["answers-drop"], re.M)
+    assert named == ["Move X1 until expert 1 takes it", "Predict a drop, then check it live"]
+    assert set(named) <= set(items)
+    assert order[order.index("answers") + 1 :] == [
+        "c0520e3a", "46b030a6", "answers-drop", "cap-try-live-code"
+    ]  # fmt: skip
+    return 1
+
+
+claims.number(r"\*\*Move X1 until expert (1) takes it\*\*: the threshold", _answers)
+
+
 class TestProse(ProseTests):
     """Notebook 03's quoted numbers recomputed, its "Try this" carried out (checks below)."""
 
@@ -248,33 +307,55 @@ class TestProse(ProseTests):
 
 
 # --- Try this -------------------------------------------------------------------------
+#
+# Each item is carried out as written, in the notebook's order, on one explorer: the
+# check of item k does items 1 to k one after another, as a learner goes, with the
+# notebook's try-it grids that follow the explorer on screen all along (built before
+# any item, as Run All builds them). Each item starts with *back to the exercise*.
+
+FOLLOWING = ("logits", "choice", "output", "dropped")  # the grids HandCheck.follow builds
 
 
-@claims.try_this("Move X1 until expert 1 takes it", on=MoEExplorer)
-def _(item, explorer):
+def _back_to_the_exercise(item: str, explorer) -> None:
+    """Every item opens with the press of *back to the exercise*: carry it out."""
+    title_end = item.index("**", item.index("**") + 2) + 2
+    assert item[title_end:].lstrip().startswith("Press *back to the exercise*"), item[:80]
+    explorer.controls["reset"].click()
+
+
+def _move_x1(item, explorer, grids):
     c = explorer.controls
-    assert "the middle number $b$ cannot change the choice" in item
-    assert "(try it: the picture does not even redraw)" in item
-    image = explorer.gate_image.value
-    for b in (-5, -2, 0, 3, 5):
-        c["X1[2]"].value = b
-        assert explorer.result.chosen[0, 0] == 1  # still expert 2
-        assert explorer.gate_image.value is image
-    c["X1[2]"].value = 1
-    assert "at exactly 3 the scores tie, the probabilities are 0.5 each" in item
-    c["X1[1]"].value = 3.0
-    assert np.allclose(explorer.result.gate_probs[:, 0], 0.5)
-    assert explorer.result.chosen[0, 0] == 0  # the tie goes to expert 1
-    assert "Slide X1[1] from 2 to 3.5" in item
+    _back_to_the_exercise(item, explorer)
+    assert "which values of X1[1] send X1 to expert 1, and does X1[2] matter?" in item
+    assert "<details><summary>The reasoning: open it once you have tried</summary>" in item
+    assert "Then slide X1[1] from 2 to 3.5 and watch the outline jump" in item
+    assert c["X1[1]"].value == 2
     seen = []
     for a in np.arange(2.0, 3.51, c["X1[1]"].step):
         c["X1[1]"].value = a
         seen.append(int(explorer.result.chosen[0, 0]) + 1)
     assert seen[0] == 2 and seen[-1] == 1 and seen == sorted(seen, reverse=True)
+    assert "and move X1[2] to see what changes" in item
+    assert "the middle number $b$ cannot change the choice: both logits rise together, so " \
+        "the probabilities and the picture stay exactly as they were" in item  # fmt: skip
+    logits, probs = explorer.result.gate_logits.copy(), explorer.result.gate_probs.copy()
+    image = explorer.gate_image.value
+    for b in (-5, -2, 0, 3, 5):
+        c["X1[2]"].value = b
+        rise = explorer.result.gate_logits[:, 0] - logits[:, 0]
+        assert rise[0] == rise[1] == b - 1
+        np.testing.assert_allclose(explorer.result.gate_probs, probs)
+        assert explorer.result.chosen[0, 0] == 0  # still expert 1
+        assert explorer.gate_image.value is image
+    assert "at exactly 3 the scores tie, the probabilities are 0.5 each, and the tie goes " \
+        "to the lower number, expert 1" in item  # fmt: skip
+    c["X1[1]"].value = 3.0
+    assert np.allclose(explorer.result.gate_probs[:, 0], 0.5)
+    assert explorer.result.chosen[0, 0] == 0  # the tie goes to expert 1
 
 
-@claims.try_this("Make one expert take every token", on=MoEExplorer)
-def _(item, explorer):
+def _one_expert_takes_all(item, explorer, grids):
+    _back_to_the_exercise(item, explorer)
     assert "raise X2[3] above X2[1] (say to 3.5)" in item
     explorer.controls["X2[3]"].value = 3.5
     assert "both tokens prefer expert 2, the load bars read 0 and 2" in item
@@ -287,58 +368,136 @@ def _(item, explorer):
     assert leaning.tokens_per_expert[1] > 66 / 2 and leaning.X.shape[1] == 66
 
 
-@claims.try_this("Top-2 on the sheet's tokens", on=MoEExplorer)
-def _(item, explorer):
+def _top_2(item, explorer, grids):
+    from tests.helpers import cells_of, table
+
+    _back_to_the_exercise(item, explorer)
+    assert "and set top_k to 2" in item
     explorer.controls["top_k"].value = 2
     r = explorer.result
     assert "Both experts now work on both tokens" in item
     assert sorted(r.chosen[:, 0]) == [0, 1] and sorted(r.chosen[:, 1]) == [0, 1]
     assert "the weights 0.731 and 0.269 in place of the one-hot 1s" in item
     assert np.allclose(r.gate_weights[:, 0], [0.731, 0.269], atol=5e-4)
-    assert "X1's output becomes $[4.27, 3, 1.54, 3.92]$" in item
+    assert "X1's output becomes $[4.27, 3, 1.54, 3.92]$, as in the top-2 section above" in item
     assert np.allclose(r.output[:, 0], [4.27, 3, 1.54, 3.92], atol=5e-3)
-    assert "($W_2\\,x_2 = [3, 4, 2, 5]$)" in item
-    assert list(W2 @ X2) == [3, 4, 2, 5]
+    assert np.allclose(r.output[:, 0], TOP2.output[:, 0])
+    assert "Now set X2[3] to 3, so that $X_2 = [3, 1, 3]$: its two logits tie" in item
+    explorer.controls["X2[3]"].value = 3
+    r = explorer.result
+    assert list(r.X[:, 1]) == [3, 1, 3] and r.gate_logits[0, 1] == r.gate_logits[1, 1]
+    assert "Work out its two weights and its output by hand" in item
+    x = np.array([3.0, 1.0, 3.0])
+    by_hand = 0.5 * np.maximum(W1 @ x + b1, 0) + 0.5 * np.maximum(W2 @ x + b2, 0)
+    np.testing.assert_allclose(r.gate_weights[:, 1], [0.5, 0.5])
+    assert "compare with the grid *output = g1·ReLU(best) + g2·ReLU(2nd)* in the explorer's " \
+        "step *ReLU, then mix the experts*" in item  # fmt: skip
+    panel = explorer.panels[6].value
+    assert "ReLU, then mix the experts: output = g1·ReLU(best) + g2·ReLU(2nd)" in panel
+    on_screen = cells_of(table(panel, "output")).cells
+    assert [float(on_screen[i, 1]) for i in range(4)] == pytest.approx(by_hand)
+    assert "or type them into the output grid before step 3, which follows the explorer " \
+        "and now asks for top-2" in item  # fmt: skip
+    output = grids["output"]
+    assert "top 2" in output.step.title
+    output.type([[format(v, "g") for v in row] for row in r.output[:, :2]])
+    assert output.check().all_right
+    assert list(output.step.expected[:, 1]) == pytest.approx(by_hand)
 
 
-@claims.try_this("Watch the load", on=MoEExplorer)
-def _(item, explorer):
-    assert "Set experts to 8 and random tokens to 64" in item
-    explorer.controls["n_experts"].value = 8
-    explorer.controls["random_tokens"].value = 64
+def _watch_the_load(item, explorer, grids):
+    c = explorer.controls
+    _back_to_the_exercise(item, explorer)
+    assert "set experts to 8 and random tokens to 64" in item
+    c["n_experts"].value = 8
+    c["random_tokens"].value = 64
+    assert "these are the 66 tokens of the load section above" in item
+    np.testing.assert_array_equal(explorer.result.X, BIG["X"])
     counts = explorer.result.tokens_per_expert
-    assert np.array_equal(counts, R8.tokens_per_expert)  # the notebook's 66 tokens
-    assert "which experts sit idle, and how much busier than the balanced share" in item
-    assert (counts == 0).any() and counts.max() > counts.sum() / 8
-    assert "Then try top_k 2 and 3" in item
-    for k in (2, 3):
-        explorer.controls["top_k"].value = k
-        assert explorer.result.tokens_per_expert.sum() == 66 * k
-    explorer.controls["top_k"].value = 1
-    assert "with 66 tokens, two of them barely change the load" in item
+    assert np.array_equal(counts, R8.tokens_per_expert)
+    assert "Which experts sit idle, and how much busier than the balanced share is the " \
+        "busiest?" in item  # fmt: skip
+    caption = explorer.load.caption
+    assert "idle: e3, e6" in caption and "busiest: 1.94 × balanced" in caption
+    assert "Then set top_k to 2: is any expert still idle, and how much busier than the " \
+        "balanced share is the busiest now?" in item  # fmt: skip
+    c["top_k"].value = 2
+    top2 = explorer.result.tokens_per_expert
+    np.testing.assert_array_equal(top2, R8_TOP2.tokens_per_expert)
+    assert "idle" not in explorer.load.caption and (top2 > 0).all()
+    assert f"busiest: {top2.max() / (132 / 8):.2f} × balanced" in explorer.load.caption
+    assert "Try top_k 3 too" in item
+    c["top_k"].value = 3
+    assert explorer.result.tokens_per_expert.sum() == 66 * 3
+    assert "Back at top_k 1, move X1 and X2: with 66 tokens, two of them barely change " \
+        "the load" in item  # fmt: skip
+    c["top_k"].value = 1
     before = explorer.result.tokens_per_expert.copy()
     for name in ("X1[1]", "X1[3]", "X2[1]", "X2[3]"):
-        explorer.controls[name].value = -explorer.controls[name].value
+        c[name].value = -c[name].value
     moved = np.abs(explorer.result.tokens_per_expert - before).sum()
-    assert moved <= 4  # two tokens move at most two counts each
+    assert 0 < moved <= 4  # two tokens move at most two counts each
+
+
+def _predict_a_drop(item, explorer, grids):
+    from tests import test_claims_03_capacity as capacity
+
+    _back_to_the_exercise(item, explorer)
+    capacity.carry_out_try_this_5(item, explorer, grids["dropped"])
+
+
+IN_ORDER = {  # the "Try this" items, as the notebook lists them, and what each does
+    "Move X1 until expert 1 takes it": _move_x1,
+    "Make one expert take every token": _one_expert_takes_all,
+    "Top-2 on the sheet's tokens": _top_2,
+    "Watch the load": _watch_the_load,
+    "Predict a drop, then check it live": _predict_a_drop,
+}
+
+
+def _as_the_learner_does(title: str, item: str, explorer) -> None:
+    """Items 1 to `title`'s, carried out in order on one explorer, as a learner goes."""
+    from dlviz import HandCheck
+
+    items = try_this_items("03")
+    assert list(items) == list(IN_ORDER), "the items' order changed: change IN_ORDER"
+    grids = {key: HandCheck.follow(explorer, key) for key in FOLLOWING}
+    for earlier, step in IN_ORDER.items():
+        step(item if earlier == title else items[earlier], explorer, grids)
+        if earlier == title:
+            break
+
+
+for _title in IN_ORDER:
+    claims.try_this(_title, on=MoEExplorer)(
+        lambda item, explorer, title=_title: _as_the_learner_does(title, item, explorer)
+    )
+
+
+def test_the_try_this_items_also_hold_in_reverse_order():
+    """Each item starts with *back to the exercise*, so it holds after any other: here
+    after the ones below it, which leave the explorer changed the most (8 experts, 66
+    tokens, a capacity limit)."""
+    from dlviz import HandCheck
+
+    items = try_this_items("03")
+    explorer = MoEExplorer()
+    try:
+        grids = {key: HandCheck.follow(explorer, key) for key in FOLLOWING}
+        for title in reversed(IN_ORDER):
+            IN_ORDER[title](items[title], explorer, grids)
+    finally:
+        explorer.close()
 
 
 # --- the capacity part (issue 17) has its own claims module, reading its cells by id ----
 
 claims.checked_in(
     "test_claims_03_capacity",
-    "cap-intro", "cap-queue", "cap-residual", "cap-loss", "cap-why", "cap-why-says",
-    "cap-real", "cap-real-after",
+    "cap-intro", "cap-queue", "cap-queue-answer", "cap-residual", "cap-loss",
+    "cap-loss-worked", "cap-load-text", "cap-why", "cap-why-says", "cap-real",
+    "cap-real-after",
 )  # fmt: skip
-
-
-@claims.try_this("Predict a drop, then check it live")
-def _(item):
-    from tests import test_claims_03_capacity as capacity
-
-    cells = cells_by_id("03")
-    assert item in " ".join(cells["cap-try-live"].split())
-    capacity.test_try_this_5_predict_a_drop_then_check_it_live(cells)
 
 
 def _same_with_the_library():
@@ -350,3 +509,25 @@ def _same_with_the_library():
 
 
 claims.number(r"The library does the same with `capacity_factor=(1)`", _same_with_the_library)
+
+
+def test_each_try_it_grid_comes_before_the_cells_that_work_out_its_answer():
+    """A try-it grid asks before the notebook tells: the grid's cell comes first."""
+    order = list(cells_by_id("03"))
+    answered_by = {  # the try-it grid's cell → the cells that show its answer
+        "275d903e": ["a703827a", "da66d331"],  # logits: step 2's and step 4's products
+        "10a13514": ["a703827a", "da66d331", "8f9ae64d"],  # the choice: one-hots, swapped gate
+        "2fe3de4d": ["5302499d", "df6fa837", "7048d413"],  # the output: h1, h2, ReLU
+        "cap-try-dropped": ["cap-queue-answer", "cap-result", "cap-gate"],
+        "cap-try-balance": ["cap-loss-worked", "cap-loss-result", "cap-load"],
+        "cap-try-loss": ["cap-loss-worked", "cap-loss-result", "cap-load"],
+        "cap-try-live-grid": ["cap-try-live-code"],  # Try this 5, in the Answers
+    }
+    for grid, answers in answered_by.items():
+        for answer in answers:
+            assert order.index(grid) < order.index(answer), (grid, answer)
+    # the prompts name no answer: the choice prompt gives the rule, not the experts
+    cells = cells_by_id("03")
+    assert "expert with the **largest logit**" in cells["746513d5"]
+    assert order.index("746513d5") + 1 == order.index("10a13514")
+    assert order.index("9f139a7e") + 1 == order.index("2fe3de4d")

@@ -3,13 +3,16 @@ and its "Try this" carried out on a fresh explorer."""
 
 import math
 import re
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from dlviz import HandCheck, MixtureOfExperts, MoEExplorer, examples
+from dlviz.capacity_checks import capacity_checks
+from dlviz.checking import check
 from dlviz.moe_training import train_router
-from tests.claims import cells_by_id
+from tests.claims import cells_by_id, try_this_items
 
 BATCH = np.array([[2, 3, 1, 0], [1, 1, 2, 2], [3, 2, 2, 1]])
 
@@ -36,7 +39,14 @@ def test_which_token_is_dropped_and_why(cells):
     assert "The logits are " + ", ".join(logits[:3]) + " and " + logits[3] in text
     assert list(r.chosen[0] + 1) == [2, 1, 2, 2]
     assert r.capacity == 2 and "\\lfloor 1 \\cdot 1 \\cdot 4 / 2 \\rfloor = 2" in text
-    # the table: token, expert, place in the queue, served or dropped
+    # the try-it grid, then the table that answers it: token, expert, place, verdict
+    assert "Try it by hand first.** Go along the tokens in order" in text
+    assert "| token |" not in text and "dropped**" not in text
+    text = cells["cap-queue-answer"]
+    order = list(cells)
+    assert (
+        order.index("cap-queue") < order.index("cap-try-dropped") < order.index("cap-queue-answer")
+    )
     rows = re.findall(r"\| \$X_(\d)\$ \| (\d) \| (\d) \| ([^|]*)\|", text)
     assert len(rows) == 4
     places = {}
@@ -60,25 +70,84 @@ def test_a_dropped_token_gets_output_zero_and_the_pictures_say_so(cells):
 def test_the_loss_by_hand(cells):
     text = cells["cap-loss"]
     r = sheet_moe(capacity_factor=1)(BATCH)
-    assert "$f = [1/4,\\ 3/4]$" in text
+    order = list(cells)
+    # the try-it grids come before the worked numbers, and before the load picture, whose
+    # caption gives the loss
+    assert (
+        order.index("cap-loss") < order.index("cap-try-balance") < order.index("cap-try-loss")
+        < order.index("cap-loss-worked") < order.index("cap-loss-result")
+        < order.index("cap-load-text") < order.index("cap-load")
+    )  # fmt: skip
+    assert "Try it by hand first.** For the batch of four above" in text
+    assert not re.search(r"0\.\d{3}|1/4|3/4", text)  # no worked f, P or loss before the grids
+    worked = cells["cap-loss-worked"]
+    assert "$f = [1/4,\\ 3/4]$: the first choices, counted." in worked
+    # folded away: the learner opens the worked answer once the grids are tried
+    fold = "<details><summary>The answer, worked out: open it once you have tried</summary>"
+    for cid in ("cap-queue-answer", "cap-loss-worked"):
+        assert cells[cid].startswith(fold) and cells[cid].rstrip().endswith("</details>")
     np.testing.assert_allclose(r.load_fraction, [1 / 4, 3 / 4])
     # every token's logits are one apart: 0.269 and 0.731
     assert (np.abs(np.diff(r.gate_logits, axis=0)) == 1).all()
     p, q = round(1 / (1 + math.exp(-1)), 3), round(1 / (1 + math.exp(1)), 3)
     assert (p, q) == (0.731, 0.269)
-    assert "$P_1 = (0.269 + 0.731 + 0.269 + 0.269) / 4 = 0.3845$" in text
-    assert (q + p + q + q) / 4 == pytest.approx(0.3845)
+    assert "$P_1 = (0.269 + 0.731 + 0.269 + 0.269) / 4 = 0.3845$ and $P_2 = 0.6155$" in worked
+    assert (q + p + q + q) / 4 == pytest.approx(0.3845) and 1 - 0.3845 == pytest.approx(0.6155)
     assert r.mean_gate_probs == pytest.approx([0.3845, 0.6155], abs=5e-5)
-    assert "2 \\cdot (0.25 \\cdot 0.3845 + 0.75 \\cdot 0.6155) = 2 \\cdot (0.0961 + 0.4616)" in text
-    assert 0.25 * 0.3845 == pytest.approx(0.0961, abs=5e-5)
-    assert 0.75 * 0.6155 == pytest.approx(0.4616, abs=5e-5)
-    assert "= 1.1155$" in text and r.aux_loss == pytest.approx(1.1155, abs=5e-5)
-    # even load: exactly 1, the sheet's two tokens 1.00; one expert certain: n_experts
-    assert "(the sheet's two tokens give 1.00)" in text
+    # the arithmetic as written, term by term, exactly
+    chain = (
+        "2 \\cdot (0.25 \\cdot 0.3845 + 0.75 \\cdot 0.6155) = 2 \\cdot (0.096125 + 0.461625) "
+        "= 2 \\cdot 0.55775 = 1.1155 $$ (exactly, 1.11553)"
+    )
+    assert chain in " ".join(worked.split())
+    D = Fraction
+    assert D("0.25") * D("0.3845") == D("0.096125") and D("0.75") * D("0.6155") == D("0.461625")
+    assert D("0.096125") + D("0.461625") == D("0.55775") and 2 * D("0.55775") == D("1.1155")
+    assert round(r.aux_loss, 5) == 1.11553
+    assert "$2 \\cdot (0.0961 + 0.4616) = 1.1154$" in " ".join(worked.split())
+    assert round(0.25 * 0.3845, 4) == 0.0961 and round(0.75 * 0.6155, 4) == 0.4616
+    assert 2 * (D("0.0961") + D("0.4616")) == D("1.1154")
+    assert "or 1.115 from the gate picture's 0.27 and 0.73" in " ".join(worked.split())
+    from dlviz.plots import GateHeatmap
+
+    picture = GateHeatmap(r)
+    assert [picture.cell_text(0, j) for j in range(4)] == ["0.27", "0.73", "0.27", "0.27"]
+    picture.close()
+    P_picture = [(3 * D("0.27") + D("0.73")) / 4, (3 * D("0.73") + D("0.27")) / 4]
+    assert 2 * (D(1, 4) * P_picture[0] + D(3, 4) * P_picture[1]) == D("1.115")
+    assert "The loss grid takes each of\nthese, and 1.116" in worked
+    grid = capacity_checks(r)["aux_loss"]
+    for typed in ("1.1155", "1.11553", "1.1154", "1.115", "1.116"):
+        assert check(grid, [[typed]]).all_right, typed
+    assert not check(grid, [["1.117"]]).all_right and not check(grid, [["1.1153"]]).all_right
+    # even load: exactly 1 whatever the probabilities, the sheet's two tokens 1.00; one
+    # expert certain: n_experts; in between it can dip below 1
+    assert "$f_e = 1/n_{\\text{experts}}$ for every expert and the loss is exactly\n1, whatever " \
+        "the probabilities (the sheet's two tokens give 1.00)" in text  # fmt: skip
     assert sheet_moe()(examples.moe_exercise()["X"]).aux_loss == pytest.approx(1.0)
+    even = MixtureOfExperts([[1.0], [-1.0]], [0.0, 0.0], [([[1.0]], [0.0])] * 2)
+    assert even([[0.3, -0.2, 1.0, -2.0]]).aux_loss == pytest.approx(1.0)  # f even, P not
     certain = MixtureOfExperts([[0.0]] * 3, [60.0, 0, 0], [([[1.0]], [0.0])] * 3)
     assert certain([[1.0, 2.0]]).aux_loss == pytest.approx(3.0)
+    assert "In between it usually grows\nwith the imbalance, but not always: it can even dip " \
+        "below 1" in text  # fmt: skip
+    # two tokens of three to expert 1 (one of them barely), the third to expert 2, sure
+    dip = MixtureOfExperts([[1.0], [-1.0]], [0.0, 0.0], [([[1.0]], [0.0])] * 2)
+    r_dip = dip([[0.1, 0.1, -2.0]])
+    assert list(r_dip.load_fraction) == pytest.approx([2 / 3, 1 / 3]) and r_dip.aux_loss < 1
     assert "coefficient, 0.01 in the paper" in text.replace("(times a small ", "")
+
+
+def test_the_load_picture_after_the_loss(cells):
+    text = cells["cap-load-text"]
+    r = sheet_moe(capacity_factor=1)(BATCH)
+    assert (
+        "Here the capacity, 2\nslots, is exactly the balanced share of 4 tokens among 2 "
+        "experts, so the dashed line of\nthe balanced share runs along the solid one"
+    ) in text
+    assert r.capacity == 2 == BATCH.shape[1] / r.tokens_per_expert.shape[0]
+    assert "LoadBars(rb)" in cells["cap-load"]
+    assert "In the gate picture the dropped slot is crossed out (✗):" in cells["cap-residual"]
 
 
 def test_the_toy_experiment_says_what_it_shows(cells):
@@ -95,9 +164,24 @@ def test_the_toy_experiment_says_what_it_shows(cells):
     assert "every run ends with each expert close to a quarter" in text
     assert ((with_loss > 0.2) & (with_loss < 0.3)).all()
     errors = np.array([[run.task_error[-20:].mean() for run in runs[s]] for s in runs])
-    assert "a little better on average, though not\nin every run" in text
-    assert errors[:, 1].mean() < errors[:, 0].mean()
-    assert (errors[:, 1] > errors[:, 0]).any()
+    code = cells["cap-experiment"]
+    assert "error = run.task_error[-20:].mean()" in code and "{error:.3f}" in code  # per run
+    says = " ".join(text.split())
+    without, with_ = f"{errors[:, 0].mean():.3f}", f"{errors[:, 1].mean():.3f}"
+    assert f"the mean error is {with_} with the loss and {without} without" in says
+    assert (with_, without) == ("0.089", "0.103")
+    lower, higher = (errors[:, 1] < errors[:, 0]).sum(), (errors[:, 1] > errors[:, 0]).sum()
+    words = {3: "three"}
+    assert (
+        f"the loss lowers the error in {words[lower]} runs and raises it in the other "
+        f"{words[higher]}, so this toy says nothing about whether balance helps the fit"
+    ) in says
+    assert "the loss lowers the error in {lower} of 6 runs" in code
+    why = " ".join(cells["cap-why"].split())
+    assert "each expert's share of the tokens and at the task's error (mean squared), both " \
+        "over the last 20 steps" in why  # fmt: skip
+    assert "run.final_shares()" in code and "run.task_error[-20:]" in code
+    assert np.allclose(runs[0][0].final_shares(), runs[0][0].shares[-20:].mean(axis=0))
     assert "in a fraction of a second per run" in cells["cap-why"]
     assert "200 steps" in cells["cap-why"] and "batches of 128 points" in cells["cap-why"]
 
@@ -115,36 +199,70 @@ def test_real_sizes(cells):
     assert "up to\n  14,336" in text and "4,096 numbers per token" in text
 
 
-def test_try_this_5_predict_a_drop_then_check_it_live(cells):
-    text = cells["cap-try-live"]
-    explorer = MoEExplorer()
-    assert 'HandCheck.follow(explorer, "dropped")' in cells["cap-try-live-grid"]
-    assert "the grid below follows the explorer" in text
-    follower = HandCheck.follow(explorer, "dropped")
+def carry_out_try_this_5(item: str, explorer, follower) -> None:
+    """Item 5 as written, after its *back to the exercise*, on `explorer`; `follower` is
+    the notebook's grid that follows the explorer's dropped slots."""
     c = explorer.controls
+    assert "tick *limit slots* (factor 1) and set random tokens to 2" in item
     with explorer.hold():
         c["capacity"].value, c["capacity_factor"].value, c["random_tokens"].value = True, 1.0, 2
     r = explorer.result
+    assert "$X_3 = [0, 3, 3]$ and $X_4 = [0, -1, 2]$" in item
+    np.testing.assert_array_equal(r.X[:, 2:].T, [[0, 3, 3], [0, -1, 2]])
+    assert "the grid below follows the explorer, so you can write your answer there" in item
     follower.type([["0", "0", "0", "1"]])  # the answer worked out by hand
     assert follower.check().all_right
-    assert "$X_3 = [0, 3, 3]$ and $X_4 = [0, -1, 2]$" in text
-    np.testing.assert_array_equal(r.X[:, 2:].T, [[0, 3, 3], [0, -1, 2]])
     assert r.capacity == 2 and list(r.dropped[0]) == [False, False, False, True]
+    assert "Then slide X1[1] to 3.5: $X_1$ moves to expert 1" in item
     c["X1[1]"].value = 3.5
     r = explorer.result
-    assert "$X_1$ moves to expert 1" in text and r.chosen[0, 0] == 0
-    assert "enough to serve every token" in text and not r.dropped.any()
+    assert r.chosen[0, 0] == 0
+    assert "the slot it frees at expert 2 is enough to serve every token" in item
+    assert not r.dropped.any()
+    assert "Last, set experts to 8 and random tokens to 64 and raise the capacity factor " \
+        "from 1 to 2" in item  # fmt: skip
     with explorer.hold():
         c["n_experts"].value, c["random_tokens"].value = 8, 64
-    dropped = {}
-    for factor in (1.0, 2.0):
+    dropped, capacity = {}, {}
+    for factor in np.arange(1.0, 2.01, c["capacity_factor"].step):  # raised step by step
         c["capacity_factor"].value = factor
-        dropped[factor] = int(explorer.result.dropped.sum())
-    assert "falls from 24 to 0" in text and dropped == {1.0: 24, 2.0: 0}
-    assert "at 2 the capacity, 16, reaches the\n   busiest expert's load" in text
-    assert explorer.result.capacity == 16 == explorer.result.tokens_per_expert.max()
+        r = explorer.result
+        dropped[factor], capacity[factor] = int(r.dropped.sum()), r.capacity
+        assert f"dropped {dropped[factor]} of 66" in explorer.load.caption  # the load picture
+    assert "the dropped count in the load picture falls from 24 to 0" in item
+    assert (dropped[1.0], dropped[2.0]) == (24, 0)
+    assert "because at 2 the capacity, 16, reaches the busiest expert's load" in item
+    assert capacity[2.0] == 16 == explorer.result.tokens_per_expert.max()
+    assert "On the way, at 1.25, it drops 15, one more than the 14 counted for these 66 " \
+        "tokens above" in item  # fmt: skip
+    assert dropped[1.25] == 15 and capacity[1.25] == 10
+    big = examples.random_moe(n_experts=8, n_tokens=66, seed=0)
+    np.testing.assert_array_equal(explorer.result.X[:, 2:], big["X"][:, 2:])  # same 64 tokens
+    above = MixtureOfExperts(big["gate_W"], big["gate_b"], big["experts"], capacity_factor=1.25)
+    before = above(big["X"])
+    assert int(before.dropped.sum()) == 14
+    assert "$X_1$, moved to expert 1 earlier, is first in that expert's queue, which was " \
+        "already past its 10 slots, and pushes one more token out" in item  # fmt: skip
+    c["capacity_factor"].value = 1.25
+    r = explorer.result
+    assert r.chosen[0, 0] == 0 and not r.dropped[0, 0]  # X1 at expert 1, served first
+    assert before.tokens_per_expert[0] > r.capacity  # expert 1 was already past its slots
+    dropped_at_1 = before.dropped[0][before.chosen[0] == 0].sum()
+    assert r.dropped[0][r.chosen[0] == 0].sum() == dropped_at_1 + 1  # one more pushed out
+
+
+def test_try_this_5_predict_a_drop_then_check_it_live(cells):
+    assert 'HandCheck.follow(explorer, "dropped")' in cells["cap-try-live-grid"]
+    item = try_this_items("03")["Predict a drop, then check it live"]
+    assert item in " ".join(cells["cap-try-live"].split())
+    explorer = MoEExplorer()
+    try:
+        carry_out_try_this_5(item, explorer, HandCheck.follow(explorer, "dropped"))
+    finally:
+        explorer.close()
     # the explorer's list of controls names the new ones
     assert "**limit slots** (tick it) and **capacity factor**" in cells["fc304906"]
+    assert "capacity = int(1.25 * 66 / 8)" in cells["0d0a5f10"]  # the 14 counted above
 
 
 def test_the_batch_is_scored_as_the_prose_says(cells):
@@ -157,30 +275,3 @@ def test_the_batch_is_scored_as_the_prose_says(cells):
     # the sheet could not have a residual connection: its experts turn 3 numbers into 4
     assert "its experts turn 3\nnumbers into 4" in cells["cap-residual"]
     assert BATCH.shape[0] == 3 and r.output.shape[0] == 4
-
-
-def test_try_this_5_at_factor_1_25_drops_one_more_than_counted_above(cells):
-    """After Try this 5's X1[1] = 3.5, factor 1.25 drops 15; the 66 tokens above drop 14."""
-    text = cells["cap-try-live"]
-    assert "at 1.25, it drops 15, one more than the 14" in text
-    big = examples.random_moe(n_experts=8, n_tokens=66, seed=0)
-    above = MixtureOfExperts(big["gate_W"], big["gate_b"], big["experts"], capacity_factor=1.25)
-    assert int(above(big["X"]).dropped.sum()) == 14
-    assert "capacity = int(1.25 * 66 / 8)" in cells["0d0a5f10"]
-    explorer = MoEExplorer()
-    c = explorer.controls
-    with explorer.hold():
-        c["capacity"].value, c["capacity_factor"].value, c["random_tokens"].value = True, 1.0, 2
-    c["X1[1]"].value = 3.5
-    with explorer.hold():
-        c["n_experts"].value, c["random_tokens"].value = 8, 64
-    c["capacity_factor"].value = 1.25
-    r = explorer.result
-    np.testing.assert_array_equal(r.X[:, 2:], big["X"][:, 2:])  # the same 64 random tokens
-    assert int(r.dropped.sum()) == 15 and r.capacity == 10
-    assert "is first in\n   that expert's queue, which was already past its 10 slots" in text
-    assert r.chosen[0, 0] == 0 and not r.dropped[0, 0]  # X1 at expert 1, served first
-    before = above(big["X"])
-    assert before.tokens_per_expert[0] > r.capacity  # expert 1 was already past its slots
-    dropped_at_1 = before.dropped[0][before.chosen[0] == 0].sum()
-    assert r.dropped[0][r.chosen[0] == 0].sum() == dropped_at_1 + 1  # one more pushed out

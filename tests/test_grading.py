@@ -139,6 +139,23 @@ def test_weights_the_sheet_rounds(hand_steps, typed, status):
 
 @pytest.mark.parametrize(
     ("typed", "status"),
+    [
+        ("1.1154", "right"),  # what a pencil reaches, rounding on the way
+        ("1.115", "right"),  # that, to 3 decimals
+        ("1.1155", "right"),  # the exact value, rounded
+        ("1.116", "right"),
+        ("1.1153", "wrong"),  # neither rounds to it
+        ("1.1157", "wrong"),
+        ("2231/2000", "wrong"),  # a fraction is exact: 1.1155 is not the value
+    ],
+)
+def test_a_value_reached_by_rounding_on_the_way_is_right_too(typed, status):
+    step = Step("loss", "loss", np.array([[1.11553]]), also=np.array([[[1.1154]], [[np.nan]]]))
+    assert check(step, [[typed]]).status[0, 0] == status
+
+
+@pytest.mark.parametrize(
+    ("typed", "status"),
     [("0.8", "right"), ("0.80", "right"), ("0.75", "right"), ("3/4", "right"),
      ("9/12", "right"), ("0.7", "wrong"), ("0.70", "wrong"), ("0.74", "wrong")],
 )  # fmt: skip

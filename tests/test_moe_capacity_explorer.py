@@ -69,7 +69,8 @@ def test_load_bars_show_capacity_as_a_line_and_the_dropped_part_hatched():
     np.testing.assert_allclose(load.capacity_line.get_ydata(), [2 / 4, 2 / 4])
     assert load.capacity_label.texts == ["capacity:", "2 each"]
     assert (
-        load.caption.splitlines()[2] == f"balance loss {r.aux_loss:.2f} (1 = even) · dropped 1 of 4"
+        load.caption.splitlines()[2]
+        == f"balance loss {r.aux_loss:.2f} (1 if even) · dropped 1 of 4"
     )
     assert r.aux_loss == pytest.approx(1.12, abs=0.005)
     load.show(route(X=BATCH))

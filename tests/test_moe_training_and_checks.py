@@ -94,6 +94,23 @@ def test_honest_answers_are_right():
     assert check(steps["aux_loss"], [["1.12"]]).all_right
 
 
+def test_rounding_on_the_way_is_right_too():
+    """The loss is 1.11553; a pencil that rounds on the way honestly lands a hair off."""
+    steps = capacity_checks(batch_result())
+    # P from 0.269 and 0.731 is 0.3845 exactly: to 3 decimals, either neighbour
+    assert check(steps["balance"], [["0.25", "0.75"], ["0.385", "0.615"]]).all_right
+    assert check(steps["balance"], [["0.25", "0.75"], ["0.384", "0.616"]]).all_right
+    for honest in (
+        "1.1154",  # 2 · (0.0961 + 0.4616): each f·P rounded to 4 decimals
+        "1.115",  # from the gate picture's 0.27 and 0.73, or 1.1154 to 3 decimals
+        "1.116", "1.1155", "1.11553", "1.12",  # the exact loss, rounded
+    ):  # fmt: skip
+        assert check(steps["aux_loss"], [[honest]]).all_right, honest
+    for wrong in ("1.117", "1.1153", "1.1156", "1.114", "1.13", "1.2"):
+        assert not check(steps["aux_loss"], [[wrong]]).all_right, wrong
+    assert not check(steps["balance"], [["0.25", "0.75"], ["0.386", "0.614"]]).all_right
+
+
 @pytest.mark.parametrize(
     ("key", "answer", "hint"),
     [

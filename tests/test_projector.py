@@ -115,3 +115,59 @@ def test_the_view_toggle_keeps_its_place_as_the_step_changes(make):
         (type(w).__name__, w.layout.width) for w in before
     ]
     explorer.close()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [AttentionExplorer, VectorDBExplorer, MoEExplorer, lambda: MoEExplorer(capacity_factor=1.0)],
+    ids=["attention", "vectordb", "moe", "moe_capacity"],
+)
+def test_every_step_of_the_walk_through_is_a_step_of_the_projector(make):
+    # The mixture of experts' step 7 (the load, the balance loss, the capacity) once had no
+    # place on the step slider, which stopped at 6: a teacher could not project it.
+    explorer = make()
+    explorer.controls["step"].value = explorer.controls["step"].max  # every step shown
+    walk = [k for k, panel in explorer.panels.items() if panel.value]
+    slider = explorer.controls["step"]
+    assert walk == list(range(slider.min, slider.max + 1))
+    explorer.controls["view"].value = "projector"
+    for step in walk:
+        slider.value = step
+        focus = explorer.focus.value
+        assert f'data-step="{step}"' in focus and "data-name=" in focus, step
+    explorer.close()
+
+
+@pytest.mark.parametrize("capacity", [None, 1.0])
+def test_the_projectors_last_moe_step_is_the_balance_loss_and_the_capacity_if_limited(capacity):
+    explorer = MoEExplorer(random_tokens=2, capacity_factor=capacity)
+    explorer.controls["view"].value = "projector"
+    explorer.controls["step"].value = 7
+    focus = explorer.focus.value
+    for name in ("load", "balance", "aux_loss"):  # the balance loss always applies
+        assert f'data-name="{name}"' in focus, name
+    # The heading says which: no limit (and how to set one), or the slots each expert serves.
+    if capacity is None:
+        assert 'data-name="queue"' not in focus and "no capacity limit" in focus
+    else:
+        assert 'data-name="queue"' in focus and "Capacity: each expert serves" in focus
+    explorer.controls["view"].value = "all"
+    for name in ("balance", "aux_loss"):  # the same numbers as the full view's step 7
+        full = explorer.panels[7].value
+        assert cells_of(table(focus, name)).cells == cells_of(table(full, name)).cells
+    explorer.close()
+
+
+def test_the_vectordb_view_toggle_comes_before_the_answer_that_follows_the_query():
+    # In the full view the toggle sat after "nearest to <query>: <text>", as wide as its
+    # words: the buttons shifted sideways as the query changed.
+    explorer = VectorDBExplorer()
+    toggle = explorer.controls["view"]
+    line = next(box for box in explorer.children if toggle in getattr(box, "children", ()))
+    before = line.children[: line.children.index(toggle)]
+    states = [w.get_state() for w in before]
+    answer = explorer.nearest.value
+    explorer.controls["query"].value = "how are you"
+    assert explorer.nearest.value != answer  # the answer on the toggle's line changed ...
+    assert [w.get_state() for w in before] == states  # ... and nothing before the toggle
+    explorer.close()

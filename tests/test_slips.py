@@ -124,8 +124,8 @@ def test_weights_a_half_rounded_down(hand):
     hint = only_hint(verdict)
     assert hint.where == "(k2, q4)"
     assert hint.text == (
-        "9/12 = 0.75 at (k2, q4) is exactly half-way between two decimals: a half rounds "
-        "up, as the sheet rounds it (0.75 → 0.8)."
+        "9/12 = 0.75 is exactly half-way between two decimals: a half rounds up, as the "
+        "sheet rounds it (0.75 → 0.8)."
     )
 
 
@@ -335,6 +335,26 @@ def test_moe_gate_bias_left_out():
 
 def test_moe_smaller_logit_chosen():
     assert "LARGEST" in only_hint(check(moe_steps()["choice"], [["1", "0"], ["0", "1"]])).text
+
+
+def test_moe_probabilities_written_for_the_choice():
+    # right after step 2's softmax, the probabilities instead of the 1s and 0s
+    verdict = check(moe_steps()["choice"], [["0.269", "0.731"], ["0.731", "0.269"]])
+    hint = only_hint(verdict)
+    assert "These are the gate's probabilities" in hint.text
+    assert "1 for the chosen expert" in hint.text
+    # only where a probability was written: the 1s and 0s done right elsewhere are right
+    verdict = check(moe_steps()["choice"], [["0.27", "1"], ["0.73", "0"]])
+    assert only_hint(verdict).cells == ((0, 0), (1, 0))
+    # top-2: a 1 for each chosen expert
+    top2 = moe_steps(top_k=2, n_experts=3)
+    probs = typed(_softmax(top2["logits"].expected), ".3f")
+    assert "1 for each chosen expert" in only_hint(check(top2["choice"], probs)).text
+
+
+def _softmax(logits):
+    e = np.exp(logits - logits.max(axis=0))
+    return e / e.sum(axis=0)
 
 
 def test_moe_relu_forgotten():

@@ -140,10 +140,11 @@ def _half_slips(r: AttentionResult, shares: np.ndarray) -> tuple[np.ndarray, Sli
         return half_down, None, ""
     j, i = np.argwhere(tie.T)[0]
     e, s, up = int(r.exp[i, j]), int(r.sums[j]), r.weights[i, j]
-    share, rule = f"{e}/{s} = {e / s:g} at (k{i + 1}, q{j + 1})", "a half rounds up"
+    share, rule = f"{e}/{s} = {e / s:g}", "a half rounds up"
     slip = Slip(np.where(tie, half_down, np.nan), f"{share} is exactly half-way between two "
                 f"decimals: {rule}, as the sheet rounds it ({e / s:g} → {up:.1f}).")  # fmt: skip
-    return half_down, slip, f"This uses A with {share} rounded down: {rule}, to {up:.1f} (step 8)."
+    hint = f"This uses A with {share} at (k{i + 1}, q{j + 1}) rounded down: {rule}, to {up:.1f}"
+    return half_down, slip, hint + " (step 8)."
 
 
 def attention_checks(
@@ -162,6 +163,7 @@ def attention_checks(
     r = result
     n = r.n_tokens
     keys, queries = tuple(labels("k", n)), tuple(labels("q", n))
+    dims = tuple(labels("d", r.d_k))  # the entries of a key or query, as notebook 1 names them
     hand = r.mode == "hand"
     source = sheet_differences(r, exercise, positions=positions)
     S = r.scores
@@ -181,7 +183,7 @@ def attention_checks(
     scores = Step(
         "scores", f"{S_} = {K_}ᵀ·{Q_} (row = key, column = query)", S, keys, queries,
         slips=(transposed, minus), source=source,
-        inputs=(Given(f"{K_}ᵀ", r.K.T, keys), Given(Q_, r.Q, None, queries)),
+        inputs=(Given(f"{K_}ᵀ", r.K.T, keys, dims), Given(Q_, r.Q, dims, queries)),
     )  # fmt: skip
 
     if hand:

@@ -9,6 +9,7 @@ The rules, in a teacher's words:
   rounds (the weights to one decimal), the sheet's rounded value is right too, and a
   half rounds up as the sheet rounds it (3/4 is 0.8, not 0.7), so that the next step
   starts from the sheet's number. Elsewhere a half may go either way (0.25 → 0.2 or 0.3).
+  What a pencil reaches by rounding on the way is right too, where a step lists it (`also`).
 - A cell that a causal mask hides is right as "–" (how the explorer shows it) or as
   its value, 0: the query gives that key no weight.
 - Nothing typed raises: unreadable text is marked "?" with the reason, however long,
@@ -142,7 +143,10 @@ class Step:
     palette, scale: how the answer is drawn (see `dlviz.sheet.grid`). mask: False where
     a cell takes no part (a key hidden from a causal query): shown "–" as the explorer
     shows it, and a lone dash typed there is right, as is the value itself (a hidden
-    key's weight is 0).
+    key's weight is 0). also: other values that are right too, one grid or a stack
+    (m, rows, cols), NaN where none: the ones a pencil reaches from the numbers as shown,
+    rounding on the way (a loss worked from products rounded to 4 decimals); a typed
+    number is right when one of them rounds to it, as for `exact`.
     """
 
     key: str
@@ -159,6 +163,7 @@ class Step:
     palette: str = "signed"
     scale: float | None = None
     mask: np.ndarray | None = None
+    also: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -286,6 +291,8 @@ def grade_cells(step: Step, answers) -> tuple[np.ndarray, list[list[str]], dict]
     notes = [["" for _ in r] for r in rows]
     parsed: dict[tuple[int, int], tuple[Fraction, int | None]] = {}
     hidden = np.zeros(expected.shape, bool) if step.mask is None else ~np.asarray(step.mask, bool)
+    also = np.empty((0, *expected.shape)) if step.also is None else np.asarray(step.also, float)
+    also = also.reshape(-1, *expected.shape)  # (m, rows, cols)
     for (i, j), target in np.ndenumerate(expected):
         typed = rows[i][j]
         if hidden[i, j] and _clean(typed) == "-":  # "–", as the explorer draws a hidden cell
@@ -302,7 +309,9 @@ def grade_cells(step: Step, answers) -> tuple[np.ndarray, list[list[str]], dict]
         if not (math.isfinite(target) and math.isfinite(exact[i, j])):
             status[i, j] = "wrong"
             notes[i][j] = "these inputs give no finite number here, so no answer can be right"
-        elif matches(value, places, exact[i, j], target, half_up=step.exact is not None):
+        elif matches(value, places, exact[i, j], target, half_up=step.exact is not None) or any(
+            matches(value, places, other[i, j]) for other in also
+        ):
             status[i, j] = "right"
         else:
             status[i, j] = "wrong"

@@ -7,8 +7,8 @@ recognised (the number a cell would hold had the learner made it):
 logits gate_W·X + gate_b
     the experts swapped (the rows in reverse order); the bias left out (gate_W·X).
 choice (1 where a token goes, 0 elsewhere)
-    the smallest logits picked instead of the largest; with top-k, only the single
-    best expert marked.
+    the smallest logits picked instead of the largest; the gate's probabilities
+    written in place of the 1s and 0s; with top-k, only the single best expert marked.
 output
     ReLU forgotten (W·x + b kept negative); top-1: the output of the token's
     second-best expert; the dense mixture over every expert (Σ p·ReLU, all
@@ -100,8 +100,11 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
     order = np.argsort(-logits, axis=0, kind="stable")  # (E, t): best first
     worst = np.zeros_like(picked)
     np.put_along_axis(worst, order[::-1][:k], 1.0, axis=0)
-    choice_slips = [Slip(worst, "The gate picks the experts with the LARGEST logits.",
-                         scope="grid")]  # fmt: skip
+    choice_slips = [
+        Slip(worst, "The gate picks the experts with the LARGEST logits.", scope="grid"),
+        Slip(result.gate_probs[:, :t], "These are the gate's probabilities: the choice is 1 "
+             f"for {'the chosen expert' if k == 1 else 'each chosen expert'}, 0 elsewhere."),
+    ]  # fmt: skip
     if k > 1:
         best_only = np.zeros_like(picked)
         best_only[order[0], columns] = 1.0

@@ -30,7 +30,7 @@ from dlviz.widgets.moe_controls import (
     starting_exercise,
 )
 from dlviz.widgets.moe_controls import X_RANGE as X_RANGE  # the sliders' range, named here
-from dlviz.widgets.moe_steps import SHOWN_TOKENS, step_views
+from dlviz.widgets.moe_steps import SHOWN_TOKENS, focus_views, step_views
 from dlviz.widgets.moe_steps import _fmt as _fmt  # its number formats, tested
 
 CHECKED_TOKENS = 6  # the try-it grid of dropped slots asks for at most this many tokens
@@ -59,8 +59,10 @@ class MoEExplorer(Explorer):
     from -5 to 5 (the sliders' range); there are two experts, W 4×3 and b of 4. The
     reset button goes back to these numbers.
 
-    "view" ("all" steps, or "projector": the step on the "step" slider only, 1-6, in
-    large type, the pictures left out) and "step" are the projector view's.
+    "view" ("all" steps, or "projector": the step on the "step" slider only, 1-7, in
+    large type, the pictures left out) and "step" are the projector view's. Step 7 is
+    the load and the balance loss, with the capacity and the dropped slots while
+    "capacity" is ticked.
     """
 
     _unsummarised = ("view", "step")  # the projector view's: not what it computes
@@ -95,7 +97,8 @@ class MoEExplorer(Explorer):
         self.gate_image = figure_image(self.gate)
         self.load_image = figure_image(self.load)
         self._shown_keys: dict[str, bytes] = {}
-        self.panels = {k: widgets.HTML() for k in range(1, 8)}  # the keys of step_views
+        # The keys of step_views: every one of them is a step of the projector view too.
+        self.panels = {k: widgets.HTML() for k in range(1, controls["step"].max + 1)}
 
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         tokens = widgets.HBox(
@@ -215,7 +218,7 @@ class MoEExplorer(Explorer):
             self._shown_keys.clear()  # the pictures were not kept up to date meanwhile
         if view == "projector":
             step = self.controls["step"].value
-            title, body = step_views(result)[step]
+            title, body = focus_views(result)[step]
             self.focus.value = focus_panel(step, title, body)
             return
         for k, (title, body) in step_views(result).items():

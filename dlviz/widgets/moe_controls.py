@@ -73,9 +73,11 @@ def moe_controls(sheet_X, top_k, n_experts, random_tokens, capacity_factor) -> d
             layout=widgets.Layout(width="auto", align_self="flex-start"),  # its own width
         ),
         "view": view_toggle(),
+        # Steps 1-6 are exercise 3; step 7 the load and the balance loss, and the capacity
+        # while "limit slots" is ticked (its heading says which): every step of the walk-through.
         "step": StrictIntSlider(
-            value=6, min=1, max=6, description="step", style=wide,
-            layout=widgets.Layout(width="15em"),  # six steps: a line of controls leaves room
+            value=6, min=1, max=7, description="step", style=wide,
+            layout=widgets.Layout(width="15em"),  # seven steps: a line of controls leaves room
             tooltip="the step the projector view shows",
         ),
     }  # fmt: skip

@@ -2,7 +2,8 @@
 
 `step_views` lays out exercise 3 from an `MoEResult`, all tokens at once the matrix
 way: the tokens, the gate's logits and softmax, the routing, the chosen experts' work,
-ReLU and the output, and (`capacity_view`) the load and each expert's capacity.
+ReLU and the output, and (`capacity_view`) the load and each expert's capacity;
+`focus_views` the same steps for the projector view.
 """
 
 from __future__ import annotations
@@ -200,3 +201,11 @@ def step_views(
         6: (output_title, output_view),
         7: capacity_view(result, SHOWN_TOKENS),
     }
+
+
+def focus_views(result: MoEResult) -> dict[int, tuple[str, object]]:
+    """Each step for the projector view: the walk-through's, the last with short captions
+    (its four grids stand abreast on a projector at 150 %)."""
+    focus = step_views(result)
+    focus[7] = capacity_view(result, SHOWN_TOKENS, projector=True)
+    return focus

@@ -128,7 +128,8 @@ class VectorDBExplorer(Explorer):
             "all": [
                 widgets.HBox([*search, controls["numbers"]], layout=wrap),
                 texts_and_model,
-                widgets.HBox([controls["reset"], self.nearest, controls["view"]], layout=wrap),
+                # The toggle before the answer, whose width follows the query: it keeps its place.
+                widgets.HBox([controls["reset"], controls["view"], self.nearest], layout=wrap),
                 inputs,
                 self.message,
                 widgets.HBox(
