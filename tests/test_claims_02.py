@@ -255,6 +255,17 @@ def test_shared_vectors():
 
 
 # --- Try this -------------------------------------------------------------------------
+# Each check carries its item out as written, from wherever the items before it left the
+# explorer: test_try_this gives it a fresh one, test_try_this_in_order the one a learner
+# has used for the items before (items that need the exercise back say so first).
+
+
+def _start(item: str, explorer) -> None:
+    """The item's first words: *back to the exercise* (the sheet's texts, dot product)."""
+    assert item.split("** ", 1)[1].startswith("Press *back to the exercise*")
+    explorer.controls["reset"].click()
+    assert explorer.controls["metric"].value == "dot"
+    assert list(explorer.database.texts) == EX["database"]
 
 
 @claims.try_this("Let the metric decide", on=VectorDBExplorer)
@@ -266,25 +277,28 @@ def _(item, explorer):
 
 @claims.try_this("A text that cannot find itself", on=VectorDBExplorer)
 def _(item, explorer):
+    _start(item, explorer)
+    assert "(the metric is the dot product again) and make the query *how are you*" in item
     explorer.controls["query"].value = "how are you"
     assert "the nearest text is *who am I*, not the identical *how are you*" in item
     assert explorer.result.hits[0].text == "who am I"
     lengths = np.linalg.norm(np.asarray(explorer.database.index_vectors), axis=0)
     assert "its arrow is longer" in item and lengths[2] > lengths[0]
+    assert "Switch to cosine: *how are you* finds itself (cosine 1)" in item
     explorer.controls["metric"].value = "cosine"
-    assert "*how are you* finds itself (cosine 1)" in item
     assert explorer.result.hits[0].text == "how are you"
     assert explorer.result.hits[0].score == pytest.approx(1)
+    # "The cell below checks this and one more query, *are you*, whose answer also
+    # changes with the metric": the cell searches the notebook's own database, as here
     assert "*are you*, whose answer also changes with the metric" in item
-    explorer.controls["query"].value = "are you"
-    by_cos = explorer.result.hits[0].text
-    explorer.controls["metric"].value = "dot"
-    assert explorer.result.hits[0].text != by_cos
+    assert '"are you"' in cells_by_id("02")["50242a7c"]
+    assert DB.search("are you").hits[0].text != DB.search("are you", metric="cosine").hits[0].text
 
 
 @claims.try_this("Flatten the picture", on=VectorDBExplorer)
 def _(item, explorer):
-    assert "Slide `P[2,3]` and `P[2,4]` to 0: every point drops onto the x axis" in item
+    _start(item, explorer)
+    assert "slide `P[2,3]` and `P[2,4]` to 0: every point drops onto the x axis" in item
     explorer.controls["P[2,3]"].value = 0
     explorer.controls["P[2,4]"].value = 0
     r = explorer.result
@@ -293,6 +307,7 @@ def _(item, explorer):
     x = np.asarray(explorer.database.index_vectors)[0]
     assert "With the dot product the longest x still wins" in item
     assert r.hits[0].index == int(np.argmax(x))
+    assert "switch to cosine: every text now points the same way" in item
     explorer.controls["metric"].value = "cosine"
     assert "all scores tie at 1 (ties keep the order of the database)" in item
     assert np.allclose(explorer.result.scores, 1)
@@ -301,6 +316,8 @@ def _(item, explorer):
 
 @claims.try_this("A text with no direction", on=VectorDBExplorer)
 def _(item, explorer):
+    _start(item, explorer)
+    assert "and add a line *she* to the database" in item
     explorer.controls["database"].value += "\nshe"
     she = explorer.database.encodings[-1]
     assert "its index vector is `[0, 0]`" in item and not she.index_vector.any()
@@ -310,7 +327,8 @@ def _(item, explorer):
     assert "the bias makes it `W·e + b` = `[0, 0, −2, 0]`, and ReLU turns that −2 into 0" in item
     assert EX["b"][2] == -1 and list(she.linear[:, 0]) == [0, 0, -2, 0]
     assert not she.encoded.any()
-    assert "The dot product gives it 0" in item and explorer.result.scores[-1] == 0
+    assert "The dot product gives it 0" in item
+    assert explorer.error == "" and explorer.result.scores[-1] == 0
     explorer.controls["metric"].value = "cosine"
     assert "cosine refuses, and says why" in item
     assert "zero vector points nowhere" in explorer.error and "'she'" in explorer.error
@@ -334,17 +352,30 @@ def _(item, explorer):
 
 @claims.try_this("Check your own hand", on=VectorDBExplorer)
 def _(item, explorer):
-    grid = HandCheck.follow(explorer, "scores")
-    before = np.array(grid.step.expected, dtype=float)
-    assert "Change one entry of `W`" in item
-    explorer.controls["W"].boxes[0][0].value = 2
-    after = np.array(grid.step.expected, dtype=float)
-    assert not np.allclose(before, after)
-    assert np.allclose(after.ravel(), explorer.result.scores)
-    assert "or slide `P`" in item
-    explorer.controls["P[1,1]"].value = 0.5
-    assert np.allclose(np.array(grid.step.expected, dtype=float).ravel(), explorer.result.scores)
-    grid.close()
+    _start(item, explorer)
+    grid = HandCheck.follow(explorer, "scores")  # the check grid of step 7
+    try:
+        before = np.array(grid.step.expected, dtype=float)
+        np.testing.assert_allclose(before.ravel(), DOT.scores)  # the sheet's scores
+        assert "then change one entry of `W`" in item
+        explorer.controls["W"].boxes[0][0].value = 2
+        after = np.array(grid.step.expected, dtype=float)
+        assert not np.allclose(before, after)
+        assert np.allclose(after.ravel(), explorer.result.scores)
+        assert "or slide `P`" in item
+        explorer.controls["P[1,1]"].value = 0.5
+        expected = np.array(grid.step.expected, dtype=float).ravel()
+        assert np.allclose(expected, explorer.result.scores)
+    finally:
+        grid.close()
+
+
+def test_try_this_in_order():
+    """The explorer's items, in the notebook's order, on one explorer, as a learner does them.
+
+    The IVF part's by-hand items are worked in its cells, not in the explorer.
+    """
+    claims.carry_out_in_order(by_hand=("Another start", "Fewer lists"))
 
 
 # --- the IVF part (issue 16) has its own claims module, reading its cells by id ---------
@@ -363,11 +394,12 @@ def _ivf():
     return ivf, cells_by_id("02"), ivf.the_six()
 
 
-@claims.try_this("Near is not best")
-def _(item):
+@claims.try_this("Near is not best", on=VectorDBExplorer)
+def _(item, explorer):
     ivf, cells, _ = _ivf()
     assert item in " ".join(cells["ivf-explorer-try"].split())
-    ivf.test_try_this_in_the_explorer_near_is_not_best(cells)
+    _start(item, explorer)
+    ivf.near_is_not_best(item, explorer)
 
 
 @claims.try_this("Another start")

@@ -439,7 +439,7 @@ def _four_heads(explorer, item):
 def _break_the_tie(explorer, item):
     assert "With *heads* at 1 and *exact*" in item
     explorer.controls["heads"].value = 1
-    assert explorer.controls["mode"].value == "exact"
+    explorer.controls["mode"].value = "exact"  # as item 2 left it, when done in order
     X = explorer.controls["X"]
     first, f_a, second, f_b = _numbers(
         r"in column x4 of X, type (\d) for f(\d) and (\d) for f(\d)", item
@@ -485,7 +485,7 @@ def _positions_by_hand(explorer, item):
 def _saturated(explorer, item):
     assert item.startswith("5. **A big d_k without √d_k.** Untick *add positions*. In *exact* mode")
     explorer.controls["positions"].value = False
-    assert explorer.controls["mode"].value == "exact"
+    explorer.controls["mode"].value = "exact"  # as item 4 left it, when done in order
     (t,) = _numbers(r"slide the temperature down to (0\.\d)", item)
     explorer.controls["temperature"].value = t
     assert "head 1's weights turn almost one-hot" in item
@@ -519,20 +519,16 @@ def _as_the_notebook_starts() -> AttentionExplorer:
     return explorer
 
 
-def _as_the_learner_does(title: str, item: str, explorer) -> None:
-    """Items 1 to `title`'s, carried out in order on one explorer, as a learner goes."""
-    items = try_this_items("04")
-    assert list(items) == list(IN_ORDER), "the items' order changed: change IN_ORDER"
-    for earlier, step in IN_ORDER.items():
-        step(explorer, item if earlier == title else items[earlier])
-        if earlier == title:
-            break
-
-
-for _title in IN_ORDER:
+for _title, _step in IN_ORDER.items():
     claims.try_this(_title, on=_as_the_notebook_starts)(
-        lambda item, explorer, title=_title: _as_the_learner_does(title, item, explorer)
+        lambda item, explorer, step=_step: step(explorer, item)
     )
+
+
+def test_try_this_in_order():
+    """Every item, in the notebook's order, on one explorer, as a learner does them."""
+    assert list(try_this_items("04")) == list(IN_ORDER), "the items' order changed"
+    claims.carry_out_in_order()
 
 
 # --- what the saved notebook shows: colours by role, and grids that say whose numbers ---

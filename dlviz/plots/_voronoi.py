@@ -47,33 +47,36 @@ def voronoi_cells(points, frame) -> tuple[list[np.ndarray], list[set[int]]]:
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     (x0, x1), (y0, y1) = frame
     tiny = 1e-9 * (x1 - x0 + y1 - y0)  # closer than this is the same place
-    square = ((x0, y0, FRAME), (x1, y0, FRAME), (x1, y1, FRAME), (x0, y1, FRAME))
-    gaps = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)  # (n, n)
-    order = np.argsort(gaps, axis=1, kind="stable")
+    square = [(x0, y0, FRAME), (x1, y0, FRAME), (x1, y1, FRAME), (x0, y1, FRAME)]
+    away = points[None, :, :] - points[:, None, :]  # (n, n, 2): c_j − c_i
+    gaps = np.hypot(away[..., 0], away[..., 1])
+    # nearer to i than to j: p·(c_j − c_i) ≤ (c_j − c_i)·(c_j + c_i)/2 (the midpoint's)
+    bounds = (away * (points[None, :, :] + points[:, None, :]) / 2).sum(axis=2)
+    corners = np.array(square)[:, :2]
     cells, neighbours = [], []
     same_place = {}  # a repeated point -> the lower one, which owns the place
-    corners = points.tolist()
-    for i, (cx, cy) in enumerate(corners):
-        gap = gaps[i].tolist()
-        polygon = list(square)
-        reach = max(math.hypot(x - cx, y - cy) for x, y, _ in polygon)
-        for j in order[i].tolist():
-            if j == i:
-                continue
-            if gap[j] <= tiny:  # the same place twice (k-means' means of equal texts
-                if j < i:  # can differ in the last bit): it is the lower list's
-                    polygon, same_place[i] = [], j
-                    break
-                continue
-            if gap[j] / 2 >= reach:  # this bisector, and every farther one, misses
+    for i in range(len(points)):
+        twins = np.flatnonzero(gaps[i] <= tiny)  # the same place (k-means' means of equal
+        if twins[0] < i:  # texts can differ in the last bit): it is the lower list's
+            same_place[i] = int(twins[0])
+            cells.append(np.zeros((0, 2)))
+            neighbours.append(set())
+            continue
+        # Only a bisector nearer than the farthest corner of the frame can cut the cell.
+        reach = np.hypot(*(corners - points[i]).T).max()
+        others = np.flatnonzero((gaps[i] > tiny) & (gaps[i] < 2 * reach))
+        # each line as a unit normal and its distance from 0, so that p·n − d is how far
+        # p lies beyond it
+        normals = away[i, others] / gaps[i, others, None]
+        limits = bounds[i, others] / gaps[i, others]
+        polygon = square
+        while polygon and len(others):  # cut by the line the cell crosses farthest,
+            xy = np.array(polygon)[:, :2]  # until it crosses none
+            beyond = (xy @ normals.T - limits).max(axis=0)
+            k = int(np.argmax(beyond))
+            if beyond[k] <= tiny:
                 break
-            ox, oy = corners[j]
-            # nearer to i than to j: (p − m)·(c_j − c_i) ≤ 0, m the midpoint
-            a = (ox - cx, oy - cy)
-            polygon = _cut(polygon, a, a[0] * (ox + cx) / 2 + a[1] * (oy + cy) / 2, j)
-            if not polygon:
-                break
-            reach = max(math.hypot(x - cx, y - cy) for x, y, _ in polygon)
+            polygon = _cut(polygon, tuple(normals[k]), limits[k], int(others[k]))
         cells.append(np.array([(x, y) for x, y, _ in polygon], dtype=float).reshape(-1, 2))
         neighbours.append(_shared(polygon, tiny))
     # A line through a corner leaves an edge of no length: such a cell only touches at
@@ -112,12 +115,15 @@ def neighbour_colours(neighbours: list[set[int]], n_colours: int) -> list[int]:
     if n <= n_colours:
         return list(range(n))
     left = {i: set(near) for i, near in enumerate(neighbours)}
+    degree = {i: len(near) for i, near in left.items()}  # in order: ties to the lower
     removed = []
-    while left:
-        i = min(left, key=lambda k: (len(left[k]), k))
+    while degree:
+        i = min(degree, key=degree.__getitem__)
         removed.append(i)
+        del degree[i]
         for j in left.pop(i):
             left[j].discard(i)
+            degree[j] -= 1
     colours = [-1] * n
     used = [0] * n_colours
     for i in reversed(removed):
