@@ -139,3 +139,33 @@ def test_moe_grids_follow(what, change):
     assert_copying_the_explorer_is_right(grids["choice"], choice)
     assert_copying_the_explorer_is_right(grids["output"], shown_rows(explorer, "output", 4, 2))
     explorer.close()
+
+
+# --- many following grids: the steps worked out once a move ------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, keys, control, values",
+    [
+        (VectorDBExplorer, ["pooled", "index", "scores"], "P[1,1]", [1.5, 0.5]),
+        (MoEExplorer, ["logits", "choice", "output"], "X1[1]", [3.5, 2.0]),
+        (AttentionExplorer, ["scores", "sums", "weights", "output"], "X", None),
+    ],
+)
+def test_every_following_grid_shares_one_working_out_per_move(
+    monkeypatch, make, keys, control, values
+):
+    explorer = make()
+    grids = [HandCheck.follow(explorer, k) for k in keys]
+    calls = []
+    checks = explorer.checks
+    monkeypatch.setattr(explorer, "checks", lambda: calls.append(1) or checks())
+    for move in range(2):
+        if values is None:  # attention: an entry of X
+            explorer.controls[control].boxes[0][0].value = float(move + 3)
+        else:
+            explorer.controls[control].value = values[move]
+        assert len(calls) == move + 1, "each grid worked the steps out again"
+        for grid in grids:  # and every grid took them from the new numbers
+            assert grid.step is explorer.current_checks()[grid.key]
+    explorer.close()

@@ -81,6 +81,7 @@ class Explorer(StaticView, Closing, widgets.VBox):
         self.message = widgets.HTML(THEME_CSS, layout=widgets.Layout(display="none"))
         self._held = 0
         self._refreshing = False
+        self._checks_of = self._checks = None  # `checks()` of one result, for every follower
         self._pending = False
         self._closed = False
         self._followers: list = []
@@ -157,6 +158,13 @@ class Explorer(StaticView, Closing, widgets.VBox):
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`), for `result`."""
         raise NotImplementedError
+
+    def current_checks(self) -> dict:
+        """`checks()` for the current result, worked out once however many grids follow it
+        (each following grid asks at every move; a notebook has three or four)."""
+        if self._checks is None or self._checks_of is not self.result:
+            self._checks, self._checks_of = self.checks(), self.result
+        return self._checks
 
     def reset(self) -> None:
         """Back to the exercise's numbers."""

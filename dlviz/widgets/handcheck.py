@@ -101,7 +101,7 @@ class HandCheck(StaticView, widgets.VBox):
     def _explorer_changed(self, change) -> None:
         # Called from the explorer's update: nothing here may break the explorer.
         try:
-            self.set_step(self.explorer.checks()[self.key])
+            self.set_step(self.explorer.current_checks()[self.key])
         except Exception as exc:  # noqa: BLE001 - shown in the grid, never raised into the explorer
             self.verdict_area.value = (
                 f'<div role="alert">⚠ This grid could not follow the explorer: '
