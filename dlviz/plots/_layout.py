@@ -62,9 +62,7 @@ def _label_size(label, renderer, dpi: float) -> tuple[float, float]:
         label.get_linespacing(), dpi,
     )  # fmt: skip
     size = _SIZES.get(key)
-    if size is None:
-        label.set_horizontalalignment("center")
-        label.set_verticalalignment("center")
+    if size is None:  # the alignment moves the box, not its size
         extent = label.get_window_extent(renderer)
         if len(_SIZES) >= _SIZES_KEPT:
             _SIZES.clear()

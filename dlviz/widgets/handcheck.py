@@ -83,7 +83,7 @@ class HandCheck(StaticView, widgets.VBox):
 
         Raises ValueError naming the steps there are when `key` is not one of them.
         """
-        steps = explorer.checks()
+        steps = explorer.current_checks()
         if key not in steps:
             raise ValueError(
                 f"{type(explorer).__name__} has no step {key!r} to check: its steps are "

@@ -254,8 +254,6 @@ class VectorDBExplorer(Explorer):
         step = self.controls["step"].value
         self.step_name.value = f"<i>{STEP_NAMES[step]}</i>"
         title, body = step_views(database, result, fmt, [step], blocks=0)[step]
-        best = result.hits[0]
-        self.nearest.value = f"&nbsp; nearest: <b>{html.escape(best.text)}</b>"
         self.focus.value = focus_panel(step, title, body)
 
     def _ring_query_words(self, result=None) -> None:
