@@ -122,8 +122,12 @@ def test_a_query_move_searches_the_same_database_and_a_P_move_encodes_again(monk
     explorer = VectorDBExplorer()
     added = []
     add = VectorDatabase.add
-    monkeypatch.setattr(
-        VectorDatabase, "add", lambda self, text: added.append(text) or add(self, text)
+    monkeypatch.setattr(  # one call with all texts, or one per text: counted by text
+        VectorDatabase,
+        "add",
+        lambda self, texts: (
+            added.extend([texts] if isinstance(texts, str) else texts) or add(self, texts)
+        ),
     )
     before = explorer.result.database
     explorer.controls["query"].value = "who are you"
@@ -229,3 +233,37 @@ def test_label_outlines_are_textpaths_and_their_box_is_the_ink(weight):
         box = theirs.get_extents()  # the curves' true extremes
         np.testing.assert_allclose(_ink(ours), [box.x0, box.y0, box.x1, box.y1], atol=1e-9)
     assert _ink(_outline(" ", 11, font)) == (0.0, 0.0, 0.0, 0.0)  # nothing to ink
+
+
+def test_a_new_P_reuses_steps_1_to_3_and_gives_what_a_fresh_encoder_gives():
+    from dlviz.examples import vectordb_exercise
+    from dlviz.vectordb import SentenceEncoder, Vocabulary
+
+    ex = vectordb_exercise()
+    encoder = SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"])
+    first = encoder.encode("how are you")
+    P = np.array(encoder.P) * 3 - 1
+    moved = encoder.with_params(P=P)
+    again = moved.encode("how are you")
+    assert again.pooled is first.pooled  # steps 1-3 kept, not worked out again
+    fresh = SentenceEncoder(encoder.vocabulary, encoder.W, encoder.b, P).encode("how are you")
+    for field in ("embeddings", "linear", "encoded", "pooled", "index_vector"):
+        np.testing.assert_array_equal(getattr(again, field), getattr(fresh, field))
+    assert not again.index_vector.flags.writeable and not again.pooled.flags.writeable
+    # A new W or b works steps 1-3 out again.
+    other = encoder.with_params(b=np.array(encoder.b) + 1).encode("how are you")
+    assert other.pooled is not first.pooled
+    expected = SentenceEncoder(encoder.vocabulary, encoder.W, np.array(encoder.b) + 1, encoder.P)
+    np.testing.assert_array_equal(other.pooled, expected.encode("how are you").pooled)
+
+
+def test_the_database_names_the_line_that_fails_when_all_are_added_at_once():
+    from dlviz import VectorDBExplorer
+
+    explorer = VectorDBExplorer()
+    lines = explorer.controls["database"].value.splitlines()
+    explorer.controls["database"].value = "\n".join([*lines[:2], "how are zebra", *lines[2:]])
+    assert "database line 3" in explorer.error and "zebra" in explorer.error
+    explorer.controls["database"].value = "\n".join(lines)
+    assert explorer.error == ""
+    explorer.close()

@@ -77,7 +77,8 @@ class GlyphLabels:
             )
             if len(self._cache) >= self._CACHE_LIMIT:
                 self._cache.clear()
-            path = self._cache[key] = raw.transformed(move)
+            moved = raw.transformed(move)
+            path = self._cache[key] = Outline(moved.vertices, moved.codes)
         return path
 
     def set(self, texts, positions, colours="#000000") -> None:
@@ -91,6 +92,34 @@ class GlyphLabels:
         """Show the lines of `text` one under another: the first at (x, y), each `step` lower."""
         lines = text.split("\n") if text else []
         self.set(lines, [(x, y - i * step) for i in range(len(lines))], colour)
+
+
+class Outline(matplotlib.path.Path):
+    """A path whose box is the box of its points, not of its curves.
+
+    A collection of one path (a caption, every marker of a scatter) asks for the path's
+    box on each draw, to stamp it as a marker; `Path.get_extents` finds each curve's
+    extremes in Python, up to a millisecond for a circle or a digit. A curve lies
+    inside its control points, so their box holds the curve: for a glyph it is the
+    same box (a font puts a point at each extreme), for a circle slightly larger, and
+    the collection only compares it with the figure's size.
+    """
+
+    def get_extents(self, transform=None, **kwargs):
+        points = self.vertices
+        if self.codes is not None:
+            points = points[self.codes != matplotlib.path.Path.CLOSEPOLY]
+        if transform is not None:
+            points = transform.transform(points)
+        if len(points) == 0:
+            return matplotlib.transforms.Bbox.null()
+        return matplotlib.transforms.Bbox([points.min(axis=0), points.max(axis=0)])
+
+
+def outlined(collection):
+    """`collection` with its paths made `Outline`s (a scatter's marker): returns it."""
+    collection.set_paths([Outline(p.vertices, p.codes) for p in collection.get_paths()])
+    return collection
 
 
 _glyph_maps: dict = {}  # font file -> {glyph id: its outline}, shared by every label

@@ -72,7 +72,7 @@ def _label_size(label, renderer, dpi: float) -> tuple[float, float]:
 
 def place_labels(
     figure, ax, labels, anchors, *, avoid=(), away_from=None, radius: float = 6.0
-) -> None:
+) -> np.ndarray:
     """Move each label (an `Annotation` in offset points) to a free spot beside its anchor.
 
     Greedy, in the order given (put the important labels first): a label takes the
@@ -83,6 +83,9 @@ def place_labels(
     figure's renderer (so the fit is exact for the font in use), once per text and
     font; its boxes at every offset follow by arithmetic, and all overlaps are counted
     at once, so the work grows with labels × points, not with matplotlib text layouts.
+
+    Returns where each label now lies: (len(labels), 4) boxes x0, y0, x1, y1 in pixels,
+    as the label's `get_window_extent` gives them, without its text layout.
     """
     renderer = figure.canvas.get_renderer()
     frame = np.array([ax.get_window_extent(renderer).extents])  # (1, 4) pixels
@@ -116,6 +119,7 @@ def place_labels(
         label.set_horizontalalignment(ha)
         label.set_verticalalignment(va)
         taken.append(boxes[best : best + 1])
+    return np.concatenate(taken[1:]) if labels else np.zeros((0, 4))
 
 
 def equal_aspect_limits(current, xs, ys, ratio: float, *, room: float = 0.25, bare=None):

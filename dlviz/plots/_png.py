@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -41,6 +42,31 @@ _LAST_BLOCK = b"\x03\x00"  # an empty final block (fixed Huffman): ends the defl
 _ADLER_BASE = 65521
 _pool: ThreadPoolExecutor | None = None
 _TWO_CORES = (os.cpu_count() or 1) >= 2  # asked once: it reads the system each time
+_in_pool = threading.local()  # .yes in the pool's threads: they do not split their work
+
+
+def _the_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:  # two: one picture encoded aside while the next one is split in two
+        _pool = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="dlviz-png", initializer=_mark_pool_thread
+        )
+    return _pool
+
+
+def _mark_pool_thread() -> None:
+    _in_pool.yes = True
+
+
+def encode_aside(stream: PngStream, pixels: np.ndarray) -> Future:
+    """`stream.encode(pixels)` on another thread (a Future of the bytes), so the caller
+    can draw the next picture meanwhile; on one core, encoded here and now. The caller
+    leaves `pixels` as they are until the Future is done."""
+    if not _TWO_CORES:
+        done: Future = Future()
+        done.set_result(stream.encode(pixels))
+        return done
+    return _the_pool().submit(stream.encode, pixels)
 
 
 def _checked(pixels) -> np.ndarray:
@@ -144,13 +170,11 @@ class PngStream:
                 kept[start:stop] = rows[start:stop]
                 self._bands[i] = _band(rows, raw, start, stop)
 
-        global _pool
-        if len(todo) * _BAND_ROWS * rows.shape[1] < _SPLIT_FROM or not _TWO_CORES:
-            work(todo)
+        small = len(todo) * _BAND_ROWS * rows.shape[1] < _SPLIT_FROM
+        if small or not _TWO_CORES or getattr(_in_pool, "yes", False):
+            work(todo)  # (a pool thread waiting on the pool could wait for itself)
             return
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-png")
-        other = _pool.submit(work, todo[1::2])
+        other = _the_pool().submit(work, todo[1::2])
         work(todo[::2])
         other.result()
 

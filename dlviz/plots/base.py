@@ -27,7 +27,7 @@ from dlviz._format import format_number
 from dlviz.palette import MASKED_COLOUR as MASKED_COLOUR  # re-exported by dlviz.plots
 from dlviz.palette import text_colours
 from dlviz.plots._glyphs import GlyphLabels as GlyphLabels  # re-exported: plots import it here
-from dlviz.plots._png import PngStream
+from dlviz.plots._png import PngStream, encode_aside
 
 # Colour-blind-safe, and the same family as the HTML grids' (dlviz.palette.SEQUENTIAL).
 WEIGHTS_CMAP = "Blues"
@@ -54,6 +54,7 @@ class LiveFigure:
         self._background = None
         self._stream = PngStream()  # encodes again only the bands of rows that changed
         self._png = b""  # the last PNG: a move that changes nothing here costs nothing
+        self._aside = None  # the PNG being encoded on another thread (`png_aside`)
         self._backgrounds: dict = {}  # static_key() -> its drawn background, a few kept
 
     def dynamic(self, artist):
@@ -84,6 +85,7 @@ class LiveFigure:
 
     def render(self) -> np.ndarray:
         """Draw the figure as it is now; returns its RGBA pixels (height, width, 4)."""
+        self._finish()  # the pixels being encoded aside are read until then
         canvas = self.figure.canvas
         if self._background is None:
             key = self.static_key()
@@ -113,10 +115,22 @@ class LiveFigure:
         (`PngStream`): if they are the old ones, the last PNG is handed out again (same
         bytes, so an `ipywidgets.Image` given them sends nothing to the page).
         """
+        return self.png_aside().result()
+
+    def png_aside(self) -> _Png:
+        """`png()` in two halves: draws now, encodes on another thread, and hands back
+        what gives the bytes (`.result()`). An explorer draws its next picture while
+        this one is encoded; it asks for the bytes before it changes this figure again."""
+        self._finish()
         if self._png and not self.changed:
-            return self._png
-        self._png = self._stream.encode(self.render())
-        return self._png
+            return _Png(self, None, self._png)
+        self._aside = _Png(self, encode_aside(self._stream, self.render()))
+        return self._aside
+
+    def _finish(self) -> None:
+        """Wait for the PNG being encoded aside, if any (it becomes the last PNG)."""
+        if self._aside is not None:
+            self._aside.result()
 
     @property
     def css_size(self) -> tuple[int, int]:
@@ -131,6 +145,7 @@ class LiveFigure:
 
     def close(self) -> None:
         """Free the figure's artists and pixels (an explorer closing calls this)."""
+        self._finish()
         self.figure.clear()
         self._dynamic = []
         self._background = None
@@ -145,6 +160,21 @@ class LiveFigure:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+class _Png:
+    """A figure's PNG being encoded aside (`LiveFigure.png_aside`): `.result()` waits for
+    the bytes, and the first wait makes them the figure's last PNG."""
+
+    def __init__(self, figure: LiveFigure, future, png: bytes = b""):
+        self._figure, self._future, self._png = figure, future, png
+
+    def result(self) -> bytes:
+        if self._future is not None:
+            self._png, self._future = self._future.result(), None
+            if self._figure._aside is self:
+                self._figure._png, self._figure._aside = self._png, None
+        return self._png
 
 
 def _empty(artist) -> bool:

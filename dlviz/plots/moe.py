@@ -12,6 +12,7 @@ import numpy as np
 
 from dlviz._format import format_number, labels
 from dlviz.palette import text_colour
+from dlviz.plots._glyphs import outlined
 from dlviz.plots.base import GlyphLabels, Heatmap
 from dlviz.plots.moe_load import DROPPED_COLOUR
 
@@ -110,9 +111,10 @@ class GateHeatmap(Heatmap):
         for artist in (self.halo, self.best, self.others, self.cross_halo, self.crosses):
             ax.add_collection(artist, autolim=False)
         # Badges: a white disc with a black rim, and the rank as a marker on it.
-        self.discs = ax.scatter([], [], s=144, c="white", edgecolors=CHOSEN_COLOUR, lw=1.2)
+        disc = ax.scatter([], [], s=144, c="white", edgecolors=CHOSEN_COLOUR, lw=1.2)
+        self.discs = outlined(disc)  # its box from its points: see `Outline`
         self.ranks = [
-            ax.scatter([], [], s=52, c=CHOSEN_COLOUR, marker=f"${r}$", lw=0)
+            outlined(ax.scatter([], [], s=52, c=CHOSEN_COLOUR, marker=f"${r}$", lw=0))
             for r in range(1, rows + 1)
         ]
         for artist in (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlviz._numerics import unit_rows
+from dlviz.plots._glyphs import outlined
 from dlviz.plots._layout import equal_aspect_limits as equal_aspect_limits
 from dlviz.plots._layout import place_labels as place_labels
 from dlviz.plots._marks import ArrowMarks, LabelMarks
@@ -107,10 +108,12 @@ class IndexVectorPlot(LiveFigure):
         self.directions = line(ls="none", marker="o", ms=5, mfc="white", mec=STORED_COLOUR)
         self.query_direction = line(ls="none", marker="D", ms=5, mfc="white", mec=QUERY_COLOUR)
         self.query_arrow = self._arrow(QUERY_COLOUR)
-        self.points = ax.scatter(np.zeros(0), np.zeros(0), s=45, color=STORED_COLOUR, zorder=3,
-                                 edgecolors="white", linewidths=0.8)  # fmt: skip
-        self.rings = ax.scatter(np.zeros(0), np.zeros(0), s=230, facecolors="none",
-                                edgecolors=HIT_COLOUR, linewidths=2, zorder=4)  # fmt: skip
+        # `outlined`: a scatter's marker box from its points (see `Outline`), 1 ms a frame
+        points = ax.scatter(np.zeros(0), np.zeros(0), s=45, color=STORED_COLOUR, zorder=3,
+                            edgecolors="white", linewidths=0.8)  # fmt: skip
+        rings = ax.scatter(np.zeros(0), np.zeros(0), s=230, facecolors="none",
+                           edgecolors=HIT_COLOUR, linewidths=2, zorder=4)  # fmt: skip
+        self.points, self.rings = outlined(points), outlined(rings)
         self.query_point = line(ls="none", marker="D", ms=8, color=QUERY_COLOUR, mec="white")
         self.query_label = self._label(QUERY_COLOUR)
         self.arrows: list = []  # one per stored text
@@ -221,10 +224,14 @@ class IndexVectorPlot(LiveFigure):
         # LABELLED_TEXTS), a point for every text.
         order = [*hit_ids, *(j for j in range(n) if j not in rank)][:LABELLED_TEXTS]
         named = set(order)
-        for j, arrow in enumerate(self.arrows):
-            arrow.xy = tuple(S[:, j])
-            arrow.set_visible(bool(S[:, j].any()) and j in named)
-            arrow.arrow_patch.set_linewidth(2.6 if j in rank else 1.2)
+        drawn = S.any(axis=0)  # (n,): no arrow to the origin itself
+        for j, arrow in enumerate(self.arrows):  # only the shown ones are set: 60 cost 1 ms
+            shown = bool(drawn[j]) and j in named
+            if arrow.get_visible() != shown:
+                arrow.set_visible(shown)
+            if shown:
+                arrow.xy = tuple(S[:, j])
+                arrow.arrow_patch.set_linewidth(2.6 if j in rank else 1.2)
         self.query_arrow.xy = tuple(q)
         self.query_arrow.set_visible(bool(q.any()))
         self.points.set_offsets(S.T)
@@ -236,7 +243,8 @@ class IndexVectorPlot(LiveFigure):
         self.query_label.set_text(f"query: {_short(result.query.sentence)}")
         self.query_label.xy = tuple(q)
         for j, label in enumerate(self.labels):
-            label.set_visible(j in named)
+            if label.get_visible() != (j in named):
+                label.set_visible(j in named)
             if j in named:
                 label.set_text(_rank_label(database.texts[j], rank.get(j)))
                 label.set_fontweight("bold" if j in rank else "normal")
@@ -248,11 +256,11 @@ class IndexVectorPlot(LiveFigure):
             avoid.append((S.T + samples * (feet.T - S.T)).reshape(-1, 2))
         avoid = np.concatenate(avoid)
         named_labels = [self.query_label] + [self.labels[j] for j in order]
-        place_labels(
+        where = place_labels(
             self.figure, self.ax, named_labels, [tuple(q)] + [tuple(S[:, j]) for j in order],
             avoid=avoid, away_from=(0, 0),
         )  # fmt: skip
-        self.label_marks.set(named_labels)
+        self.label_marks.set(named_labels, where)
         self.arrow_marks.set([*self.arrows, self.query_arrow])
 
     def __repr__(self) -> str:

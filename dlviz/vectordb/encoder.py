@@ -29,6 +29,16 @@ class Encoding:
     index_vector: np.ndarray
 
 
+_EARLY_KEPT = 4096  # sentences whose steps 1-3 an encoder keeps
+
+
+def _overflow(sentence: str) -> str:
+    return (
+        f"encoding {shown(sentence)} overflowed (numbers beyond ±1.8e308): W, b or P, "
+        "or the word vectors, are too large"
+    )
+
+
 class SentenceEncoder:
     """Turns a sentence into its index vector: steps 1-4 of the exercise.
 
@@ -70,6 +80,10 @@ class SentenceEncoder:
             )
         self._vocabulary = vocabulary
         self._W, self._b, self._P = frozen(W), frozen(b), frozen(P)
+        # sentence -> its steps 1-3 (tokens, embeddings, linear, encoded, pooled), shared
+        # with the encoders `with_params` makes with the same W and b: a new P (a slider)
+        # encodes a database again with one product per text.
+        self._early: dict = {}
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -106,12 +120,15 @@ class SentenceEncoder:
 
     def with_params(self, W=None, b=None, P=None) -> SentenceEncoder:
         """A new encoder on the same vocabulary, with the given parameters replaced."""
-        return SentenceEncoder(
+        encoder = SentenceEncoder(
             self._vocabulary,
             self._W if W is None else W,
             self._b if b is None else b,
             self._P if P is None else P,
         )
+        if np.array_equal(encoder._W, self._W) and np.array_equal(encoder._b, self._b):
+            encoder._early = self._early  # steps 1-3 are the same: share them
+        return encoder
 
     def encode(self, sentence: str) -> Encoding:
         """Steps 1-4 for one sentence: tokens, embeddings, ReLU(W·e + b), mean, P·pooled.
@@ -123,6 +140,28 @@ class SentenceEncoder:
         if not isinstance(sentence, str):
             raise TypeError(f"a sentence must be text (str), got {shown(sentence)}")
         sentence = nfc(sentence)  # words are compared in one Unicode form
+        early = self._early.get(sentence)
+        if early is None:
+            early = self._steps_1_to_3(sentence)
+            if len(self._early) >= _EARLY_KEPT:
+                self._early.clear()
+            self._early[sentence] = early
+        tokens, embeddings, linear, encoded, pooled = early
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            index_vector = self._P @ pooled  # (index_dim,), step 4
+        refuse_nonfinite(index_vector, lambda _: _overflow(sentence))
+        return Encoding(
+            sentence=sentence,
+            tokens=tokens,
+            embeddings=embeddings,
+            linear=linear,
+            encoded=encoded,
+            pooled=pooled,
+            index_vector=frozen(index_vector),
+        )
+
+    def _steps_1_to_3(self, sentence: str) -> tuple:
+        """(tokens, embeddings, linear, encoded, pooled) of an NFC `sentence`, read-only."""
         tokens = tuple(sentence.split())  # step 1
         if not tokens:
             raise ValueError(
@@ -138,21 +177,5 @@ class SentenceEncoder:
             linear = self._W @ embeddings + self._b[:, None]  # (hidden, n_tokens), step 2
             encoded = np.where(linear > 0, linear, 0.0)  # (hidden, n_tokens); no -0.0
             pooled = encoded.mean(axis=1)  # (hidden,), step 3
-            index_vector = self._P @ pooled  # (index_dim,), step 4
-        for values in (linear, index_vector):
-            refuse_nonfinite(
-                values,
-                lambda _: (
-                    f"encoding {shown(sentence)} overflowed (numbers beyond ±1.8e308): W, b or P, "
-                    "or the word vectors, are too large"
-                ),
-            )
-        return Encoding(
-            sentence=sentence,
-            tokens=tokens,
-            embeddings=frozen(embeddings),
-            linear=frozen(linear),
-            encoded=frozen(encoded),
-            pooled=frozen(pooled),
-            index_vector=frozen(index_vector),
-        )
+        refuse_nonfinite(linear, lambda _: _overflow(sentence))
+        return tokens, frozen(embeddings), frozen(linear), frozen(encoded), frozen(pooled)

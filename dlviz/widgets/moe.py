@@ -232,13 +232,17 @@ class MoEExplorer(Explorer):
             np.array([-1 if result.capacity is None else result.capacity]),
         ):  # fmt: skip
             self.gate.show(result)
-            self.gate_image.value = self.gate.png()
+            gate = self.gate.png_aside()  # encoded while the load is drawn
+        else:
+            gate = None
         if self._changed(
             "load", result.tokens_per_expert, result.kept_per_expert, result.chosen.shape,
             np.array([-1 if result.capacity is None else result.capacity, result.aux_loss]),
         ):  # fmt: skip
             self.load.show(result)
             self.load_image.value = self.load.png()
+        if gate is not None:
+            self.gate_image.value = gate.result()
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`): X1 and X2's logits,
