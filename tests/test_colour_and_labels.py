@@ -198,3 +198,21 @@ def test_a_number_is_one_shade_in_every_texts_block():
     given = checker.inputs_area.value
     assert len(_shades_of_one(given, [f"H of {s}" for s in ("s1", "s2", "s3", "q")])) == 1
     explorer.close()
+
+
+def test_an_outline_box_holds_its_curves_and_is_the_ink_of_a_glyph():
+    import matplotlib.path
+    import matplotlib.textpath
+    import matplotlib.transforms
+
+    from dlviz.plots._glyphs import Outline
+
+    move = matplotlib.transforms.Affine2D().scale(2.5, 1.5).rotate_deg(30).translate(3, -4)
+    circle = matplotlib.path.Path.unit_circle()
+    exact = circle.get_extents(move)
+    box = Outline(circle.vertices, circle.codes).get_extents(move)
+    assert box.x0 <= exact.x0 and box.y0 <= exact.y0 and box.x1 >= exact.x1
+    assert box.y1 >= exact.y1 and box.width < 1.1 * exact.width  # holds it, only just
+    glyphs = matplotlib.textpath.TextPath((0, 0), "0.25 #3", size=11)
+    ink = Outline(glyphs.vertices, glyphs.codes).get_extents()
+    np.testing.assert_allclose(ink.extents, glyphs.get_extents().extents, atol=1e-9)

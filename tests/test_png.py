@@ -129,3 +129,40 @@ def test_zlib_ng_is_used_when_installed():
     from dlviz.plots import _png
 
     assert _png._zlib is zlib_ng
+
+
+def test_pictures_encoded_aside_at_once_give_the_bytes_of_a_fresh_encoding():
+    # Several streams encoding on the pool at once, each splitting nothing (a pool
+    # thread that waited on the pool could wait for itself), while this thread encodes
+    # a large picture in two halves on the same pool.
+    from dlviz.plots._png import PngStream, encode_aside
+
+    pictures = [_picture(700, 900, seed) for seed in range(4)]
+    streams = [PngStream() for _ in pictures]
+    for _ in range(2):  # fresh pictures, then every row changed
+        futures = [encode_aside(s, p) for s, p in zip(streams, pictures, strict=True)]
+        here = PngStream().encode(pictures[0])
+        for future, pixels in zip(futures, pictures, strict=True):
+            assert future.result(timeout=30) == encode_png(pixels)
+        assert here == encode_png(pictures[0])
+        pictures = [p[::-1].copy() for p in pictures]
+
+
+def test_a_figure_encoded_aside_waits_before_it_draws_again_and_gives_fresh_bytes():
+    from dlviz.plots.base import Heatmap
+
+    def heatmap(values):
+        return Heatmap(values, rows=["a", "b", "c"], cols=["x", "y", "z"])
+
+    weights = np.full((3, 3), 1 / 3)
+    plot = heatmap(weights)
+    first = plot.png_aside()
+    plot.update(np.eye(3))
+    second = plot.png_aside()  # drawing again first waits for `first`'s pixels
+    assert first.result() == encode_png(np.asarray(heatmap(weights).render()))
+    assert second.result() == plot.png() == encode_png(np.asarray(heatmap(np.eye(3)).render()))
+    assert plot.png_aside().result() is plot.png()  # nothing changed: the same bytes
+    plot.update(weights)
+    pending = plot.png_aside()
+    plot.close()  # waits for the encoding before it frees the figure
+    assert pending.result() == first.result()
