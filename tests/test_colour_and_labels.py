@@ -216,3 +216,30 @@ def test_an_outline_box_holds_its_curves_and_is_the_ink_of_a_glyph():
     glyphs = matplotlib.textpath.TextPath((0, 0), "0.25 #3", size=11)
     ink = Outline(glyphs.vertices, glyphs.codes).get_extents()
     np.testing.assert_allclose(ink.extents, glyphs.get_extents().extents, atol=1e-9)
+
+
+def test_bars_drawn_as_one_collection_look_as_their_patches_do():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from dlviz.plots._marks import BarMarks
+
+    def picture(as_marks: bool) -> np.ndarray:
+        figure = Figure(figsize=(3, 2), dpi=200)
+        FigureCanvasAgg(figure)
+        ax = figure.add_subplot()
+        ax.set_xlim(-1, 4)
+        ax.set_ylim(-0.5, 2.5)
+        bars = list(ax.barh([0, 1, 2], [1.5, -0.5, 3.25], height=0.6, color="#a6cee3"))
+        bars[0].set_edgecolor("#000000")
+        bars[0].set_linewidth(2.0)
+        bars[2].set_facecolor("white")
+        bars[2].set_edgecolor("#b35806")
+        bars[2].set_linewidth(1.2)
+        bars[1].set_visible(False)
+        if as_marks:
+            BarMarks(ax).set(bars)  # the patches become the model only
+        figure.canvas.draw()
+        return np.asarray(figure.canvas.buffer_rgba()).copy()
+
+    np.testing.assert_array_equal(picture(True), picture(False))

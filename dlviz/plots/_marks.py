@@ -113,6 +113,40 @@ class LabelMarks:
             glyphs.set(texts, np.reshape(positions, (-1, 2)), colours or "#000000")
 
 
+class BarMarks:
+    """Rectangles drawn as one collection: each in its own fill, edge colour and width.
+
+    A bar patch costs about 0.3 ms a frame at 2× density, whatever its size; the
+    `Rectangle`s stay the model (where each bar is, its colours, shown or not), animated
+    so that no full draw paints them, and what is drawn is read from them on each `set`.
+    """
+
+    def __init__(self, ax):
+        self.artist = matplotlib.collections.PolyCollection(
+            [],
+            closed=True,
+            joinstyle="miter",  # as a patch joins its corners
+        )
+        ax.add_collection(self.artist, autolim=False)
+
+    def set(self, rectangles) -> None:
+        """Draw the shown `rectangles` (patches in data coordinates) as they are."""
+        corners, faces, edges, widths = [], [], [], []
+        for rect in rectangles:
+            rect.set_animated(True)  # the model: drawn here
+            if not rect.get_visible():
+                continue
+            x, y, w, h = rect.get_x(), rect.get_y(), rect.get_width(), rect.get_height()
+            corners.append([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+            faces.append(rect.get_facecolor())
+            edges.append(rect.get_edgecolor())
+            widths.append(rect.get_linewidth())
+        self.artist.set_verts(corners)
+        self.artist.set_facecolor(faces or "none")
+        self.artist.set_edgecolor(edges or "none")
+        self.artist.set_linewidth(widths or 0.0)
+
+
 class HatchMarks:
     """The "///" hatching of rectangles, as one collection of line segments.
 

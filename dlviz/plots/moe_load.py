@@ -7,7 +7,7 @@ from matplotlib.colors import to_rgb
 
 from dlviz._format import format_number, labels
 from dlviz.palette import ORANGE, text_colour
-from dlviz.plots._marks import HatchMarks
+from dlviz.plots._marks import BarMarks, HatchMarks
 from dlviz.plots.base import GlyphLabels, LiveFigure
 
 BALANCED_COLOUR = ORANGE  # the orange end of the grids' PuOr map: apart from blue for all
@@ -69,6 +69,8 @@ class LoadBars(LiveFigure):
                 linewidth=1.2,
             )
         )  # fmt: skip
+        self.bar_marks = BarMarks(ax)  # what the bars draw: one collection each
+        self.dropped_marks = BarMarks(ax)
         self.hatching = HatchMarks(ax, DROPPED_COLOUR)
         self.counts = GlyphLabels(ax, size=COUNT_SIZE, transform=ax.transData)
         self.names = GlyphLabels(
@@ -87,7 +89,8 @@ class LoadBars(LiveFigure):
             self.figure, size=11, transform=self.figure.transFigure, va="top"
         )
         for artist in (
-            *self.bars, *self.dropped_bars, self.hatching.artist, self.capacity_line, self.balanced,
+            self.bar_marks.artist, self.dropped_marks.artist, self.hatching.artist,
+            self.capacity_line, self.balanced,
             self.counts.artist, self.names.artist, self.balanced_label.artist,
             self.capacity_label.artist, self.caption_lines.artist,
         ):  # fmt: skip
@@ -137,6 +140,8 @@ class LoadBars(LiveFigure):
                 bar.set_height(kept_share[i])
                 over.set_y(kept_share[i])
                 over.set_height(share[i] - kept_share[i])
+        self.bar_marks.set(self.bars)
+        self.dropped_marks.set(self.dropped_bars)
         self.hatching.set(self.dropped_bars)
         on_lines = [balanced] + ([capacity / slots] if on_scale else [])
         heights, inside = _count_places(share, kept_share, per_point, on_lines)

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.ticker import AutoLocator, MaxNLocator
 
 from dlviz._format import distinct_decimals, format_number
+from dlviz.plots._marks import BarMarks
 from dlviz.plots.base import GlyphLabels, LiveFigure
 from dlviz.plots.vectordb import (
     HIT_COLOUR,
@@ -62,6 +63,7 @@ class ScoreBars(LiveFigure):
         self.names: list = []
         self._ranked = False
         self._glyphs = None  # (names, values) as GlyphLabels, when ranked
+        self.bar_marks = BarMarks(ax)  # what the bars draw: one collection
         self.show(database, result, fmt=fmt)
 
     def _set_count(self, n: int, ranked: bool = False) -> None:
@@ -106,7 +108,7 @@ class ScoreBars(LiveFigure):
             for artist in (*self.names, *self.values):
                 artist.set_visible(False)
         self._dynamic = []
-        for artist in (*self.bars, *self.values, *self._glyph_artists()):
+        for artist in (self.bar_marks.artist, *self.values, *self._glyph_artists()):
             self.dynamic(artist)
         height = 1.25 + 0.42 * max(n, 2)
         self.figure.set_size_inches(self.figure.get_figwidth(), height)
@@ -204,6 +206,7 @@ class ScoreBars(LiveFigure):
             value.xy = (score, j)
             value.set_position((4, 0) if score >= 0 else (-4, 0))
             value.set_horizontalalignment("left" if score >= 0 else "right")
+        self.bar_marks.set(self.bars)
         if self._glyphs is not None:
             rows = np.arange(scores.size)
             self._glyphs[0].set(names, np.column_stack([np.full(scores.size, -0.03), rows]))
