@@ -121,7 +121,7 @@ class AttentionExplorer(Explorer):
         controls["reset"].on_click(lambda _: self.reset())
         controls["mode"].observe(self._mode_changed, names="value")
         self.step_name = widgets.HTML()
-        self.panels = {k: widgets.HTML() for k in STEP_NAMES}
+        self.panels = {k: widgets.HTML().add_class("dlviz-step") for k in STEP_NAMES}
         self.heatmap = AttentionHeatmap(first)
         self.heads_view = HeadsView()
         self.multi: MultiHeadResult | None = None

@@ -98,7 +98,10 @@ class MoEExplorer(Explorer):
         self.load_image = figure_image(self.load)
         self._shown_keys: dict[str, bytes] = {}
         # The keys of step_views: every one of them is a step of the projector view too.
-        self.panels = {k: widgets.HTML() for k in range(1, controls["step"].max + 1)}
+        self.panels = {
+            k: widgets.HTML().add_class("dlviz-step").add_class("dlviz-lazy")
+            for k in range(1, controls["step"].max + 1)
+        }  # one under another: drawn near the screen only (see THEME_CSS)
 
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         tokens = widgets.HBox(

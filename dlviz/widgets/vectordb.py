@@ -90,7 +90,9 @@ class VectorDBExplorer(Explorer):
         super().__init__(controls)
         controls["reset"].on_click(lambda _: self.reset())
 
-        self.panels = {k: widgets.HTML() for k in STEP_NAMES}
+        self.panels = {  # one under another: drawn near the screen only (see THEME_CSS)
+            k: widgets.HTML().add_class("dlviz-step").add_class("dlviz-lazy") for k in STEP_NAMES
+        }
         self._early_key = None  # what steps 1-3 show (see `show`)
         self._stored = None  # (texts and weights, the database built from them)
         self.nearest = widgets.HTML()
