@@ -243,6 +243,36 @@ def test_blitted_load_render_equals_a_fresh_full_render():
     np.testing.assert_array_equal(live.render(), LoadBars(target, max_experts=8).render())
 
 
+def test_labels_and_captions_that_did_not_change_are_not_drawn_again():
+    # The token and expert names and the caption change with the shape or the rules
+    # only: they are kept drawn on a copy of the background (`dynamic(..., seldom=True)`).
+    size = {"max_experts": 8, "max_tokens": GATE_MAX_TOKENS, "figsize": (5.2, 3.6)}
+    ex = examples.random_moe(8, 12)
+    moe = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"], top_k=2)
+    live = GateHeatmap(moe(ex["X"]), **size)
+    live.render()
+    drawn = []
+    draw = live.figure.draw_artist
+    live.figure.draw_artist = lambda artist: drawn.append(artist) or draw(artist)
+    seldom = [live.token_labels.artist, live.expert_labels.artist, live.notes.artist]
+    X = np.array(ex["X"], dtype=float)
+    X[0, 0] += 0.5  # new probabilities, the same shape and rules
+    target = moe(X)
+    live.show(target)
+    assert not any(a.stale for a in seldom)
+    pixels = live.render()
+    assert not set(map(id, drawn)) & set(map(id, seldom)) and live.image in drawn
+    np.testing.assert_array_equal(pixels, GateHeatmap(target, **size).render())
+    # New rules (top-1): the caption changed, and is drawn again.
+    drawn.clear()
+    other = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"], top_k=1)(X)
+    live.show(other)
+    assert live.notes.artist.stale
+    pixels = live.render()
+    assert live.notes.artist in drawn
+    np.testing.assert_array_equal(pixels, GateHeatmap(other, **size).render())
+
+
 # --- glyph labels -------------------------------------------------------------------------
 
 

@@ -62,6 +62,7 @@ class GlyphLabels:
         else:
             parent.add_artist(self.artist)
         self.texts: list[str] = []
+        self._shown = None  # (texts, positions, colours, look) as last set
 
     def _path(self, text: str):
         key = (text, self.size, self.ha, self.va, self.offset, self.font.get_weight())
@@ -82,10 +83,27 @@ class GlyphLabels:
         return path
 
     def set(self, texts, positions, colours="#000000") -> None:
-        """Show `texts` at `positions` ((n, 2)), in one colour or one colour each."""
-        self.texts = list(texts)
+        """Show `texts` at `positions` ((n, 2)), in one colour or one colour each.
+
+        The same labels again leave the artist as it is (not stale): a picture that
+        keeps it drawn (`LiveFigure.dynamic(..., seldom=True)`) need not draw it again.
+        """
+        texts = list(texts)
+        positions = np.asarray(positions, dtype=float).reshape(-1, 2)
+        look = (self.size, self.ha, self.va, self.offset, self.font.get_weight())
+        if self._shown is not None:
+            old_texts, old_positions, old_colours, old_look = self._shown
+            if (
+                texts == old_texts
+                and look == old_look
+                and np.array_equal(positions, old_positions)
+                and _same_colours(colours, old_colours)
+            ):
+                return
+        self._shown = (texts, positions, colours, look)
+        self.texts = texts
         self.artist.set_paths([self._path(t) for t in self.texts])
-        self.artist.set_offsets(np.asarray(positions, dtype=float).reshape(-1, 2))
+        self.artist.set_offsets(positions)
         self.artist.set_facecolor(colours)
 
     def set_lines(self, text: str, x: float, y: float, step: float, colour="#000000") -> None:
@@ -120,6 +138,16 @@ def outlined(collection):
     """`collection` with its paths made `Outline`s (a scatter's marker): returns it."""
     collection.set_paths([Outline(p.vertices, p.codes) for p in collection.get_paths()])
     return collection
+
+
+def _same_colours(a, b) -> bool:
+    """Whether two colour arguments of `GlyphLabels.set` are the same (a name, or one each)."""
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    try:
+        return np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+    except (TypeError, ValueError):
+        return False
 
 
 _glyph_maps: dict = {}  # font file -> {glyph id: its outline}, shared by every label

@@ -56,16 +56,27 @@ class LiveFigure:
         self._png = b""  # the last PNG: a move that changes nothing here costs nothing
         self._aside = None  # the PNG being encoded on another thread (`png_aside`)
         self._backgrounds: dict = {}  # static_key() -> its drawn background, a few kept
+        self._seldom: set = set()  # ids of the dynamic artists that seldom change
+        self._layer = None  # (their ids, the background with them drawn on it)
 
-    def dynamic(self, artist):
-        """Mark `artist` as one that changes: it is redrawn on every render."""
+    def dynamic(self, artist, *, seldom: bool = False):
+        """Mark `artist` as one that changes: it is redrawn on every render.
+
+        seldom: it changes on few moves (a caption, the names under the bars), lies
+        where no other dynamic artist is drawn, and is drawn before them: it is kept
+        drawn on a copy of the background, redrawn only when it changed (a caption is
+        a millisecond or more of glyphs on every frame otherwise).
+        """
         artist.set_animated(True)  # left out of the full draw, drawn by `render`
         self._dynamic.append(artist)
+        if seldom:
+            self._seldom.add(id(artist))
         return artist
 
     def invalidate(self) -> None:
         """The static part changed: draw everything again at the next render."""
         self._background = None
+        self._layer = None
 
     @property
     def changed(self) -> bool:
@@ -100,13 +111,25 @@ class LiveFigure:
             else:
                 canvas.restore_region(kept)
             self._background = kept
-        else:
+            self._layer = None
+        seldom = [a for a in self._dynamic if id(a) in self._seldom]
+        ids = tuple(id(a) for a in seldom)
+        if seldom and (
+            self._layer is None or self._layer[0] != ids or any(a.stale for a in seldom)
+        ):  # the seldom-changing artists on the background, kept for the next moves
             canvas.restore_region(self._background)
-        for artist in self._dynamic:
+            self._draw(seldom)
+            self._layer = (ids, canvas.copy_from_bbox(self.figure.bbox))
+        else:
+            canvas.restore_region(self._layer[1] if seldom else self._background)
+        self._draw([a for a in self._dynamic if id(a) not in self._seldom])
+        return np.asarray(canvas.buffer_rgba())
+
+    def _draw(self, artists) -> None:
+        for artist in artists:
             if artist.get_visible() and not _empty(artist):
                 self.figure.draw_artist(artist)
             artist.stale = False  # drawn as it is now (a hidden one too)
-        return np.asarray(canvas.buffer_rgba())
 
     def png(self) -> bytes:
         """The figure as PNG bytes, as it is now (at `pixel_ratio` × its shown size).
@@ -149,6 +172,7 @@ class LiveFigure:
         self.figure.clear()
         self._dynamic = []
         self._background = None
+        self._layer = None
         self._stream.clear()
         self._png = b""
         self._backgrounds = {}
@@ -246,7 +270,7 @@ class Heatmap(LiveFigure):
         self.title.set_visible(False)
         self.title_glyphs = GlyphLabels(self.figure, size=12, transform=self.figure.transFigure,
                                    va="bottom")  # fmt: skip
-        self.dynamic(self.title_glyphs.artist)
+        self.dynamic(self.title_glyphs.artist, seldom=True)  # under the cells, changes little
         # The numbers, one per cell, as glyph outlines: a Text each would cost about a
         # millisecond per cell on every update (144 of them for 12 tokens). The type
         # shrinks when many columns share the width, so that "0.25" stays in its cell.
@@ -269,6 +293,7 @@ class Heatmap(LiveFigure):
             raise ValueError(f"this heatmap is {self.shape}; got values of shape {values.shape}")
         data = self._masked(values, mask)
         self.image.set_array(data)
+        self.image.stale = True  # (set_array does not mark it: it would not be drawn)
         hidden = np.ma.getmaskarray(data).ravel()
         # Row by row, as the matrix is written; the colours of all cells in one call.
         on = text_colours(self.cmap(self.norm(values.ravel())))

@@ -118,7 +118,7 @@ class GateHeatmap(Heatmap):
             for r in range(1, rows + 1)
         ]
         for artist in (
-            self.numbers.artist, self.token_labels.artist, self.expert_labels.artist,
+            self.numbers.artist,
             self.halo, self.best, self.others, self.cross_halo, self.crosses, self.discs,
             *self.ranks,
         ):  # fmt: skip
@@ -132,7 +132,9 @@ class GateHeatmap(Heatmap):
         self._dynamic.remove(self.title_glyphs.artist)
         self.title_glyphs.artist.remove()
         self.notes = GlyphLabels(self.figure, size=11, transform=self.figure.transFigure, va="top")
-        self.dynamic(self.notes.artist)
+        # Around the cells, changing with the shape or the rules only: kept drawn (seldom).
+        for glyphs in (self.token_labels, self.expert_labels, self.notes):
+            self.dynamic(glyphs.artist, seldom=True)
         self.caption = ""
         self.image.colorbar.set_ticks([0.0, 0.5, 1.0])
         self.view: tuple[int, int] | None = None
@@ -202,6 +204,7 @@ class GateHeatmap(Heatmap):
         inside = np.zeros(self.shape, bool)
         inside[:n_experts, :shown] = True
         self.image.set_array(self._masked(values, inside))
+        self.image.stale = True  # (set_array does not mark it: it would not be drawn)
         if self.printed:
             # A little low in the cell, clear of the corner badge; black or white by
             # the higher contrast against the colour drawn there.

@@ -91,10 +91,12 @@ class LoadBars(LiveFigure):
         for artist in (
             self.bar_marks.artist, self.dropped_marks.artist, self.hatching.artist,
             self.capacity_line, self.balanced,
-            self.counts.artist, self.names.artist, self.balanced_label.artist,
-            self.capacity_label.artist, self.caption_lines.artist,
+            self.counts.artist, self.caption_lines.artist,
         ):  # fmt: skip
             self.dynamic(artist)
+        # Below and beside the bars, changing with the shape or the slots only: kept drawn.
+        for glyphs in (self.names, self.balanced_label, self.capacity_label):
+            self.dynamic(glyphs.artist, seldom=True)
         self.top: float | None = None
         ax.set_xticks([])
         ax.yaxis.grid(True, color="#e0e0e0")
