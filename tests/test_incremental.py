@@ -267,35 +267,3 @@ def test_the_database_names_the_line_that_fails_when_all_are_added_at_once():
     explorer.controls["database"].value = "\n".join(lines)
     assert explorer.error == ""
     explorer.close()
-
-
-@pytest.mark.parametrize("name", ["AttentionExplorer", "VectorDBExplorer", "MoEExplorer"])
-def test_a_move_sends_what_the_views_show_once_all_of_it_is_worked_out(monkeypatch, name):
-    import ipywidgets
-
-    import dlviz
-
-    explorer = getattr(dlviz, name)()
-    sent = []
-    monkeypatch.setattr(
-        ipywidgets.Widget, "_send", lambda self, msg, buffers=None: sent.append((self, msg))
-    )
-    during = []
-    show = explorer.show
-    views = {id(w) for w in explorer._views_shown()}
-
-    def shown(result):
-        show(result)
-        during.append(sum(id(w) in views for w, _ in sent))
-
-    monkeypatch.setattr(explorer, "show", shown)
-    if name == "AttentionExplorer":
-        explorer.controls["causal"].value = not explorer.controls["causal"].value
-    else:
-        slider = explorer.controls["k" if name == "VectorDBExplorer" else "top_k"]
-        slider.value = slider.max if slider.value != slider.max else slider.min
-    assert during == [0]  # nothing went to the page while the views were being set
-    updates = [w for w, msg in sent if msg["method"] == "update" and id(w) in views]
-    assert updates, "the move changed no view"
-    assert len(updates) == len({id(w) for w in updates})  # one message per view
-    explorer.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 import traitlets
@@ -144,49 +144,24 @@ class Explorer(StaticView, Closing, widgets.VBox):
             return
         self._refreshing = True
         try:
-            with ExitStack() as held:
-                # What the views show is sent to the page together, when all of it is
-                # worked out: the page lays out and paints once, not once a message
-                # while the pictures are still being drawn (on two cores, that work
-                # slowed the kernel down by as much as it took).
-                for view in self._views_shown():
-                    held.enter_context(view.hold_sync())
-                self._compute_and_show()
+            for _ in range(MAX_ROUNDS):
+                self._pending = False
+                try:
+                    result = self.compute()
+                except (ValueError, TypeError) as exc:
+                    self.show_error(self.explain(exc))
+                else:
+                    self.show_error("")
+                    self.show(result)
+                    self.result = result  # observers run here, after the views agree
+                if not self._pending:
+                    return
+            self.show_error(
+                f"the controls kept changing while updating ({MAX_ROUNDS} times in a row: an "
+                "observer sets a control on every update); showing the last state computed"
+            )
         finally:
             self._refreshing = False
-
-    def _views_shown(self) -> list[widgets.Widget]:
-        """The explorer and the widgets inside it that are not controls (what `show` sets)."""
-        controls = {id(c) for c in self.controls.values()}
-        views = getattr(self, "_views", {}).values()  # the other view's widgets too
-        found, seen, todo = [], set(), [self, *(w for view in views for w in view)]
-        while todo:
-            w = todo.pop()
-            if id(w) in controls or id(w) in seen or not isinstance(w, widgets.Widget):
-                continue
-            seen.add(id(w))
-            found.append(w)
-            todo.extend(getattr(w, "children", ()))
-        return found
-
-    def _compute_and_show(self) -> None:
-        """`refresh`'s rounds: compute, show (or explain the error), set `result`."""
-        for _ in range(MAX_ROUNDS):
-            self._pending = False
-            try:
-                result = self.compute()
-            except (ValueError, TypeError) as exc:
-                self.show_error(self.explain(exc))
-            else:
-                self.show_error("")
-                self.show(result)
-                self.result = result  # observers run here, after the views agree
-            if not self._pending:
-                return
-        self.show_error(
-            f"the controls kept changing while updating ({MAX_ROUNDS} times in a row: an "
-            "observer sets a control on every update); showing the last state computed"
-        )
 
     # -- following grids (closing: `Closing`) -----------------------------------------
 
