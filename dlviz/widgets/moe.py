@@ -224,11 +224,10 @@ class MoEExplorer(Explorer):
             title, body = focus_views(result)[step]
             self.focus.value = focus_panel(step, title, body)
             return
+        for k, (title, body) in step_views(result).items():
+            self.panels[k].value = step_panel(title, body)
         # Redraw a picture only when its numbers changed: X1[2] moves both of the sheet's
         # logits alike, for instance, and most moves of one token leave the load as it is.
-        # Each picture is drawn, then encoded on another thread (`png_aside`) while the
-        # next one is drawn and the steps' tables are built.
-        pictures = []
         t = min(result.X.shape[1], SHOWN_TOKENS)
         n = np.array([result.X.shape[1]])
         if self._changed(
@@ -236,17 +235,17 @@ class MoEExplorer(Explorer):
             np.array([-1 if result.capacity is None else result.capacity]),
         ):  # fmt: skip
             self.gate.show(result)
-            pictures.append((self.gate_image, self.gate.png_aside()))
+            gate = self.gate.png_aside()  # encoded while the load is drawn
+        else:
+            gate = None
         if self._changed(
             "load", result.tokens_per_expert, result.kept_per_expert, result.chosen.shape,
             np.array([-1 if result.capacity is None else result.capacity, result.aux_loss]),
         ):  # fmt: skip
             self.load.show(result)
-            pictures.append((self.load_image, self.load.png_aside()))
-        for k, (title, body) in step_views(result).items():
-            self.panels[k].value = step_panel(title, body)
-        for image, png in pictures:
-            image.value = png.result()
+            self.load_image.value = self.load.png()
+        if gate is not None:
+            self.gate_image.value = gate.result()
 
     def checks(self) -> dict:
         """The steps a learner can check by hand (`HandCheck.follow`): X1 and X2's logits,

@@ -226,12 +226,6 @@ class VectorDBExplorer(Explorer):
         if view == "projector":
             self._show_focus(database, result, fmt)
             return
-        # The pictures first: each is encoded on another thread (`png_aside`) while the
-        # next one is drawn and the steps' tables are built.
-        self.projection.show(database, result)
-        projection = self.projection.png_aside()
-        self.bars.show(database, result, fmt=fmt)
-        bars = self.bars.png_aside()
         # Steps 1-3 depend on the texts, the query, W, b and the number format only: a
         # P slider, the metric or k leave them as they are, and they are not rebuilt.
         enc = database.encoder
@@ -247,8 +241,11 @@ class VectorDBExplorer(Explorer):
             f"&nbsp; nearest to <b>{html.escape(result.query.sentence)}</b>: "
             f"<b>{html.escape(best.text)}</b> (score {format_number(best.score, sfmt)})"
         )
+        self.projection.show(database, result)
+        projection = self.projection.png_aside()  # encoded while the bars are drawn
+        self.bars.show(database, result, fmt=fmt)
+        self.bars_image.value = self.bars.png()
         self.projection_image.value = projection.result()
-        self.bars_image.value = bars.result()
         self._ring_query_words(result)
         self._show_ivf(database, result)
 
