@@ -252,9 +252,9 @@ def test_labels_and_captions_that_did_not_change_are_not_drawn_again():
     live = GateHeatmap(moe(ex["X"]), **size)
     live.render()
     drawn = []
-    draw = live.figure.draw_artist
-    live.figure.draw_artist = lambda artist: drawn.append(artist) or draw(artist)
     seldom = [live.token_labels.artist, live.expert_labels.artist, live.notes.artist]
+    for artist in (*seldom, live.image):  # note each draw of these
+        artist.draw = lambda renderer, a=artist, draw=artist.draw: drawn.append(a) or draw(renderer)
     X = np.array(ex["X"], dtype=float)
     X[0, 0] += 0.5  # new probabilities, the same shape and rules
     target = moe(X)

@@ -112,23 +112,28 @@ class LiveFigure:
                 canvas.restore_region(kept)
             self._background = kept
             self._layer = None
+        # The canvas works out its renderer's size from the figure's on every call (about
+        # 0.1 ms each, once per artist in `Figure.draw_artist`): asked once per render here.
+        renderer = canvas.get_renderer()
+        bbox = self.figure.bbox
         seldom = [a for a in self._dynamic if id(a) in self._seldom]
         ids = tuple(id(a) for a in seldom)
         if seldom and (
             self._layer is None or self._layer[0] != ids or any(a.stale for a in seldom)
         ):  # the seldom-changing artists on the background, kept for the next moves
-            canvas.restore_region(self._background)
-            self._draw(seldom)
-            self._layer = (ids, canvas.copy_from_bbox(self.figure.bbox))
+            renderer.restore_region(self._background)
+            self._draw(renderer, seldom)
+            self._layer = (ids, renderer.copy_from_bbox(bbox))
         else:
-            canvas.restore_region(self._layer[1] if seldom else self._background)
-        self._draw([a for a in self._dynamic if id(a) not in self._seldom])
-        return np.asarray(canvas.buffer_rgba())
+            renderer.restore_region(self._layer[1] if seldom else self._background)
+        self._draw(renderer, [a for a in self._dynamic if id(a) not in self._seldom])
+        return np.asarray(renderer.buffer_rgba())
 
-    def _draw(self, artists) -> None:
+    @staticmethod
+    def _draw(renderer, artists) -> None:
         for artist in artists:
             if artist.get_visible() and not _empty(artist):
-                self.figure.draw_artist(artist)
+                artist.draw(renderer)  # what `Figure.draw_artist` does, without asking again
             artist.stale = False  # drawn as it is now (a hidden one too)
 
     def png(self) -> bytes:
