@@ -374,3 +374,18 @@ def test_overflow_is_refused_not_nan():
     moe = make(experts=[huge_expert, huge_expert])
     with pytest.raises(ValueError, match="chosen expert's W·x \\+ b overflowed.*token 0"):
         moe(np.full((3, 1), 1e10))
+
+
+def test_the_steps_number_format_is_what_allclose_says():
+    from dlviz.widgets.moe_steps import _whole
+
+    rng = np.random.default_rng(0)
+    cases = [
+        np.zeros(0), np.array([1.0, 2.0]), np.array([1.0 + 1e-10]), np.array([1.0 + 2e-9]),
+        np.array([0.5, 1.5]) * 10, np.array([np.inf, 1.0]), np.array([np.nan]),
+        rng.normal(size=(4, 5)), np.round(rng.normal(size=(3, 3)) * 10),
+    ]  # fmt: skip
+    for values in cases:
+        for atol in (1e-9, 1e-8):
+            expected = np.allclose(values, np.round(values), rtol=0, atol=atol)
+            assert _whole(values, atol) == expected, (values, atol)

@@ -84,6 +84,7 @@ class MoEExplorer(Explorer):
                 f"in the explorer, got {capacity_factor:g}"
             )
         self.seed = as_int("seed", seed, low=0)
+        self._setting = None  # ((n_experts, n_tokens, seed), random_moe of them): see _route
         self._start = starting_exercise(X, gate_W, gate_b, experts)
         first, moe = self._route(self._start["X"], top_k, n_experts, random_tokens, capacity_factor)
         controls = moe_controls(self._start["X"], top_k, n_experts, random_tokens, capacity_factor)
@@ -148,7 +149,10 @@ class MoEExplorer(Explorer):
 
     def _route(self, X_sheet, top_k, n_experts, random_tokens, capacity_factor=None):
         """The sheet's tokens (columns of X_sheet) and the random setting, routed."""
-        setting = examples.random_moe(n_experts, 2 + random_tokens, seed=self.seed)
+        key = (n_experts, 2 + random_tokens, self.seed)
+        if self._setting is None or self._setting[0] != key:  # drawn again only when resized
+            self._setting = (key, examples.random_moe(*key[:2], seed=self.seed))
+        setting = self._setting[1]  # (read only: copied below)
         X = np.array(setting["X"], dtype=float)  # (3, 2 + random_tokens)
         X[:, :2] = X_sheet
         # The first two experts and gate rows are the exercise's (the sheet's, or fresh ones).
