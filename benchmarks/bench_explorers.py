@@ -10,7 +10,9 @@ median, 95th percentile and worst over the repeats. Class-sized inputs too: atte
 with 12 tokens, a database of 60 texts, 8 experts and 66 tokens (`--only "class size"`
 runs just those). Results go to
 benchmarks/results/explorers.json and are printed as a Markdown table (the README
-quotes it). The budget is an update well under 50 ms.
+quotes it), with a calibration before and after: how long a small matplotlib figure
+takes to draw from scratch, as this machine's speed swings through the day. The budget
+is an update well under 50 ms.
 """
 
 from __future__ import annotations
@@ -265,6 +267,26 @@ def time_notebook(path: Path) -> float:
     return time.perf_counter() - start
 
 
+def calibration_ms(repeats: int = 15) -> float:
+    """How fast the machine is now: the median time to draw a small matplotlib figure from
+    scratch (a line plot with a title, 4 × 3 inches at 100 dpi). This machine's speed
+    swings by a third through a day; figures are comparable when this is close."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        figure = Figure(figsize=(4, 3), dpi=100)
+        FigureCanvasAgg(figure)
+        ax = figure.add_subplot()
+        ax.plot(range(10))
+        ax.set_title("x")
+        figure.canvas.draw()
+        times.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(times[3:]), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 repeats instead of 100")
@@ -286,9 +308,11 @@ def main() -> None:
     report = {"machine": f"{machine}, Python {platform.python_version()}"}
     chosen = {n: m for n, m in EXPLORERS.items() if args.only is None or args.only in n}
     report["clock"] = "process CPU time" if args.cpu else "wall clock"
+    before = calibration_ms()
     report["explorers"] = {
         name: time_explorer(make, repeats, clock) for name, make in chosen.items()
     }
+    report["calibration_ms"] = {"before": before, "after": calibration_ms()}
     report["notebooks"] = (
         {p.name: round(time_notebook(p), 2) for p in NOTEBOOKS} if args.only is None else {}
     )
@@ -302,6 +326,11 @@ def main() -> None:
                 f"| {name} | {r['control']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} "
                 f"| {r['max_ms']:.1f} |"
             )
+    calibration = report["calibration_ms"]
+    print(
+        f"\ncalibration: a small figure drawn from scratch took {calibration['before']} ms "
+        f"before and {calibration['after']} ms after (~40 ms is this machine's usual speed)"
+    )
     print("\n| notebook | run all, fresh kernel (s) |\n|---|---|")
     for name, seconds in report["notebooks"].items():
         print(f"| {name} | {seconds:.1f} |")
