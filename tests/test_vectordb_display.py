@@ -386,3 +386,28 @@ def test_pca_2d_refuses_what_it_cannot_flatten():
         pca_2d([[1, 2, 3]])
     with pytest.raises(ValueError, match=r"vectors\[0, 1\] is nan"):
         pca_2d([[1, np.nan], [0, 1]])
+
+
+def test_projection_tick_labels_are_matplotlibs_drawn_as_glyphs(ex, db):
+    # The tick labels are glyph outlines (a full draw with Text tick labels took twice as
+    # long); they say what matplotlib's own would, where it would put them.
+    P = ex["P"].astype(float)
+    P[0, 0] = 3.0
+    for database_ in (db, database(ex, P=P)):
+        plot = IndexVectorPlot(database_, database_.search(ex["query"]))
+        plot.render()
+        ax = plot.ax
+        ax.tick_params(labelbottom=True, labelleft=True)
+        plot.figure.canvas.draw()  # matplotlib's labels, to compare
+        for axis, glyphs, (low, high) in (
+            (ax.xaxis, plot.x_ticks, plot.limits[0]),
+            (ax.yaxis, plot.y_ticks, plot.limits[1]),
+        ):
+            shown = [
+                (tick.get_loc(), tick.label1.get_text())
+                for tick in axis.get_major_ticks()
+                if low - 1e-9 <= tick.get_loc() <= high + 1e-9
+            ]
+            at = glyphs.artist.get_offsets()[:, 0 if axis is ax.xaxis else 1]
+            assert [(float(a), t) for a, t in zip(at, glyphs.texts, strict=True)] == shown
+        plot.close()
