@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from matplotlib.transforms import Affine2D
 
 from dlviz.plots import (
     HIT_COLOUR,
@@ -268,12 +269,19 @@ def test_cosines_that_all_tie_get_a_readable_axis_that_stops_at_1(ex):
     bars = ScoreBars(flat, result)
     bars.render()
     ticks = bars.ax.get_xticks()
-    labels = [t.get_text() for t in bars.ax.get_xticklabels()]
+    labels = bars.x_ticks.texts  # drawn as glyph outlines: matplotlib's labels, its places
     assert bars.ax.xaxis.get_offset_text().get_text() == ""  # no "+1" beside the axis
     assert bars.limits[0] <= 0.98 and 3 <= len(ticks) <= 6
     assert max(ticks) == pytest.approx(1) and min(ticks) >= bars.limits[0] - 1e-9
     assert all(len(label) <= 4 for label in labels), labels  # 0.98, never 0.99980
-    found = boxes(bars.figure, bars.ax.get_xticklabels())
+    to_px = bars.ax.get_xaxis_transform().transform
+    scale = bars.figure.dpi / 72  # glyph outlines are in points
+    found = [
+        bars.x_ticks._path(text)
+        .get_extents()
+        .transformed(Affine2D().scale(scale).translate(*to_px(at)))
+        for text, at in zip(labels, bars.x_ticks.artist.get_offsets(), strict=True)
+    ]  # each label's ink, in pixels, where it is drawn
     assert not any(a.overlaps(b) for a, b in itertools.combinations(found, 2)), labels
     dot = flat.search(ex["query"])
     bars.show(flat, dot)  # back to the dot product: ticks past 1 again
@@ -411,3 +419,24 @@ def test_projection_tick_labels_are_matplotlibs_drawn_as_glyphs(ex, db):
             at = glyphs.artist.get_offsets()[:, 0 if axis is ax.xaxis else 1]
             assert [(float(a), t) for a, t in zip(at, glyphs.texts, strict=True)] == shown
         plot.close()
+
+
+def test_the_best_bars_of_a_class_name_every_text_inside_the_picture(ex):
+    # Past MAX_BARS texts the names are glyph outlines (2 points left of where a Text
+    # would end): each still starts inside the picture, with room to spare.
+    words = list(ex["embeddings"])
+    texts = [" ".join(words[(i * 7 + j) % len(words)] for j in range(2 + i % 4)) for i in range(40)]
+    db = database(ex)
+    db.add(texts)
+    bars = ScoreBars(db, db.search(ex["query"]))
+    bars.render()
+    names = bars._glyphs[0]
+    to_px = names.artist.get_offset_transform().transform
+    scale = bars.figure.dpi / 72
+    for text, at in zip(names.texts, names.artist.get_offsets(), strict=True):
+        ink = (
+            names._path(text)
+            .get_extents()
+            .transformed(Affine2D().scale(scale).translate(*to_px(at)))
+        )
+        assert ink.x0 >= 4, f"{text!r} starts {ink.x0:.1f} px from the picture's left edge"
