@@ -56,7 +56,9 @@ class LiveFigure:
         self._png = b""  # the last PNG: a move that changes nothing here costs nothing
         self._aside = None  # the PNG being encoded on another thread (`png_aside`)
         self._backgrounds: dict = {}  # static_key() -> its drawn background, a few kept
-        self._seldom: set = set()  # ids of the dynamic artists that seldom change
+        # id -> artist, for the dynamic artists that seldom change (held, so that no other
+        # artist can be given the id of one that was removed)
+        self._seldom: dict = {}
         self._layer = None  # (their ids, the background with them drawn on it)
 
     def dynamic(self, artist, *, seldom: bool = False):
@@ -70,7 +72,7 @@ class LiveFigure:
         artist.set_animated(True)  # left out of the full draw, drawn by `render`
         self._dynamic.append(artist)
         if seldom:
-            self._seldom.add(id(artist))
+            self._seldom[id(artist)] = artist
         return artist
 
     def invalidate(self) -> None:
@@ -176,6 +178,7 @@ class LiveFigure:
         self._finish()
         self.figure.clear()
         self._dynamic = []
+        self._seldom = {}
         self._background = None
         self._layer = None
         self._stream.clear()
