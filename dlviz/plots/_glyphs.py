@@ -89,7 +89,7 @@ class GlyphLabels:
         keeps it drawn (`LiveFigure.dynamic(..., seldom=True)`) need not draw it again.
         """
         texts = list(texts)
-        positions = np.asarray(positions, dtype=float).reshape(-1, 2)
+        positions = np.array(positions, dtype=float).reshape(-1, 2)  # a copy, kept
         look = (self.size, self.ha, self.va, self.offset, self.font.get_weight())
         if self._shown is not None:
             old_texts, old_positions, old_colours, old_look = self._shown
