@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.ticker import AutoLocator, MaxNLocator
 
 from dlviz._format import distinct_decimals, format_number
+from dlviz.plots._glyphs import TickLabels
 from dlviz.plots._marks import BarMarks
 from dlviz.plots.base import GlyphLabels, LiveFigure
 from dlviz.plots.vectordb import (
@@ -52,10 +53,7 @@ class ScoreBars(LiveFigure):
         # The x tick labels and the title are glyph outlines in the static part (as
         # matplotlib Text they took 15 of the 25 ms a full draw costs, which a move to new
         # limits or names pays), placed as matplotlib places them (`_label_ticks`).
-        ax.tick_params(axis="x", labelsize=9, labelbottom=False)
-        gap = matplotlib.rcParams["xtick.major.size"] + matplotlib.rcParams["xtick.major.pad"]
-        self.x_ticks = GlyphLabels(ax, size=9, transform=ax.get_xaxis_transform(), va="top",
-                                   offset=(0.0, -gap))  # fmt: skip
+        self.x_ticks = TickLabels(ax, "x", size=9)
         ax.ticklabel_format(axis="x", useOffset=False)  # 0.98, never "-0.02 … +1"
         ax.axvline(0, color="#333333", lw=0.9)
         ax.grid(True, axis="x", color="#ebebeb", lw=0.6)
@@ -193,7 +191,7 @@ class ScoreBars(LiveFigure):
                 self.ax.set_xticks([t for t in ticks if limits[0] - 1e-9 <= t <= 1 + 1e-9])
             else:
                 self.ax.xaxis.set_major_locator(AutoLocator())
-            self._label_ticks()
+            self.x_ticks.show(*limits)
             self.invalidate()
         what = "cosine of the angle" if result.metric == "cosine" else "dot product"
         title = f"score = {what} with the query"
@@ -228,14 +226,6 @@ class ScoreBars(LiveFigure):
             ends = np.column_stack([np.maximum(scores, 0.0), rows])
             colours = [HIT_COLOUR if j in rank else "#333333" for j in range(scores.size)]
             self._glyphs[1].set([v.get_text() for v in self.values], ends, colours)
-
-    def _label_ticks(self) -> None:
-        """The x tick labels of the new limits, as matplotlib's locator and formatter say."""
-        low, high = self.limits
-        room = 1e-9 * (high - low)
-        axis = self.ax.xaxis
-        ticks = [t for t in axis.get_majorticklocs() if low - room <= t <= high + room]
-        self.x_ticks.set(axis.get_major_formatter().format_ticks(ticks), [(t, 0.0) for t in ticks])
 
     def _fit(self, scores: np.ndarray, zoom: bool = False) -> tuple[float, float]:
         """x limits holding 0, every bar and its printed value (30 % of the width).

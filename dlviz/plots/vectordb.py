@@ -7,11 +7,10 @@ label layout they use in `dlviz.plots._layout`.
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
 
 from dlviz._numerics import unit_rows
-from dlviz.plots._glyphs import GlyphLabels, outlined
+from dlviz.plots._glyphs import GlyphLabels, TickLabels, outlined
 from dlviz.plots._layout import equal_aspect_limits as equal_aspect_limits
 from dlviz.plots._layout import place_labels as place_labels
 from dlviz.plots._marks import ArrowMarks, LabelMarks
@@ -81,15 +80,9 @@ class IndexVectorPlot(LiveFigure):
         ax.set_axisbelow(True)
         # Tick labels and the caption are glyph outlines (static, drawn with the axes):
         # as matplotlib Text they took 30 of the 55 ms a full draw costs, which every move
-        # to new axes limits pays. Placed as matplotlib places tick labels: 3.5 points of
-        # tick and 3.5 of pad from the axes, in 9-point type.
-        ax.tick_params(labelsize=9, labelbottom=False, labelleft=False)
-        gap = matplotlib.rcParams["xtick.major.size"] + matplotlib.rcParams["xtick.major.pad"]
-        self.x_ticks = GlyphLabels(ax, size=9, transform=ax.get_xaxis_transform(), va="top",
-                                   offset=(0.0, -gap))  # fmt: skip
-        gap = matplotlib.rcParams["ytick.major.size"] + matplotlib.rcParams["ytick.major.pad"]
-        self.y_ticks = GlyphLabels(ax, size=9, transform=ax.get_yaxis_transform(), ha="right",
-                                   offset=(-gap, 0.0))  # fmt: skip
+        # to new axes limits pays.
+        self.x_ticks = TickLabels(ax, "x", size=9)
+        self.y_ticks = TickLabels(ax, "y", size=9)
         ax.set_xlabel("x: 1st number of the index vector", fontsize=9.5)
         ax.set_ylabel("y: 2nd number", fontsize=9.5)  # both labelpads: `_label_ticks`
         ring = {"mfc": "none", "mec": HIT_COLOUR, "mew": 2, "ms": 12}
@@ -205,7 +198,12 @@ class IndexVectorPlot(LiveFigure):
             self.limits = limits
             self.ax.set_xlim(*limits[0])
             self.ax.set_ylim(*limits[1])
-            self._label_ticks()
+            self.x_ticks.show(*limits[0])
+            self.y_ticks.show(*limits[1])
+            # The axis labels keep matplotlib's distance from the tick labels (its pads, 4
+            # and 2 points) beyond a line of 9-point type, or the widest y tick label.
+            self.ax.xaxis.labelpad = _XLABEL_PAD + 9 * 1.17
+            self.ax.yaxis.labelpad = _YLABEL_PAD + self.y_ticks.widest() + 1.5
             self.invalidate()
 
         # The geometry of the metric.
@@ -276,25 +274,6 @@ class IndexVectorPlot(LiveFigure):
         )  # fmt: skip
         self.label_marks.set(named_labels, where)
         self.arrow_marks.set([*self.arrows, self.query_arrow])
-
-    def _label_ticks(self) -> None:
-        """The tick labels of the new limits, as matplotlib's locator and formatter give them."""
-        for axis, glyphs, (low, high) in (
-            (self.ax.xaxis, self.x_ticks, self.limits[0]),
-            (self.ax.yaxis, self.y_ticks, self.limits[1]),
-        ):
-            room = 1e-9 * (high - low)
-            ticks = [t for t in axis.get_majorticklocs() if low - room <= t <= high + room]
-            names = axis.get_major_formatter().format_ticks(ticks)
-            places = [(t, 0.0) if axis is self.ax.xaxis else (0.0, t) for t in ticks]
-            glyphs.set(names, places)
-        # The axis labels keep their distance from the tick labels, as matplotlib's would:
-        # (its pads, 4 and 2 points) beyond a line of 9-point type under the x axis, and
-        # beyond the widest y tick label.
-        widths = [self.y_ticks._path(name).get_extents() for name in self.y_ticks.texts]
-        widest = max((box.width for box in widths), default=0.0)
-        self.ax.xaxis.labelpad = _XLABEL_PAD + 9 * 1.17
-        self.ax.yaxis.labelpad = _YLABEL_PAD + widest + 1.5
 
     def __repr__(self) -> str:
         return f"<IndexVectorPlot: {len(self.arrows)} texts and the query>"
