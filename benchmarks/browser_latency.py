@@ -11,6 +11,14 @@ text, to the next painted frame, and to the new picture. It also splits the time
 along the kernel's messages (the page sends the value → the kernel starts → the
 kernel is done → the page shows it).
 
+Playwright opens, runs and drives each notebook, then lets go of the page; the key
+presses are timed over a bare DevTools connection of this script's own
+(`_bare_cdp.py`: Runtime, Input and Emulation only). Attached, Playwright keeps the
+page's Network domain on, and Chromium copies it every kernel message, the pictures in
+base64: on this 2-core machine that cost 20-30 ms of every key press (p50 and p95,
+alternating runs), time a learner's browser does not spend. Chromium runs headless
+with its DevTools port on 127.0.0.1 only.
+
 With `--class-size` it times the explorers at a class's sizes instead (the sizes of
 `bench_explorers.py`'s "class size" rows: attention with 12 tokens, a database of 60
 texts, 8 experts and 66 tokens), each in a one-cell notebook written for the run.
@@ -32,6 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +48,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _bare_cdp  # noqa: E402
 from tests import browser_page  # noqa: E402  (the repository root is on the path now)
-from tests.browser_support import JupyterLab  # noqa: E402
+from tests.browser_support import NO_PLAYWRIGHT, JupyterLab  # noqa: E402
 from tests.test_browser import NOTEBOOK_DIR, NOTEBOOKS, NotebookCase, Probe  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -200,19 +210,58 @@ def write_class_notebooks(folder: Path) -> list[NotebookCase]:
     return cases
 
 
-def measure(case, browser, lab, moves: int, folder: Path = NOTEBOOK_DIR) -> dict:
-    """Open, run and drive one notebook as the test does; time `moves` key presses."""
-    with browser_page.new_page(browser) as page:
+def measure(case, port: int, lab, moves: int, folder: Path = NOTEBOOK_DIR) -> dict:
+    """Open, run and drive one notebook as the test does; time `moves` key presses.
+
+    Playwright opens and drives it, then lets go of the page, which the key presses
+    are timed on over a bare DevTools connection (`_bare_cdp`); then Playwright comes
+    back for the screenshots and closes the page.
+    """
+    with _playwright_page(port) as page:
+        page.set_viewport_size(browser_page.VIEWPORT)
+        page.add_init_script(browser_page.js("websocket_spy"))
+        page.set_default_timeout(browser_page.STEP_TIMEOUT)
         browser_page.open_and_run(page, lab, folder / case.name)
         if case.hand_check is not None:
             case.hand_check(page)
+        probe = case.check(page, page.locator(browser_page.EXPLORER).last)
+        target = page.context.new_cdp_session(page).send("Target.getTargetInfo")
+        target = target["targetInfo"]["targetId"]
+    records = _bare_cdp.press_and_watch(port, target, probe, WARM_UP + moves,
+                                        browser_page.VIEWPORT)  # fmt: skip
+    report = latency_report(case.name, probe, records[WARM_UP:])
+    with _playwright_page(port, target) as page:
+        page.set_viewport_size(browser_page.VIEWPORT)
         explorer = page.locator(browser_page.EXPLORER).last
-        probe = case.check(page, explorer)
-        records = browser_page.press_and_watch(page, explorer, probe, WARM_UP + moves)
-        report = latency_report(case.name, probe, records[WARM_UP:])
         for shot in screenshots(page, explorer, case.name.removesuffix(".ipynb")):
             print(f"  screenshot: {shot.relative_to(ROOT)}")
+        page.close()
     return report
+
+
+@contextmanager
+def _playwright_page(port: int, target: str | None = None):
+    """Playwright on the Chromium at `port`: a new page, or the page `target` (a
+    DevTools target id). Leaving disconnects Playwright; the page stays open."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise browser_page.BrowserUnavailable(NO_PLAYWRIGHT) from None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+        try:
+            context = browser.contexts[0]
+            if target is None:
+                yield context.new_page()
+                return
+            for page in context.pages:
+                info = context.new_cdp_session(page).send("Target.getTargetInfo")
+                if info["targetInfo"]["targetId"] == target:
+                    yield page
+                    return
+            raise RuntimeError(f"the page {target} is gone")
+        finally:
+            browser.close()  # connected over CDP: disconnects, the browser runs on
 
 
 def print_table(reports: list[dict]) -> None:
@@ -255,9 +304,9 @@ def main(argv=None) -> int:
             folder.mkdir()
             cases = write_class_notebooks(folder)
         try:
-            with JupyterLab(folder, Path(work)) as lab, browser_page.chromium() as browser:
+            with JupyterLab(folder, Path(work)) as lab, _bare_cdp.launch() as port:
                 for case in cases:
-                    reports.append(measure(case, browser, lab, args.moves, folder))
+                    reports.append(measure(case, port, lab, args.moves, folder))
         except browser_page.BrowserUnavailable as exc:
             print(exc, file=sys.stderr)
             return 1
