@@ -51,8 +51,7 @@ def launch() -> Iterator[int]:
             while not (active.exists() and active.read_text().strip()):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise browser_page.BrowserUnavailable(
-                        f"{executable} did not open its DevTools port (exit code "
-                        f"{process.poll()})"
+                        f"{executable} did not open its DevTools port (exit code {process.poll()})"
                     )
                 time.sleep(0.05)
             yield int(active.read_text().split()[0])

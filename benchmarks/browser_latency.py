@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import _bare_cdp  # noqa: E402
+
 from tests import browser_page  # noqa: E402  (the repository root is on the path now)
 from tests.browser_support import NO_PLAYWRIGHT, JupyterLab  # noqa: E402
 from tests.test_browser import NOTEBOOK_DIR, NOTEBOOKS, NotebookCase, Probe  # noqa: E402
