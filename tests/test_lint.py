@@ -76,8 +76,12 @@ def test_pre_commit_runs_the_pinned_ruff_and_keeps_notebook_outputs():
 
 OPTIONAL = {"torch", "faiss"}  # optional oracles and benchmark extras: skipped when missing
 # This repository's own modules; a script imports its folder's helpers by their bare names
-# (benchmarks/_common.py, tests/browser_support.py, tests/browser_page.py).
-LOCAL = {"dlviz", "tests", "benchmarks", "tools", "browser_support", "browser_page", "_common"}
+# (benchmarks/_common.py, benchmarks/_bare_cdp.py, tests/browser_support.py,
+# tests/browser_page.py).
+LOCAL = {
+    "dlviz", "tests", "benchmarks", "tools", "browser_support", "browser_page", "_common",
+    "_bare_cdp",
+}  # fmt: skip
 
 
 def _requirement_names(text: str) -> set[str]:
