@@ -202,10 +202,24 @@ def _nearly_cancel():
 
 claims.number(
     r"\$3\^\{s/(2)\} = e\^\{(0\.55)s\}\$, exactly \$e\^\{s/\\sqrt (3)\} = e\^\{(0\.58)s\}\$\. "
-    r"What makes the by-hand weights sharper is the truncation: query (1)'s scores (3) and (4) "
-    r"become (1) and (2), a whole power of (3) apart instead of half of one, so key (2) gets "
-    r"(0\.6) of query (1)'s attention by hand against (0\.46) exactly",
+    r"What moves the by-hand weights most is the truncation\. It can pull scores apart: query "
+    r"(1)'s scores (3) and (4) become (1) and (2), a whole power of (3) apart instead of half of "
+    r"one, so key (2) gets (0\.6) of query (1)'s attention by hand against (0\.46) exactly",
     _nearly_cancel,
+)
+
+
+def _merged():
+    s = HAND.scores[:, 1]  # query 2's scores
+    assert list(s[:2]) == [2, 3] and list(HAND.scaled[:2, 1]) == [1, 1]
+    a_2, e_2 = HAND.weights[1, 1], EXACT.weights[1, 1]  # key 2's share of query 2
+    return 2, *s[:2], 1, 2, a_2, 2, e_2
+
+
+claims.number(
+    r"It can also merge them: query (\d)'s scores (\d) and (\d) both become (\d), so key (\d) "
+    r"gets (0\.\d) of query (\d)'s attention by hand against (0\.\d\d) exactly",
+    _merged,
 )
 claims.number(
     r"\*\*Rounding\*\* \$3\^\{(-1)\}\$ to (0) gives key (3) no weight at all for query (3); the "
@@ -327,7 +341,13 @@ def _(item, explorer):
     closer = np.linalg.norm(Z5 - average[:, None], axis=0) < np.linalg.norm(
         Z1 - average[:, None], axis=0
     )
-    assert closer.all()  # every z_j moves toward it
+    assert closer.all()  # every z_j, as a whole vector, comes closer to it
+    assert "$z_4$, for one, goes from $[3.06, 1.53, 7.70]$ to $[8.72, 4.36, 3.46]$" in item
+    assert np.allclose(np.round(Z1[:, 3], 2), [3.06, 1.53, 7.70])
+    assert np.allclose(np.round(Z5[:, 3], 2), [8.72, 4.36, 3.46])
+    words = " ".join(item.split())
+    assert "single entries can move away from it: compare $z_1$'s first entry" in words
+    assert abs(Z5[0, 0] - average[0]) > abs(Z1[0, 0] - average[0])  # z1's first entry
 
 
 @claims.try_this("Look only backwards", on=AttentionExplorer)
@@ -363,6 +383,7 @@ def _(item, explorer):
     assert np.allclose(explorer.result.weights.sum(axis=0), 1)
     assert "press *back to the exercise*, switch *mode* back to *by hand*" in item
     assert "type 9 into row f2 of x1" in item
+    assert "a power of 3 too big to write down" in " ".join(item.split())
     explorer.controls["reset"].click()
     explorer.controls["mode"].value = "hand"
     explorer.controls["X"].boxes[1][0].value = 9

@@ -244,6 +244,35 @@ claims.not_computed(
 claims.not_computed(r"\\cdot|s_x q_x", "formula")
 
 
+def _back_to_the_exercise_restores():
+    explorer = VectorDBExplorer()
+    try:
+        c = explorer.controls
+        with explorer.hold():
+            c["query"].value, c["database"].value = "who am I", "am I\nhow are you"
+            c["P[1,1]"].value, c["b[3]"].value, c["metric"].value = -1.0, 2.0, "cosine"
+            c["W"].value = (np.asarray(EX["W"]) + 1).tolist()
+            c["k"].value, c["numbers"].value = 2, ".3f"
+        with explorer.hold():  # the IVF sliders, to 2 lists read both
+            c["n_lists"].value, c["nprobe"].value = 2, 2
+        c["reset"].click()
+        assert c["query"].value == EX["query"] and c["database"].value == "\n".join(EX["database"])
+        assert np.array_equal(c["W"].value, EX["W"]) and c["metric"].value == "dot"
+        assert c["P[1,1]"].value == EX["P"][0][0] and c["b[3]"].value == EX["b"][2]
+        assert c["numbers"].value == ".3f"  # the format stays,
+        assert (c["n_lists"].value, c["nprobe"].value) == (2, 2)  # and so do the IVF sliders
+        return c["k"].value
+    finally:
+        explorer.close()
+
+
+claims.number(
+    r"\*Back to the exercise\* restores the sheet's texts, query, W, b and P, the dot product "
+    r"and k = (1) \(the \*numbers\* format and the IVF sliders stay as they are\)",
+    _back_to_the_exercise_restores,
+)
+
+
 class TestProse(ProseTests):
     """Notebook 02's quoted numbers recomputed, its "Try this" carried out (checks below)."""
 

@@ -140,6 +140,14 @@ claims.number(
 )
 
 
+claims.number(
+    r"its row \*best\* is the\s+weight of the token's best expert \(expert (\d) for \$X_1\$\), "
+    r"not of expert (\d)\.",
+    lambda: (TOP2.chosen[0, 0] + 1, 1),
+)
+claims.not_computed(r"The grid\s+\*top-2 weights\*", "the grid's title, named")
+
+
 def _more():
     assert len(BIG["experts"]) - 2 == 6  # "plus six more"
     return BIG["X"].shape[1] - 2
@@ -338,6 +346,9 @@ def _move_x1(item, explorer, grids):
     assert "and move X1[2] to see what changes" in item
     assert "the middle number $b$ cannot change the choice: both logits rise together, so " \
         "the probabilities and the picture stay exactly as they were" in item  # fmt: skip
+    words = " ".join(item.split())
+    assert "Only $X_1$'s output moves: the chosen expert works on all three numbers" in words
+    output, output_2 = explorer.result.output[:, 0].copy(), explorer.result.output[:, 1].copy()
     logits, probs = explorer.result.gate_logits.copy(), explorer.result.gate_probs.copy()
     image = explorer.gate_image.value
     for b in (-5, -2, 0, 3, 5):
@@ -347,6 +358,8 @@ def _move_x1(item, explorer, grids):
         np.testing.assert_allclose(explorer.result.gate_probs, probs)
         assert explorer.result.chosen[0, 0] == 0  # still expert 1
         assert explorer.gate_image.value is image
+        assert not np.allclose(explorer.result.output[:, 0], output)  # X1's output moves
+        assert np.allclose(explorer.result.output[:, 1], output_2)  # X2's does not
     assert "at exactly 3 the scores tie, the probabilities are 0.5 each, and the tie goes " \
         "to the lower number, expert 1" in item  # fmt: skip
     c["X1[1]"].value = 3.0
@@ -390,11 +403,13 @@ def _top_2(item, explorer, grids):
     x = np.array([3.0, 1.0, 3.0])
     by_hand = 0.5 * np.maximum(W1 @ x + b1, 0) + 0.5 * np.maximum(W2 @ x + b2, 0)
     np.testing.assert_allclose(r.gate_weights[:, 1], [0.5, 0.5])
-    assert "compare with the grid *output = g1·ReLU(best) + g2·ReLU(2nd)* in the explorer's " \
-        "step *ReLU, then mix the experts*" in item  # fmt: skip
+    assert "compare with the grid *output = Σ g·ReLU* in the explorer's step *ReLU, then mix " \
+        "the experts*" in " ".join(item.split())  # fmt: skip
     panel = explorer.panels[6].value
-    assert "ReLU, then mix the experts: output = g1·ReLU(best) + g2·ReLU(2nd)" in panel
-    on_screen = cells_of(table(panel, "output")).cells
+    assert "ReLU, then mix the experts" in panel
+    output_grid = table(panel, "output")
+    assert "output = Σ g·ReLU" in output_grid  # its title
+    on_screen = cells_of(output_grid).cells
     assert [float(on_screen[i, 1]) for i in range(4)] == pytest.approx(by_hand)
     assert "or type them into the output grid before step 3, which follows the explorer " \
         "and now asks for top-2" in item  # fmt: skip

@@ -129,12 +129,30 @@ def test_the_loss_by_hand(cells):
     assert even([[0.3, -0.2, 1.0, -2.0]]).aux_loss == pytest.approx(1.0)  # f even, P not
     certain = MixtureOfExperts([[0.0]] * 3, [60.0, 0, 0], [([[1.0]], [0.0])] * 3)
     assert certain([[1.0, 2.0]]).aux_loss == pytest.approx(3.0)
-    assert "In between it usually grows\nwith the imbalance, but not always: it can even dip " \
-        "below 1" in text  # fmt: skip
+    assert "In between it usually grows\nwith the imbalance, but not always" in text
     # two tokens of three to expert 1 (one of them barely), the third to expert 2, sure
     dip = MixtureOfExperts([[1.0], [-1.0]], [0.0, 0.0], [([[1.0]], [0.0])] * 2)
     r_dip = dip([[0.1, 0.1, -2.0]])
     assert list(r_dip.load_fraction) == pytest.approx([2 / 3, 1 / 3]) and r_dip.aux_loss < 1
+    # the prose's own example: three tokens with p1 = 0.51, one with p1 = 0 (a logit far down)
+    assert "it can even dip below 1 (an example\nfollows the answer below)" in text
+    words = " ".join(cells["cap-loss-worked"].split())
+    assert (
+        "Turn the load around and the loss can dip below 1: three tokens on expert 1, each only "
+        "just ($p_1 = 0.51$), and one sure of expert 2 ($p_1 = 0$) give $f = [3/4,\\ 1/4]$, "
+        "$P = [0.3825,\\ 0.6175]$ and a loss of $2 \\cdot (0.287 + 0.154) = 0.88$, though "
+        "expert 1 takes three tokens of four"
+    ) in words
+    x = math.log(51 / 49) / 2  # softmax([x, -x]) gives expert 1 exactly 0.51
+    r_051 = dip([[x, x, x, -40.0]])
+    assert list(r_051.gate_probs[0]) == pytest.approx([0.51, 0.51, 0.51, 0.0], abs=1e-12)
+    f, P = r_051.load_fraction, r_051.gate_probs.mean(axis=1)
+    assert list(f) == [Fraction(3, 4), Fraction(1, 4)] and list(P) == pytest.approx(
+        [0.3825, 0.6175]
+    )
+    assert [round(v, 3) for v in f * P] == [0.287, 0.154]
+    assert round(r_051.aux_loss, 2) == 0.88 == round(2 * float((f * P).sum()), 2)
+    assert list(r_051.tokens_per_expert) == [3, 1]
     assert "coefficient, 0.01 in the paper" in text.replace("(times a small ", "")
 
 

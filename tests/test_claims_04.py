@@ -128,17 +128,20 @@ claims.number(
 def _pytorch_shapes():
     d_model = TWO["X"].shape[0]
     heads = TWO["WQ"].shape[0] // HAND.d_k
-    # Ours in the top rows of a square WO: the top rows of the square one's output are ours.
-    square = np.vstack([TWO["WO"], np.random.default_rng(0).normal(size=(3, 6))])
+    # Ours in the top rows of a square WO (zeros below, or anything): the top rows of the
+    # square one's output are ours; PyTorch's output is that transposed (test_multi_head).
+    square = np.vstack([TWO["WO"], np.zeros((3, 6))])
     wide = multi_head_attention(**{**TWO, "WO": square}, heads=heads)
     np.testing.assert_allclose(wide.output[:3], EXACT.output, atol=1e-12)
     return (heads, d_model, d_model, *TWO["WO"].shape, *square.shape)
 
 
 claims.number(
-    r"`multi_head_attention\(X, WQ, WK, WV, WO, heads=(\d)\)`.*?computes the same when \$W_O\$ "
-    r"is square, (\d)×(\d) here .*?ours is (\d)×(\d), to keep the output short by hand\. Put "
-    r"ours in the top three rows of a (\d)×(\d) \$W_O\$",
+    r"`multi_head_attention\(X, WQ, WK, WV, WO, heads=(\d)\)`.*?computes the same as the exact "
+    r"path when \$W_O\$ is square, (\d)×(\d) here .*?ours is (\d)×(\d), to keep the output "
+    r"short by hand\. Put ours in the top three rows of a (\d)×(\d) \$W_O\$ \(zeros below\): "
+    r"PyTorch's output has a row per token, and its first three columns are our output, "
+    r"transposed",
     _pytorch_shapes,
 )
 

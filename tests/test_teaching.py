@@ -1,0 +1,141 @@
+"""The teacher's page (docs/teaching.md) says what the notebooks and explorers do: checked.
+
+Its keys table against the explorers' `checks()`, the slider names it uses, and the
+claims of its plans and exit questions that the numbers decide (the grids' slips, the
+columns that do not add up to 1, what the heads and the positions do).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlviz import (
+    AttentionExplorer,
+    MoEExplorer,
+    VectorDBExplorer,
+    examples,
+    multi_head_attention,
+    positional_encoding,
+    self_attention,
+)
+from dlviz.checking import attention_checks
+from dlviz.multi_head_checks import head_checks, multi_head_checks
+from tests.claims import _cells, markdown_cells, try_this_items
+
+PAGE = (Path(__file__).resolve().parent.parent / "docs" / "teaching.md").read_text("utf-8")
+WORDS = " ".join(PAGE.split())
+TWO = examples.multi_head_exercise()
+HAND_2 = multi_head_attention(**TWO, heads=2, mode="hand")
+
+
+def _keys_row(notebook: str) -> list[list[str]]:
+    """The keys a row of the keys table names: before and after its ';'."""
+    row = re.search(rf"^\| {notebook} \| (.*) \|$", PAGE, re.M).group(1)
+    return [re.findall(r'`"(\w+)"`', part) for part in row.split(";")]
+
+
+@pytest.fixture
+def explorers():
+    made = []
+
+    def make(cls, **kwargs):
+        made.append(cls(**kwargs))
+        return made[-1]
+
+    yield make
+    for explorer in made:
+        explorer.close()
+
+
+def test_the_keys_table_is_what_the_explorers_check(explorers):
+    plain, heads = _keys_row("self-attention")
+    attention = explorers(AttentionExplorer)
+    attention.controls["heads"].value = 2
+    assert list(attention.checks()) == plain + heads
+    (database,) = _keys_row("vector database")
+    assert list(explorers(VectorDBExplorer).checks()) == database
+    plain, batch = _keys_row("mixture of experts")
+    assert list(explorers(MoEExplorer).checks()) == plain + batch
+
+
+def test_the_step_sliders_are_named_as_the_page_names_them(explorers):
+    assert "the chosen step (the *step* slider; *show up to step* in the attention explorers)" in (
+        WORDS
+    )
+    assert explorers(AttentionExplorer).controls["step"].description == "show up to step"
+    assert explorers(VectorDBExplorer).controls["step"].description == "step"
+    assert explorers(MoEExplorer).controls["step"].description == "step"
+
+
+def test_the_try_it_grid_comes_before_the_cell_that_shows_the_step():
+    assert "the try-it grid checks everyone's work, then the notebook's next cell shows" in WORDS
+    # notebook 1's grids (their keys) and the code cell that computes the matrix each asks
+    # for: the answer is never on the page before its grid
+    cells = [source for _, kind, source in _cells("01") if kind == "code"]
+    for key, computed in (("scores", "S = K.T @ Q"), ("weights", "A = ")):
+        grid = cells.index(f'HandCheck.follow(explorer, "{key}")')
+        answer = next(
+            i for i, c in enumerate(cells) if c.startswith(computed) or f"\n{computed}" in c
+        )
+        assert grid < answer, key
+
+
+def test_notebook_1_columns_that_do_not_add_up_to_1():
+    assert "columns that sum to 1.1 (q1, q4) and 0.9 (q3): rounding" in WORDS
+    ex = examples.attention_exercise()
+    hand = self_attention(ex["X"], ex["WQ"], ex["WK"], ex["WV"], mode="hand")
+    sums = np.round(hand.weights.sum(axis=0), 6)
+    assert list(sums) == [1.1, 1.0, 0.9, 1.1]
+
+
+def test_notebook_1_try_this_items_named():
+    named = re.search(r'"Try this" 1 \(make x2 attend to x4\) and 2 \(temperature\)', PAGE)
+    assert named
+    titles = list(try_this_items("01"))
+    assert titles[0] == "Make x2 attend mostly to x4" and "temperature" in titles[1]
+
+
+def test_head_2s_grids_name_notebook_1s_slips():
+    assert (
+        "head 2's two grids name notebook 1's slips: the scores transposed (Qᵀ·K); the weights "
+        "truncated instead of rounded, divided by the row sums, or transposed (Aᵀ)"
+    ) in WORDS
+    sheet, head_2 = attention_checks(HAND_2.heads[0]), head_checks(HAND_2, 2)
+    named = {
+        "scores": ("The whole grid is transposed: these are Qᵀ·K",),
+        "weights": ("These are truncated", "You divided by the row sums", "transposed (Aᵀ)"),
+    }
+    for key, hints in named.items():
+        for hint in hints:  # the same slip, in notebook 1's grid and in head 2's
+            assert any(hint in s.hint for s in sheet[key].slips), (key, hint)
+            assert any(hint in s.hint for s in head_2[key].slips), (key, hint)
+    concat = multi_head_checks(HAND_2)["concat"]
+    assert any("wrong order" in s.hint for s in concat.slips)
+
+
+def test_notebook_4_exit_questions():
+    assert "for queries 1 and 4, head 1 favours key 2 and head 2 key 3" in WORDS
+    for head, key in ((0, 1), (1, 2)):
+        weights = HAND_2.heads[head].weights
+        assert list(weights[:, [0, 3]].argmax(axis=0)) == [key, key]
+    assert "Z₁ + Z₂: row r of WO picks row r of each head's Z" in WORDS
+    np.testing.assert_allclose(HAND_2.output, HAND_2.heads[0].output + HAND_2.heads[1].output)
+    assert "two copies of a token get the same output; with them, they differ" in WORDS
+    X = np.array(TWO["X"], dtype=float)
+    X[:, 3] = X[:, 0]  # x4 a copy of x1
+    weights = {k: TWO[k] for k in ("WQ", "WK", "WV", "WO")}
+    plain = multi_head_attention(X, **weights, heads=2)
+    np.testing.assert_allclose(plain.output[:, 0], plain.output[:, 3])
+    placed = multi_head_attention(X + positional_encoding(4, X.shape[0]), **weights, heads=2)
+    assert not np.allclose(placed.output[:, 0], placed.output[:, 3])
+
+
+def test_notebook_4_has_a_plan():
+    assert re.search(r"^## Notebook 4 — .*\(extension, 45 minutes\)$", PAGE, re.M)
+    assert "notebook 4 goes beyond the sheet" in WORDS
+    for heading in ("Two heads by hand", "Concatenate, then mix with WO"):
+        assert any(f"## {heading}" in c for c in markdown_cells("04"))
