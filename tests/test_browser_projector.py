@@ -209,6 +209,44 @@ def fit_problems(case: Case, step: int, m: dict) -> list[str]:
     return problems
 
 
+# Under the step, with several heads: every head's weights (and at step 9 the
+# concatenation and WO·concat). Scrolled to, they must fit the notebook's width, in 18 px.
+HEADS_JS = """
+(explorer) => {
+  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')
+    .getBoundingClientRect();
+  const heads = explorer.querySelector('.dlviz-heads-focus');
+  const tables = [...heads.querySelectorAll('table[data-name]')];
+  const cells = tables.flatMap((t) => [...t.querySelectorAll('td')]);
+  return {
+    names: tables.map((t) => t.dataset.name),
+    wide: tables.filter((t) => t.getBoundingClientRect().right > area.right + 1
+      || t.getBoundingClientRect().left < area.left - 1).map((t) => t.dataset.name),
+    smallest: Math.min(...cells.map((c) => parseFloat(getComputedStyle(c).fontSize))),
+  };
+}
+"""
+
+
+def heads_problems(page, explorer, step: int, theme: str) -> list[str]:
+    """The heads under the step of the projector view, scrolled to: all there, in the
+    notebook's width, numbers of 18 px or more (screenshot: screenshot_projector_heads_*)."""
+    explorer.locator(".dlviz-heads-focus").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(RESULTS / f"screenshot_projector_heads_{step}_{theme}.png"))
+    m = explorer.evaluate(HEADS_JS)
+    expected = [f"head{h}_weights" for h in (1, 2, 3, 4)]
+    expected += ["concat", "WO", "multi_output"] if step == 9 else []
+    where = f"the heads under step {step}"
+    problems = [f"{where}: shows {m['names']}"] if m["names"] != expected else []
+    if m["wide"]:
+        problems.append(f"{where}: wider than the notebook: {m['wide']}")
+    if m["smallest"] < 18:
+        problems.append(f"{where}: numbers of {m['smallest']} px, under 18")
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    return problems
+
+
 @pytest.mark.parametrize("theme", list(THEMES))
 def test_every_step_of_the_projector_view_at_1280x720_and_150_percent(zoomed, theme):
     """Each explorer, each step: controls and step on screen together, numbers of 18 px or
@@ -236,6 +274,8 @@ def test_every_step_of_the_projector_view_at_1280x720_and_150_percent(zoomed, th
                 f"{m['toggle']} ({shot.name})"
             )
             problems += fit_problems(case, step, m)
+            if case.stem == "attention_heads" and step >= 8:
+                problems += heads_problems(page, explorer, step, theme)
             places.setdefault(tuple(m["toggle"] or ()), []).append(step)
         if len(places) != 1:
             problems.append(f"{case.stem}: the view toggle moves with the step: {places}")

@@ -171,3 +171,37 @@ def test_the_vectordb_view_toggle_comes_before_the_answer_that_follows_the_query
     assert explorer.nearest.value != answer  # the answer on the toggle's line changed ...
     assert [w.get_state() for w in before] == states  # ... and nothing before the toggle
     explorer.close()
+
+
+def test_several_heads_side_by_side_under_the_step_in_the_projector_view():
+    """With several heads the projector's step is head 1's; from step 8 every head's weights
+    follow under what is set once, and at step 9 the concatenation and WO·concat, in large
+    type, with the full view's numbers."""
+    explorer = AttentionExplorer(mode="exact")
+    explorer.controls["view"].value = "projector"
+    children = list(explorer.children)
+    assert children.index(explorer.focus) < children.index(explorer.heads_focus)
+    assert explorer.heads_focus.value == ""  # one head: the sheet, nothing more
+    explorer.controls["heads"].value = 3
+    for step in range(1, 8):
+        explorer.controls["step"].value = step
+        assert explorer.heads_focus.value == "", step
+    explorer.controls["step"].value = 8
+    shown = explorer.heads_focus.value
+    assert "3 heads side by side: each head&#x27;s weights A (the step above is head 1&#x27;s)" in (
+        shown
+    )
+    assert [f'data-name="head{h}_weights"' in shown for h in (1, 2, 3, 4)] == [1, 1, 1, 0]
+    assert 'data-name="concat"' not in shown
+    assert min(sizes(shown)) >= 16 and 18 in sizes(shown)
+    explorer.controls["step"].value = 9
+    shown = explorer.heads_focus.value
+    assert all(f'data-name="{name}"' in shown for name in ("concat", "WO", "multi_output"))
+    explorer.controls["view"].value = "all"  # the same numbers as the full view's
+    full = explorer.heads_view.weights.value + explorer.heads_view.concat.value
+    for name in ("head1_weights", "head2_weights", "head3_weights", "concat", "multi_output"):
+        assert cells_of(table(shown, name)).cells == cells_of(table(full, name)).cells, name
+    explorer.controls["view"].value = "projector"
+    explorer.controls["heads"].value = 1
+    assert explorer.heads_focus.value == ""
+    explorer.close()

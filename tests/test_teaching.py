@@ -139,3 +139,24 @@ def test_notebook_4_has_a_plan():
     assert "notebook 4 goes beyond the sheet" in WORDS
     for heading in ("Two heads by hand", "Concatenate, then mix with WO"):
         assert any(f"## {heading}" in c for c in markdown_cells("04"))
+
+
+def test_the_projector_shows_the_heads_under_the_step(explorers):
+    assert (
+        "With several heads the attention explorer's steps are head 1's; from step 8 every "
+        "head's weights follow, side by side, under what is set once (and at step 9 their "
+        "concatenation and WO·concat), in large type too"
+    ) in WORDS
+    explorer = explorers(AttentionExplorer)
+    explorer.controls["view"].value = "projector"
+    explorer.controls["heads"].value = 2
+    children = list(explorer.children)
+    below = children.index(explorer.heads_focus)
+    assert below > children.index(explorer.focus)
+    assert any(explorer.controls["heads"] in getattr(c, "children", ()) for c in children[:below])
+    explorer.controls["step"].value = 8
+    assert 'data-name="head2_weights"' in explorer.heads_focus.value
+    assert 'data-name="concat"' not in explorer.heads_focus.value
+    explorer.controls["step"].value = 9
+    assert 'data-name="concat"' in explorer.heads_focus.value
+    assert "font-size:18px" in explorer.heads_focus.value

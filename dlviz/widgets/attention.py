@@ -26,7 +26,7 @@ from dlviz.widgets.base import (
     step_panel,
     view_toggle,
 )
-from dlviz.widgets.heads import MAX_HEADS, HeadsView, stacked_weights
+from dlviz.widgets.heads import MAX_HEADS, HeadsView, projector_heads, stacked_weights
 
 
 class AttentionExplorer(Explorer):
@@ -166,13 +166,17 @@ class AttentionExplorer(Explorer):
         # 4 (positions, heads) follow the step there: three lines of controls, not four.
         self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
         later = widgets.HBox([controls["heads"], controls["positions"]], layout=wrap)
+        # With several heads, from step 8: the heads side by side (and the concatenation
+        # at step 9), in large type, under what is set once.
+        self.heads_focus = widgets.HTML().add_class("dlviz-heads-focus")
         self._views = {
             "all": [mode_row(controls["positions"]), *sliders, controls["heads"], inputs,
                     self.message, widgets.Box(
                 list(self.step_boxes.values()),
                 layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
             ), self.heads_view],
-            "projector": [mode_row(), *sliders, self.message, self.focus, later, inputs],
+            "projector": [mode_row(), *sliders, self.message, self.focus, later,
+                          self.heads_focus, inputs],
         }  # fmt: skip
         self.children = self._views["all"]
         self._mode_changed()
@@ -216,6 +220,7 @@ class AttentionExplorer(Explorer):
         if view == "projector":
             title, body = focus_views(result)[step]
             self.focus.value = focus_panel(step, title, body)
+            self.heads_focus.value = projector_heads(self.multi, step)
             return
         for k, (title, body) in step_views(result).items():
             # Later steps are hidden but keep their place (and are kept up to date).

@@ -62,16 +62,41 @@ class HeadsView(widgets.VBox):
         self.layout.display = None if visible else "none"
         if not visible:
             return
-        self.weights.value = step_panel(
-            f"{multi.n_heads} heads side by side: each head's weights A "
-            "(the walk-through above is head 1)",
-            weights_view(multi),
-        )
+        self.weights.value = heads_panel(multi)
         self.concat.layout.display = None if step >= 9 else "none"
         if step >= 9:
-            self.concat.value = step_panel(
-                "concat (the heads' outputs stacked) and output = WO·concat", concat_view(multi)
-            )
+            self.concat.value = concat_panel(multi)
+
+
+def heads_panel(
+    multi: MultiHeadResult, *, large: bool = False, above: str = "the walk-through above is head 1"
+) -> str:
+    """Every head's weights side by side, with its heading (HTML); large: projector type."""
+    return step_panel(
+        f"{multi.n_heads} heads side by side: each head's weights A ({above})",
+        weights_view(multi),
+        large=large,
+    )
+
+
+def concat_panel(multi: MultiHeadResult, *, large: bool = False) -> str:
+    """concat, WO and output = WO·concat, with their heading (HTML); large: projector type."""
+    return step_panel(
+        "concat (the heads' outputs stacked) and output = WO·concat",
+        concat_view(multi),
+        large=large,
+    )
+
+
+def projector_heads(multi: MultiHeadResult, step: int) -> str:
+    """The heads in the projector view, below the step (HTML, large type): their weights
+    from step 8 on, the concatenation and WO·concat at step 9; nothing with one head."""
+    if multi.n_heads == 1 or step < 8:
+        return ""
+    parts = [heads_panel(multi, large=True, above="the step above is head 1's")]
+    if step >= 9:
+        parts.append(concat_panel(multi, large=True))
+    return f'<div style="line-height:1.25">{"".join(parts)}</div>'
 
 
 def weights_view(multi: MultiHeadResult):
