@@ -12,6 +12,7 @@ import math
 import re
 
 import numpy as np
+import pytest
 
 from dlviz import (
     AttentionExplorer,
@@ -134,6 +135,23 @@ def _pytorch_shapes():
     wide = multi_head_attention(**{**TWO, "WO": square}, heads=heads)
     np.testing.assert_allclose(wide.output[:3], EXACT.output, atol=1e-12)
     return (heads, d_model, d_model, *TWO["WO"].shape, *square.shape)
+
+
+def test_pytorch_gives_our_output_transposed_in_its_first_columns():
+    """The prose's recipe carried out in PyTorch itself (an optional oracle): our W_O in the
+    top rows of a square one, zeros below; PyTorch's first three columns are ours, transposed."""
+    torch = pytest.importorskip("torch")
+    d_model = TWO["X"].shape[0]
+    square = np.vstack([TWO["WO"], np.zeros((d_model - TWO["WO"].shape[0], d_model))])
+    mha = torch.nn.MultiheadAttention(d_model, 2, bias=False, batch_first=True).double()
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.from_numpy(np.vstack([TWO["WQ"], TWO["WK"], TWO["WV"]])))
+        mha.out_proj.weight.copy_(torch.from_numpy(square))
+        X = torch.from_numpy(np.asarray(TWO["X"], dtype=float).T[None])  # tokens as rows
+        out = mha(X, X, X)[0][0].numpy()  # (tokens, d_model)
+    assert out.shape == (TWO["X"].shape[1], d_model)  # a row per token
+    np.testing.assert_allclose(out[:, :3], EXACT.output.T, atol=1e-9)
+    np.testing.assert_allclose(out[:, 3:], 0, atol=1e-12)
 
 
 claims.number(
