@@ -49,6 +49,20 @@ def test_widget_marks_each_cell_and_shows_hints_and_answer_only_on_request():
     assert checker.answer_button.description == "Hide answer"
 
 
+def test_every_box_is_named_by_its_row_and_column():
+    """A screen reader (and a hover) names each box as the grid labels it, not "?"."""
+    explorer = AttentionExplorer()
+    weights = HandCheck.follow(explorer, "weights")
+    names = [[box.tooltip for box in row] for row in weights.boxes]
+    assert names[1][2] == "k2, q3" and names[0][0] == "k1, q1"
+    assert len({n for row in names for n in row}) == 16  # every box its own name
+    bare = HandCheck(STEP)  # a step without labels: by number
+    assert [box.tooltip for box in bare.boxes[0]] == ["row 1, column 1", "row 1, column 2"]
+    explorer.close()
+    weights.close()
+    bare.close()
+
+
 def test_widget_follows_the_explorer_and_rechecks():
     explorer = AttentionExplorer()
     checker = HandCheck.follow(explorer, "sums")
