@@ -65,18 +65,22 @@ def capacity_checks(
     full = result.tokens_per_expert > capacity  # (E,)
     every_slot = full[chosen]
     formula = f"capacity = floor({result.capacity_factor:g} · {k} · {n} / {n_experts}) = {capacity}"
+    # Each is a way of serving the whole queue, made once for the grid: in a grid of 0s
+    # and 1s any wrong cell would match some slip's cell by chance.
     dropped_slips = [
         Slip(reverse[:, :shown].astype(float), "The slots are served in token order, X1 "
-             "first: the LAST tokens to arrive at a full expert are the ones dropped."),
-        Slip(rounded_up[:, :shown].astype(float), f"The capacity is rounded DOWN: {formula}."),
+             "first: the LAST tokens to arrive at a full expert are the ones dropped.",
+             scope="grid"),
+        Slip(rounded_up[:, :shown].astype(float), f"The capacity is rounded DOWN: {formula}.",
+             scope="grid"),
         Slip(every_slot[:, :shown].astype(float), f"A full expert still serves its first "
-             f"{capacity} slots; only the slots past its capacity are dropped."),
+             f"{capacity} slots; only the slots past its capacity are dropped.", scope="grid"),
     ]  # fmt: skip
     if k > 1:
         dropped_slips.append(
             Slip(by_token[:, :shown].astype(float), "All FIRST choices are served before "
                  "any second choice: go along the 1st-choice row, token by token, then the "
-                 "2nd row.")
+                 "2nd row.", scope="grid")
         )  # fmt: skip
     part = f" (the first {shown} of {n} tokens)" if shown < n else ""
     dropped = Step("dropped", f"which slots are dropped (1 = dropped, 0 = served), "

@@ -256,3 +256,31 @@ def test_a_transpose_and_a_slip_of_the_pencil_elsewhere_is_not_called_a_transpos
     answers[0][0] = "9"  # the diagonal: a transpose leaves it as it is
     verdict = check(step, answers)
     assert verdict.status[0, 0] == "wrong" and verdict.hints == ()
+
+
+def test_a_way_of_serving_the_queue_is_named_for_the_whole_grid_only():
+    # The dropped grids hold 0s and 1s: cell by cell, any wrong one would match some way of
+    # serving the queue by chance. A learner who dropped nothing was told "the LAST tokens
+    # to arrive at a full expert are the ones dropped", for the one cell they missed.
+    dropped = [step for name, step in GRIDS.items() if step.key == "dropped"]
+    assert dropped and all(s.scope == "grid" for step in dropped for s in step.slips)
+    for step in dropped:
+        nothing = [["0"] * step.shape[1] for _ in range(step.shape[0])]
+        verdict = _assert_honest(step, nothing, "nothing dropped")
+        if (verdict.status == "wrong").any():
+            assert not verdict.hints, verdict.hints
+
+
+def test_a_cell_that_rounds_to_a_mixing_slip_is_not_named_after_it():
+    # The sheet's top-1 output with one cell typed 1.5: the dense mix's 1.54 rounds to it,
+    # but seven right cells rule that mix out.
+    r = MixtureOfExperts(
+        **{k: examples.moe_exercise()[k] for k in ("gate_W", "gate_b", "experts")}
+    )(examples.moe_exercise()["X"])
+    from dlviz.checking import moe_checks
+
+    step = moe_checks(r)["output"]
+    answers = [[_text(v) for v in row] for row in _right(step)]
+    answers[2][0] = "1.5"
+    verdict = _assert_honest(step, answers, "one cell typed as the dense mix rounds")
+    assert verdict.status[2, 0] == "wrong" and not verdict.hints

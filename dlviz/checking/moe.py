@@ -144,18 +144,21 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
         )
     else:
         picked_relu = relu[chosen, :, columns[None, :]]  # (k, t, out)
+        # Ways of mixing, each made for the whole grid: a single cell that happens to round
+        # to one of their numbers is not named after them.
         out_slips += [
             Slip(picked_relu.sum(axis=0).T, f"These add the {k} experts' outputs without "
-                 "their weights g: multiply each by its g first."),
+                 "their weights g: multiply each by its g first.", scope="grid"),
             Slip(np.einsum("kt,kto->ot", np.take_along_axis(probs, chosen, axis=0),
                            picked_relu),
                  "These weigh the outputs by the softmax over all experts; the weights g are "
-                 f"the softmax of the chosen {k} logits only, so they add up to 1."),
+                 f"the softmax of the chosen {k} logits only, so they add up to 1.",
+                 scope="grid"),
         ]  # fmt: skip
     if k < model.n_experts:
         out_slips.append(Slip(np.einsum("et,eot->ot", probs, relu), "That mixes every "
                               f"expert by its gate probability; with top-{k} routing only "
-                              "the chosen experts compute."))  # fmt: skip
+                              "the chosen experts compute.", scope="grid"))  # fmt: skip
     shown = sorted({int(e) for e in chosen.ravel()})
     given = [Given("X", X, feats, tokens, _fmt(X))]
     for e in shown:
