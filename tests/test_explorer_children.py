@@ -8,6 +8,7 @@ child added by the base class made every update re-set the children.
 
 from __future__ import annotations
 
+import ipywidgets as widgets
 import pytest
 
 from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer
@@ -43,3 +44,15 @@ def test_the_theme_style_rides_in_the_message_area():
         assert explorer.message.value.startswith("<style>")
     finally:
         explorer.close()
+
+
+@pytest.mark.parametrize("make", [AttentionExplorer, VectorDBExplorer])
+def test_a_refusal_shows_above_the_inputs_editor(make):
+    # With "edit the inputs" open, a message below it was out of sight at 1280×720: a
+    # learner ticked *add positions* and saw nothing change, the reason 700 px down.
+    explorer = make()
+    children = list(explorer.children)
+    editors = [c for c in children if isinstance(c, widgets.Accordion) and c.titles
+               and c.titles[0].startswith("edit the")]  # fmt: skip
+    assert editors and children.index(explorer.message) < children.index(editors[0])
+    explorer.close()

@@ -54,10 +54,10 @@ def test_every_box_is_named_by_its_row_and_column():
     explorer = AttentionExplorer()
     weights = HandCheck.follow(explorer, "weights")
     names = [[box.tooltip for box in row] for row in weights.boxes]
-    assert names[1][2] == "k2, q3" and names[0][0] == "k1, q1"
+    assert names[1][2] == "(k2, q3)" and names[0][0] == "(k1, q1)"  # as a hint names them
     assert len({n for row in names for n in row}) == 16  # every box its own name
-    bare = HandCheck(STEP)  # a step without labels: by number
-    assert [box.tooltip for box in bare.boxes[0]] == ["row 1, column 1", "row 1, column 2"]
+    bare = HandCheck(STEP)  # one row without labels: by column
+    assert [box.tooltip for box in bare.boxes[0]] == ["column 1", "column 2"]
     explorer.close()
     weights.close()
     bare.close()
@@ -427,3 +427,13 @@ def test_the_output_grid_of_several_heads_shows_what_it_is_computed_from():
     assert cells_of(table(html, "concat")).cells[(3, 2)] == "15"  # head 2's z3, first entry
     stacked = HandCheck(multi_head_checks(hand)["concat"]).inputs_area.value
     assert 'data-name="Z of head 1"' in stacked and 'data-name="Z of head 2"' in stacked
+
+
+def test_a_runaway_answer_keeps_the_verdict_grid_its_width():
+    checker = HandCheck(STEP)
+    checker.type([["9" * 450, "0.2"]])
+    checker.check_button.click()
+    cells = cells_of(table(checker.verdict_area.value, "verdict-s")).cells
+    assert cells[0, 0] == "? " + "9" * 15 + "…" and cells[0, 1] == "✓ 0.2"
+    assert "450 characters is too long" in checker.verdict_area.value
+    checker.close()

@@ -170,8 +170,9 @@ class AttentionExplorer(Explorer):
         # at step 9), in large type, under what is set once.
         self.heads_focus = widgets.HTML().add_class("dlviz-heads-focus")
         self._views = {
-            "all": [mode_row(controls["positions"]), *sliders, controls["heads"], inputs,
-                    self.message, widgets.Box(
+            # The message above the inputs' editor: open, it would push a refusal out of sight.
+            "all": [mode_row(controls["positions"]), *sliders, controls["heads"], self.message,
+                    inputs, widgets.Box(
                 list(self.step_boxes.values()),
                 layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
             ), self.heads_view],

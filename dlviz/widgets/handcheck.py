@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlviz.checking import Step, Verdict, check
+from dlviz.checking.hints import cell_name
 from dlviz.checking.sources import SHEET
 from dlviz.sheet import format_number, grid, row
 from dlviz.widgets._cells import replaces_last_run
@@ -143,7 +144,7 @@ class HandCheck(StaticView, widgets.VBox):
                     placeholder="?",
                     layout=box_layout,
                     continuous_update=False,
-                    tooltip=cell_name(step, i, j),  # the box's name, read out and on hover
+                    tooltip=cell_name(step, i, j),  # its name, as a hint says it: (k2, q3)
                 )
                 for j in range(shape[1])
             ]
@@ -274,14 +275,6 @@ class HandCheck(StaticView, widgets.VBox):
 
     def __repr__(self) -> str:
         return f"HandCheck({self.step.key!r}: {self.step.title})"
-
-
-def cell_name(step: Step, i: int, j: int) -> str:
-    """What box (i, j) of a try-it grid is called: its row and column as the grid labels
-    them ("k2, q3"), else by number ("row 2, column 3")."""
-    row = step.rows[i] if step.rows else f"row {i + 1}"
-    column = step.cols[j] if step.cols else f"column {j + 1}"
-    return f"{row}, {column}"
 
 
 def expected_text(step: Step) -> list[list[str]]:

@@ -132,8 +132,8 @@ class VectorDBExplorer(Explorer):
                 texts_and_model,
                 # The toggle before the answer, whose width follows the query: it keeps its place.
                 widgets.HBox([controls["reset"], controls["view"], self.nearest], layout=wrap),
+                self.message,  # above W's editor: open, it would push a refusal out of sight
                 inputs,
-                self.message,
                 widgets.HBox(
                     [self.projection_image, self.bars_image],
                     layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),

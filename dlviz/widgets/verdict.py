@@ -16,6 +16,9 @@ _LOOK = {  # status -> (background, mark, words for a screen reader)
 }
 
 
+_LONGEST = 16  # characters of an answer shown in its cell ("-1234.5678/9" fits)
+
+
 def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     """The learner's answers, each marked right or wrong (colour and a mark), and the hints."""
     n_rows, n_cols = verdict.status.shape
@@ -24,6 +27,8 @@ def verdict_html(step: Step, answers, verdict: Verdict) -> str:
         status = verdict.status[i, j]
         bg, mark, words = _LOOK[status]
         typed = answers[i][j].strip() or " "
+        if len(typed) > _LONGEST:  # a runaway answer keeps the grid its width (the note says why)
+            typed = typed[: _LONGEST - 1] + "…"
         title = verdict.notes[i][j] or words
         attributes = (
             f' data-status="{status}" title="{html.escape(title)}" '
