@@ -311,3 +311,28 @@ def test_load_axis_fits_the_bars_and_both_lines_and_counts_avoid_the_hatching():
         for y, lo, hi in zip(ys, kept, share, strict=True):
             assert not lo - 1e-9 <= y <= hi + 1e-9 or hi == lo  # never on the dropped part
     assert LoadBars(route()).ax.get_ylim()[1] <= TOP
+
+
+@pytest.mark.parametrize("top_k, factor", [(1, None), (2, None), (1, 1.25), (2, 1.0)])
+def test_a_count_keeps_clear_of_the_lines(top_k, factor):
+    # A learner at 150 % saw "17" touching the balanced line and "21" on it (top-2, 66
+    # tokens): each count's digits keep 2.5 points of air from each line's edge (3 planned,
+    # less the digits' ink being a touch taller than the 0.72 em planned for).
+    ex = examples.random_moe(8, 66)
+    moe = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"]).with_top_k(top_k)
+    if factor is not None:
+        moe = moe.with_capacity_factor(factor)
+    load = LoadBars(moe(ex["X"]))
+    load.png()
+    to_px = load.ax.transData.transform
+    pt = load.figure.dpi / 72  # pixels a point
+    extents = load.counts._path("0").get_extents()  # a digit's ink, in points
+    half = (extents.y1 - extents.y0) / 2 * pt
+    lines = [(load.balanced, 1.0)] + ([(load.capacity_line, 2.0)] if factor else [])
+    for x, y in load.counts.artist.get_offsets():
+        centre = to_px((x, y))[1]
+        for line, line_half in lines:
+            at = to_px((0, line.get_ydata()[0]))[1]
+            gap = abs(centre - at) - half - line_half * pt
+            assert gap >= 2.5 * pt, (top_k, factor, y, line.get_ydata()[0], gap / pt)
+    load.close()

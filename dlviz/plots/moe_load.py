@@ -208,7 +208,7 @@ def _count_places(share, kept_share, per_point: float, lines=()):
     inside = kept_share >= 2 * (half + pad) + 2 * per_point
     line = 2 * per_point  # half the capacity line, which the kept part ends at when full
     heights = np.where(inside, kept_share - pad - line - half, share + pad + half)
-    clear = half + 2.5 * per_point  # half a digit, half the line (1 point), 1.5 points of air
+    clear = half + 4 * per_point  # half a digit, half the line (1 point), 3 points of air
     for y in sorted(lines):
         crossed = np.abs(heights - y) < clear
         below = y - clear
