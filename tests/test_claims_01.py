@@ -12,7 +12,7 @@ import numpy as np
 
 from dlviz import AttentionExplorer, examples, self_attention
 from dlviz.checking import attention_checks, check
-from tests.claims import Claims, ProseTests, cells_by_id
+from tests.claims import Claims, ProseTests, cells_by_id, prose
 
 claims = Claims("01")
 EX = examples.attention_exercise()
@@ -427,3 +427,21 @@ def test_the_picture_of_a():
         'AttentionHeatmap(self_attention(X, WQ, WK, WV, mode="hand"))'
         in (cells_by_id("01")["6c4d50f2"])
     )
+
+
+def test_where_back_to_the_exercise_is():
+    import ipywidgets as widgets
+
+    words = " ".join(prose("01").split())
+    assert (
+        "*back to the exercise* (beside the view toggle; in the projector view, at the bottom "
+        "of *edit the inputs*) restores the sheet's numbers"
+    ) in words
+    explorer = AttentionExplorer()
+    reset, view = explorer.controls["reset"], explorer.controls["view"]
+    beside = [c for c in explorer.children if reset in getattr(c, "children", ())]
+    assert beside and view in beside[0].children  # the view toggle's row
+    view.value = "projector"
+    (editor,) = [c for c in explorer.children if isinstance(c, widgets.Accordion)]
+    assert editor.children[0].children[-1] is reset  # at the bottom of edit the inputs
+    explorer.close()

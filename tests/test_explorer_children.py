@@ -56,3 +56,21 @@ def test_a_refusal_shows_above_the_inputs_editor(make):
                and c.titles[0].startswith("edit the")]  # fmt: skip
     assert editors and children.index(explorer.message) < children.index(editors[0])
     explorer.close()
+
+
+def _in_sight(widget, box) -> bool:
+    """Whether `widget` is shown in `box` without opening anything (an Accordion folds)."""
+    if box is widget:
+        return True
+    if isinstance(box, widgets.Accordion):
+        return False
+    return any(_in_sight(widget, child) for child in getattr(box, "children", ()))
+
+
+@pytest.mark.parametrize("make", [AttentionExplorer, VectorDBExplorer, MoEExplorer])
+def test_back_to_the_exercise_is_in_sight(make):
+    # Every "Try this" starts with it; the attention explorer kept it in the folded editor,
+    # where a learner (and the browser) could not see it.
+    explorer = make()
+    assert _in_sight(explorer.controls["reset"], explorer)
+    explorer.close()

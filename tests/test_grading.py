@@ -280,3 +280,16 @@ def test_a_cell_the_causal_mask_hides_is_right_as_a_dash_or_as_zero(mode):
     typed[1][0] = "0.3"  # a hidden key given weight: wrong
     assert check(weights, typed).status[1, 0] == "wrong"
     assert attention_checks(self_attention(**examples.attention_exercise()))["weights"].mask is None
+
+
+def test_a_number_in_e_notation_is_read_and_a_runaway_power_explained():
+    # A learner typed 1e5 and was told "'1e5' is not a number".
+    assert parse_answer("1e5") == 100000 and parse_answer("2.5E-1") == Fraction(1, 4)
+    assert parse_answer("−3e2") == -300 and parse_answer("1.e3") == 1000
+    for text in ("1e999", "1e-31"):
+        with pytest.raises(ValueError, match="is a number, but far too large or too small"):
+            parse_answer(text)
+    step = Step("s", "a step", np.array([[100000.0, 0.25]]))
+    verdict = check(step, [["1e5", "1e999"]])  # never raises, never inf
+    assert list(verdict.status[0]) == ["right", "unreadable"]
+    assert "far too large or too small" in verdict.notes[0][1]

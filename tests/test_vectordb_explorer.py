@@ -257,3 +257,21 @@ def test_a_following_grid_expects_the_numbers_just_computed_not_the_ones_before(
         )
     grid.close()
     explorer.close()
+
+
+def test_back_to_the_exercise_brings_back_the_exercises_picture():
+    # The axes keep their limits while the points fill a third of them (so a slider does
+    # not jump them); back to the exercise, a learner saw the three points squeezed into
+    # the corner of axes zoomed out for a text no longer there.
+    explorer, fresh = VectorDBExplorer(), VectorDBExplorer()
+    c = explorer.controls
+    for value in (0.5, 1.0, 1.5):  # b[3] up by keyboard, then she, then cosine
+        c["b[3]"].value = value
+    c["database"].value += "\nshe"
+    c["metric"].value = "cosine"  # refused: she has no direction; the picture stays
+    assert explorer.projection.limits != fresh.projection.limits
+    c["reset"].click()
+    assert explorer.projection.limits == fresh.projection.limits
+    assert explorer.projection_image.value == fresh.projection_image.value
+    explorer.close()
+    fresh.close()

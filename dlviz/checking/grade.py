@@ -35,6 +35,8 @@ import numpy as np
 MAX_CHARS = 400
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_SCIENTIFIC = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))[eE]([+-]?\d+)$")  # "1e5", "2.5E-1"
+_LARGEST_POWER = 30  # of ten, either way: past it no answer here, and no float holds some
 _FRACTION = re.compile(r"^([+-]?)(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)$")
 _VULGAR = re.compile(r"^([+-]?)(\d*)\s*([\u00bc-\u00be\u2150-\u215e])$")  # "15⅓", "½"
 _MINUSES = {"−": "-", "–": "-", "—": "-", "﹣": "-", "－": "-", "＋": "+"}
@@ -50,8 +52,9 @@ def _clean(text: str) -> str:
 def parse_answer(text: str) -> Fraction:
     """Read what a learner typed: a whole number, a decimal, a fraction or a mixed number.
 
-    "3", "3.", "-0.5", ".5", "44/9", "-1/3", "15 1/3" and "15⅓" (fifteen and a third);
-    a Unicode minus and a decimal comma are accepted too. Returns an exact Fraction.
+    "3", "3.", "-0.5", ".5", "44/9", "-1/3", "15 1/3" and "15⅓" (fifteen and a third),
+    and "1e5" or "2.5E-1" (powers of ten up to ±30); a Unicode minus and a decimal comma
+    are accepted too. Returns an exact Fraction.
 
     Raises ValueError with a sentence a learner can act on: empty, too long, not a
     number, or a division by zero; TypeError when given something other than text.
@@ -68,6 +71,15 @@ def parse_answer(text: str) -> Fraction:
         )
     if _NUMBER.match(cleaned):
         return Fraction(cleaned.rstrip("."))
+    match = _SCIENTIFIC.match(cleaned)
+    if match:
+        mantissa, power = match.groups()
+        if abs(int(power)) > _LARGEST_POWER:
+            raise ValueError(
+                f"{text.strip()!r} is a number, but far too large or too small for any answer "
+                f"here: no answer needs a power of ten past ±{_LARGEST_POWER}"
+            )
+        return Fraction(mantissa.rstrip(".")) * Fraction(10) ** int(power)
     match = _FRACTION.match(cleaned)
     if match:
         sign, whole, num, den = match.groups()

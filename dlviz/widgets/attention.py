@@ -141,10 +141,12 @@ class AttentionExplorer(Explorer):
         )
         self.step_boxes = dict(sorted(self.step_boxes.items()))  # steps in order
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
-        inputs = widgets.Accordion(
-            [widgets.VBox([widgets.HBox(list(matrices.values()), layout=wrap), controls["reset"]])],
-            titles=("edit the inputs X, WQ, WK, WV",),
-        )
+        grids = widgets.HBox(list(matrices.values()), layout=wrap)
+
+        def inputs(*more):
+            return widgets.Accordion(
+                [widgets.VBox([grids, *more])], titles=("edit the inputs X, WQ, WK, WV",)
+            )
 
         def mode_row(*more):
             # A label of the sliders' label width, so every control lines up.
@@ -157,10 +159,12 @@ class AttentionExplorer(Explorer):
                 layout=widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="0 2em"),
             )
 
-        sliders = [
-            widgets.HBox([controls["temperature"], controls["view"]], layout=wrap),
-            widgets.HBox([controls["step"], self.step_name], layout=wrap),
-        ]
+        def sliders(*more):
+            return [
+                widgets.HBox([controls["temperature"], controls["view"], *more], layout=wrap),
+                widgets.HBox([controls["step"], self.step_name], layout=wrap),
+            ]
+
         # The projector view: the controls, then the chosen step (of head 1) alone, in
         # large type; the heads' comparison is in the full view. The controls of notebook
         # 4 (positions, heads) follow the step there: three lines of controls, not four.
@@ -171,13 +175,16 @@ class AttentionExplorer(Explorer):
         self.heads_focus = widgets.HTML().add_class("dlviz-heads-focus")
         self._views = {
             # The message above the inputs' editor: open, it would push a refusal out of sight.
-            "all": [mode_row(controls["positions"]), *sliders, controls["heads"], self.message,
-                    inputs, widgets.Box(
+            # "back to the exercise" in sight, not in the folded editor: every "Try this"
+            # starts with it (beside the view toggle, whose place it does not move). In the
+            # projector view it stays with the inputs: a fourth line of controls at 150 %.
+            "all": [mode_row(controls["positions"]), *sliders(controls["reset"]),
+                    controls["heads"], self.message, inputs(), widgets.Box(
                 list(self.step_boxes.values()),
                 layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
             ), self.heads_view],
-            "projector": [mode_row(), *sliders, self.message, self.focus, later,
-                          self.heads_focus, inputs],
+            "projector": [mode_row(), *sliders(), self.message, self.focus, later,
+                          self.heads_focus, inputs(controls["reset"])],
         }  # fmt: skip
         self.children = self._views["all"]
         self._mode_changed()

@@ -311,6 +311,7 @@ class VectorDBExplorer(Explorer):
         """Back to the starting exercise: its texts, query, W, b and P; k = 1, dot product."""
         ex = self._exercise
         c = self.controls
+        self.projection.limits = None  # the exercise's own axes, not the widest seen since
         with self.hold():
             c["query"].value = ex["query"]
             c["database"].value = "\n".join(ex["database"])
