@@ -166,8 +166,8 @@ class AttentionExplorer(Explorer):
             ]
 
         # The projector view: the controls, then the chosen step (of head 1) alone, in
-        # large type; the heads' comparison is in the full view. The controls of notebook
-        # 4 (positions, heads) follow the step there: three lines of controls, not four.
+        # large type. The controls of notebook 4 (positions, heads) follow the step there:
+        # three lines of controls, not four.
         self.focus = widgets.HTML().add_class("dlviz-focus")  # the projector view's step
         later = widgets.HBox([controls["heads"], controls["positions"]], layout=wrap)
         # With several heads, from step 8: the heads side by side (and the concatenation

@@ -52,13 +52,13 @@ from dlviz.widgets.static import StaticView
 # A step's tables (class dlviz-step) are contained: a move that rewrites them lays out
 # and paints that step again, not the whole notebook around it (at class size the page
 # spent 40-80 ms a key press on that). A table wider than the step scrolls inside it.
-# The chosen button of a toggle (dot/cosine, fractions/decimals, the view) is underlined
-# in the theme's blue and bold: in JupyterLab Dark its shade alone differs by 1.4:1, and
-# on a projector dot could not be told from cosine.
-#
 # Steps stacked one under another (dlviz-lazy) are laid out and painted only near the
 # screen (content-visibility), each keeping the size it was last drawn at: a database of
 # 60 texts has 300 KB of tables, most of them scrolled away while a slider moves.
+#
+# The chosen button of a toggle (dot/cosine, fractions/decimals, the view) is underlined
+# in the theme's blue and bold: in JupyterLab Dark its shade alone differs by 1.4:1, and
+# on a projector dot could not be told from cosine.
 THEME_CSS = (
     "<style>.dlviz-explorer .jupyter-widget-Collapse-header{color:var(--jp-ui-font-color1)}"
     ".dlviz-explorer .dlviz-sliders .widget-readout{min-width:3.4em}"
