@@ -109,16 +109,19 @@ def test_dark_theme_keeps_every_number_and_label_readable(page, dark_lab, path, 
     assert live["checked"] > 50, live
     assert not live["failures"], f"{path.name}, live widgets, dark theme: {live['failures']}"
     # A chosen toggle button is marked by more than its shade (1.4:1 against the others in
-    # JupyterLab Dark): underlined in the theme's blue, and bold.
+    # JupyterLab Dark): underlined in the theme's blue; and its words fit (bold, "by hand ✓"
+    # was cut to "by han…").
     chosen = page.evaluate(
         "() => [...document.querySelectorAll('.dlviz-explorer .widget-toggle-buttons "
         ".mod-active')].filter((b) => b.getClientRects().length).map((b) => ({"
         "text: b.textContent.trim(), shadow: getComputedStyle(b).boxShadow,"
-        " weight: getComputedStyle(b).fontWeight}))"
+        " cut: b.scrollWidth > b.clientWidth + 1}))"
     )
     assert chosen, f"{path.name}: no toggle button shown"
-    unmarked = [c for c in chosen if "inset" not in c["shadow"] or int(c["weight"]) < 600]
+    unmarked = [c for c in chosen if "inset" not in c["shadow"]]
     assert not unmarked, f"{path.name}: chosen buttons marked by their shade only: {unmarked}"
+    cut = [c["text"] for c in chosen if c["cut"]]
+    assert not cut, f"{path.name}: chosen buttons whose words do not fit: {cut}"
     explorer = page.locator(bp.EXPLORER).last
     explorer.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / f"dark_{path.stem}.png"))
