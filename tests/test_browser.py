@@ -262,6 +262,33 @@ NOTEBOOKS = [
 ]
 
 
+# The explorers' step tables take the style every cell shares from dlviz's style sheet
+# (dlviz._table.compact); the grids outside an explorer carry it inline. Both must look
+# the same: these computed properties of a cell and of a label are compared.
+SHARED_STYLE = """() => {
+  const props = {td: ['paddingTop', 'paddingLeft', 'borderTopWidth', 'borderTopStyle',
+                      'borderTopColor', 'textAlign', 'fontFamily', 'fontSize'],
+                 th: ['paddingLeft', 'fontSize', 'color', 'borderTopWidth']};
+  const outside = t => !t.closest('.dlviz-explorer') && !t.closest('.dlviz-static');
+  const compact = document.querySelector('.dlviz-explorer table.dlviz-g');
+  const inline = [...document.querySelectorAll('table[data-name]')].find(
+      t => outside(t) && t.querySelector('th'));
+  const read = (table, tag) => {
+    const s = getComputedStyle(table.querySelector(tag));
+    return Object.fromEntries(props[tag].map(p => [p, s[p]]));
+  };
+  if (!compact || !inline) return {missing: [!!compact, !!inline]};
+  return {compact: [read(compact, 'td'), read(compact, 'th')],
+          inline: [read(inline, 'td'), read(inline, 'th')]};
+}"""
+
+
+def check_shared_table_style(page: Page) -> None:
+    styles = page.evaluate(SHARED_STYLE)
+    assert "missing" not in styles, f"no explorer table or no grid outside it: {styles}"
+    assert styles["compact"] == styles["inline"], styles
+
+
 # --- the test -------------------------------------------------------------------
 
 
@@ -275,6 +302,7 @@ def test_notebook_in_jupyterlab(case: NotebookCase, page, lab, tmp_path):
             case.hand_check(page)
         explorer = page.locator(EXPLORER).last
         expect(explorer.locator("table[data-name]").first).to_be_visible()
+        check_shared_table_style(page)
         probe = case.check(page, explorer)
         expect(explorer.locator('[role="alert"]')).to_have_count(0)
         press_and_watch(page, explorer, probe, PRESSES)

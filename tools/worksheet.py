@@ -347,7 +347,7 @@ def _blank(page: str) -> str:
     def empty(table: re.Match) -> str:
         return re.sub(r"(<td [^>]*>)[^<]*(</td>)", r"\1\2", table.group(0))
 
-    page = re.sub(rf'<table data-name="{FIND}.*?</table>', empty, page, flags=re.S)
+    page = re.sub(rf'<table [^>]*data-name="{FIND}.*?</table>', empty, page, flags=re.S)
     return re.sub(r'<span class="answer">[^<]*</span>', "_" * 24, page)
 
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 import ipywidgets as widgets
 
 from dlviz import sheet
+from dlviz._table import compact
 
 
 def figure_image(live_figure, width: int | None = None) -> widgets.Image:
@@ -27,6 +28,8 @@ def step_panel(title: str, body, *, large: bool = False) -> str:
     """One step of an explorer's walk-through: a bold heading over its grids (HTML).
 
     large: projector type (`large_type`): numbers 18 px, labels 16 px, heading 17 px.
+    Otherwise the tables' shared style is left to the explorer's style sheet
+    (`dlviz._table.compact`): less to send and to parse on every move.
     """
     if large:
         return (
@@ -35,7 +38,7 @@ def step_panel(title: str, body, *, large: bool = False) -> str:
         )
     return (
         f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
-        f"{body.html}"
+        f"{compact(body.html)}"
     )
 
 

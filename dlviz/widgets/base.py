@@ -20,6 +20,7 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 import traitlets
 
+from dlviz._table import TABLE_CSS
 from dlviz.palette import ORANGE
 from dlviz.widgets._cells import replaces_last_run
 from dlviz.widgets._closing import Closing
@@ -59,6 +60,9 @@ from dlviz.widgets.static import StaticView
 # The chosen button of a toggle (dot/cosine, fractions/decimals, the view) is underlined
 # in the theme's blue: in JupyterLab Dark its shade alone differs by 1.4:1, and on a
 # projector dot could not be told from cosine. (Not bold: "by hand ✓" no longer fit.)
+#
+# The steps' tables take the style every cell shares from here (TABLE_CSS, see
+# dlviz._table.compact), not from each cell.
 THEME_CSS = (
     "<style>.dlviz-explorer .jupyter-widget-Collapse-header{color:var(--jp-ui-font-color1)}"
     ".dlviz-explorer .dlviz-sliders .widget-readout{min-width:3.4em}"
@@ -66,7 +70,7 @@ THEME_CSS = (
     ".dlviz-explorer .dlviz-lazy{content-visibility:auto;contain-intrinsic-size:auto 240px}"
     ".dlviz-explorer .widget-toggle-buttons .jupyter-button.mod-active"
     "{box-shadow:inset 0 -3px 0 var(--jp-brand-color1)}"
-    "</style>"
+    f"{TABLE_CSS}</style>"
 )
 
 # How many times in a row `refresh` recomputes when observers keep changing controls.

@@ -22,6 +22,8 @@ import html
 
 import ipywidgets as widgets
 
+from dlviz._table import inline
+
 _FRAME = "border:1px solid #bdbdbd;border-radius:4px;padding:6px 10px;margin:4px 0"
 _NOTE = (
     '<div data-name="static-note" style="font-size:13px;margin:0 0 6px 0;font-style:italic">'
@@ -104,7 +106,7 @@ def static_html(w: widgets.Widget) -> str:
     if isinstance(w, widgets.Box):  # VBox and plain Box: one thing under the other
         return f"<div>{_children_html(w)}</div>"
     if isinstance(w, widgets.HTML | widgets.HTMLMath):
-        return f"<div>{w.value}</div>"
+        return f"<div>{inline(w.value)}</div>"  # no style sheet where this is read
     if isinstance(w, widgets.Label):
         return f"<span>{html.escape(w.value)}</span>"
     if isinstance(w, widgets.Image):
