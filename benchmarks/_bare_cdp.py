@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -37,7 +39,11 @@ def launch() -> Iterator[int]:
     executable = support.find_chromium()
     if executable is None:
         raise browser_page.BrowserUnavailable(support.NO_CHROMIUM)
-    with tempfile.TemporaryDirectory(prefix="dlviz-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile as it goes: a leftover
+    # file must not throw away the run's figures.
+    with tempfile.TemporaryDirectory(
+        prefix="dlviz-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         active = Path(profile) / "DevToolsActivePort"
         process = subprocess.Popen(
             [executable, "--headless", "--remote-debugging-address=127.0.0.1",
@@ -56,11 +62,21 @@ def launch() -> Iterator[int]:
                 time.sleep(0.05)
             yield int(active.read_text().split()[0])
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End Chromium and its helper processes (its own process group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 class _Connection:
