@@ -48,7 +48,7 @@ def html_table(
     rows, cols: labels at the left and on top (none if None); title: a caption above;
     name: the table's `data-name`, by which tests and the browser find it.
     """
-    parts = [f'<table style="{TABLE}" data-name="{html.escape(name)}">']
+    parts = [f'<table data-name="{html.escape(name)}" style="{TABLE}">']
     if title:
         parts.append(f'<caption style="{CAPTION}">{html.escape(title)}</caption>')
     if cols is not None:
@@ -72,7 +72,7 @@ def html_table(
 
 # What `compact` writes for each shared style, and the style sheet that gives it back.
 _SHORT = (
-    (f'<table style="{TABLE}"', '<table class="dlviz-g"'),
+    (f'" style="{TABLE}">', '" class="dlviz-g">'),  # the end of <table data-name="…"
     (f'<caption style="{CAPTION}">', '<caption class="dlviz-g">'),
     (f'<th style="{HEAD};text-align:center">', '<th class="dlviz-gc">'),
     (f'<th style="{HEAD};text-align:right">', '<th class="dlviz-gr">'),
@@ -95,7 +95,7 @@ TABLE_CSS = (
 
 def compact(text: str) -> str:
     """`html_table`'s tables in `text` with their shared style left to `TABLE_CSS`."""
-    if "<table style=" not in text:
+    if TABLE not in text:
         return text
     for full, short in _SHORT:
         text = text.replace(full, short)
