@@ -283,6 +283,25 @@ def test_shared_vectors():
     _shared_vectors()
 
 
+def test_an_unknown_word_is_explained_as_the_notebook_says():
+    text = prose("02")
+    assert (
+        "An unknown word is explained, with the known word it is closest to (or, if none is "
+        "close, the list of the words there are), and the last good result stays on screen"
+    ) in text
+    explorer = VectorDBExplorer()
+    try:
+        shown = explorer.result
+        explorer.controls["query"].value = "who are yuo"
+        assert explorer.error.endswith("did you mean 'you'?") and explorer.result is shown
+        explorer.controls["query"].value = "who are 3"
+        words = ", ".join(sorted(EX["embeddings"], key=str.casefold))
+        assert explorer.error.endswith(f"the words it knows: {words}")
+        assert explorer.result is shown
+    finally:
+        explorer.close()
+
+
 # --- Try this -------------------------------------------------------------------------
 # Each check carries its item out as written, from wherever the items before it left the
 # explorer: test_try_this gives it a fresh one, test_try_this_in_order the one a learner

@@ -10,6 +10,7 @@ from dlviz._checks import as_int, as_vector, frozen, nfc, shown
 
 # The unknown words a message lists by name; the rest are counted.
 LISTED_UNKNOWN = 5
+KNOWN_LISTED = 30  # an unknown word like no known one: the known words, up to this many
 
 
 def _edit_distance(a: str, b: str) -> int:
@@ -160,13 +161,25 @@ class Vocabulary:
         where = f" in {shown(sentence)}" if sentence is not None else ""
         if not isinstance(word, str):
             return f"unknown word {shown(word)}{where}: words are text (str)"
-        close = self.suggest(word)
         # A case slip ("i" for "I") is almost surely the answer: do not dilute it. Else
-        # the closest words only: "yuo" is one swap from "you", three edits from "a".
+        # the closest words only: "yuo" is one swap from "you", three edits from "a". A
+        # word is suggested only if it keeps a letter of the typed one: "3" and "1/0" are
+        # not slips for "a"; for them the words it knows are listed instead.
         folded = nfc(word).casefold()[: max(map(len, self._words)) + 2]  # as `suggest`
+        letters = set(folded)
+        close = [w for w in self.suggest(word, len(self)) if letters & set(w.casefold())][:3]
+        if not close:
+            return f"unknown word {shown(word)}{where}; {self._known_words()}"
         distance = [_edit_distance(folded, w.casefold()) for w in close]
         closest = [w for w, n in zip(close, distance, strict=True) if n == distance[0]]
         return f"unknown word {shown(word)}{where}; did you mean {_quoted(closest)}?"
+
+    def _known_words(self) -> str:
+        """The words to choose from, for a word like none of them: all, if a line holds them."""
+        words = sorted(self._words, key=lambda w: (w.casefold(), w))
+        if len(words) <= KNOWN_LISTED:
+            return f"the words it knows: {', '.join(words)}"
+        return f"it knows {len(words):,} words, such as {', '.join(words[:10])}"
 
     def unknown_message(self, words, sentence: str) -> str:
         """Why `sentence` cannot be encoded: its first unknown word, then the others, counted."""
