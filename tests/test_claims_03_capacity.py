@@ -115,11 +115,15 @@ def test_the_loss_by_hand(cells):
     picture.close()
     P_picture = [(3 * D("0.27") + D("0.73")) / 4, (3 * D("0.73") + D("0.27")) / 4]
     assert 2 * (D(1, 4) * P_picture[0] + D(3, 4) * P_picture[1]) == D("1.115")
-    assert "The loss grid takes each of\nthese, and 1.116" in worked
+    assert (
+        "The loss grid takes each of\nthese, and 1.116; to two decimals 1.12, and 1.11 as well, "
+        "since 1.115 lies halfway\nbetween them."
+    ) in worked
     grid = capacity_checks(r)["aux_loss"]
-    for typed in ("1.1155", "1.11553", "1.1154", "1.115", "1.116"):
+    for typed in ("1.1155", "1.11553", "1.1154", "1.115", "1.116", "1.12", "1.11"):
         assert check(grid, [[typed]]).all_right, typed
-    assert not check(grid, [["1.117"]]).all_right and not check(grid, [["1.1153"]]).all_right
+    for typed in ("1.117", "1.1153", "1.10", "1.13"):
+        assert not check(grid, [[typed]]).all_right, typed
     # even load: exactly 1 whatever the probabilities, the sheet's two tokens 1.00; one
     # expert certain: n_experts; in between it can dip below 1
     assert "$f_e = 1/n_{\\text{experts}}$ for every expert and the loss is exactly\n1, whatever " \
