@@ -49,6 +49,20 @@ def test_widget_marks_each_cell_and_shows_hints_and_answer_only_on_request():
     assert checker.answer_button.description == "Hide answer"
 
 
+@pytest.mark.parametrize(
+    ("typed", "summary"),
+    [("4.9", "✓ Right."), ("5.5", "✗ Not right."), ("", "… Empty: type a number."),
+     ("five", "? Not readable as a number.")],
+)  # fmt: skip
+def test_a_one_answer_grid_says_right_or_not_without_counting(typed, summary):
+    checker = HandCheck(Step("one", "one number", np.array([[44 / 9]])))
+    checker.type([[typed]])
+    checker.check_button.click()
+    said = checker.verdict_area.value.split('data-name="summary-one"')[1]
+    assert said.split(">", 1)[1].startswith(html.escape(summary) + "</div>")
+    checker.close()
+
+
 def test_every_box_is_named_by_its_row_and_column():
     """A screen reader (and a hover) names each box as the grid labels it, not "?"."""
     explorer = AttentionExplorer()

@@ -19,6 +19,14 @@ _LOOK = {  # status -> (background, mark, words for a screen reader)
 _LONGEST = 16  # characters of an answer shown in its cell ("-1234.5678/9" fits)
 
 
+_ONE_ANSWER = {
+    "right": "✓ Right.",
+    "wrong": "✗ Not right.",
+    "empty": "… Empty: type a number.",
+    "unreadable": "? Not readable as a number.",
+}
+
+
 def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     """The learner's answers, each marked right or wrong (colour and a mark), and the hints."""
     n_rows, n_cols = verdict.status.shape
@@ -44,7 +52,10 @@ def verdict_html(step: Step, answers, verdict: Verdict) -> str:
     ]  # fmt: skip
     counts = verdict.counts
     total = verdict.status.size
-    if verdict.all_right:
+    if total == 1:  # one answer: "All 1 right" says more than there is
+        (status,) = verdict.status.flat
+        summary = _ONE_ANSWER[status]
+    elif verdict.all_right:
         summary = f"✓ All {total} right."
     else:
         summary = f"{counts['right']} of {total} right"
