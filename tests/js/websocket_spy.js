@@ -24,10 +24,14 @@
         text.decode(new Uint8Array(buffer, offsets[i], offsets[i + 1] - offsets[i]));
       const header = JSON.parse(part(1));
       const out = { channel: part(0), type: header.msg_type || '', method: '', status: '' };
-      if (out.type === 'comm_msg' || out.type === 'status') {
-        const content = JSON.parse(part(4));
-        out.method = (content.data || {}).method || '';
-        out.status = content.execution_state || '';
+      if (out.type === 'status') {
+        out.status = JSON.parse(part(4)).execution_state || '';
+      } else if (out.type === 'comm_msg') {
+        // Only the method, near the start ({"comm_id": …, "data": {"method": …, "state"…):
+        // parsing the whole update again would add the page's own work a second time.
+        const head = new Uint8Array(buffer, offsets[4], Math.min(200, offsets[5] - offsets[4]));
+        const found = /"method":\s*"(\w+)"/.exec(text.decode(head));
+        out.method = found ? found[1] : '';
       }
       return out;
     } catch (e) {
