@@ -105,7 +105,12 @@ class Grid:
             colours = [["background:#ffffff;color:#000000"] * values.shape[1]] * values.shape[0]
         outline = self.outline
         mask = self.mask
-        strong = ";outline:3px solid #000;outline-offset:-3px;font-weight:bold"
+        # A black ring and a white one inside it: seen on the darkest tint, on the lightest
+        # and on a dark page (a black ring alone vanished on a dark cell in the dark theme).
+        strong = (
+            ";outline:3px solid #000;outline-offset:-3px;box-shadow:inset 0 0 0 5px #fff;"
+            "font-weight:bold"
+        )
 
         def cell(i: int, j: int) -> tuple[str, str, str]:
             extra = strong if outline is not None and outline[i, j] else ""

@@ -17,6 +17,7 @@ skipped without them, except in CI (`CI=true`), where that is a failure (see the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -267,7 +268,7 @@ NOTEBOOKS = [
 # the same: these computed properties of a cell and of a label are compared.
 SHARED_STYLE = """() => {
   const props = {td: ['paddingTop', 'paddingLeft', 'borderTopWidth', 'borderTopStyle',
-                      'borderTopColor', 'textAlign', 'fontFamily', 'fontSize'],
+                      'borderTopColor', 'textAlign', 'fontFamily', 'fontSize', 'lineHeight'],
                  th: ['paddingLeft', 'fontSize', 'color', 'borderTopWidth']};
   const outside = t => !t.closest('.dlviz-explorer') && !t.closest('.dlviz-static');
   const compact = document.querySelector('.dlviz-explorer table.dlviz-g');
@@ -286,7 +287,7 @@ SHARED_STYLE = """() => {
 def check_shared_table_style(page: Page) -> None:
     styles = page.evaluate(SHARED_STYLE)
     assert "missing" not in styles, f"no explorer table or no grid outside it: {styles}"
-    assert styles["compact"] == styles["inline"], styles
+    assert styles["compact"] == styles["inline"], json.dumps(styles)
 
 
 # --- the test -------------------------------------------------------------------

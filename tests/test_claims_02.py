@@ -296,7 +296,7 @@ def test_an_unknown_word_is_explained_as_the_notebook_says():
         assert explorer.error.endswith("did you mean 'you'?") and explorer.result is shown
         explorer.controls["query"].value = "who are 3"
         words = ", ".join(sorted(EX["embeddings"], key=str.casefold))
-        assert explorer.error.endswith(f"the words it knows: {words}")
+        assert explorer.error.endswith(f"the known words are: {words}")
         assert explorer.result is shown
     finally:
         explorer.close()

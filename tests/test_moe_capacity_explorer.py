@@ -227,3 +227,15 @@ def test_starting_factor_and_bad_ones():
         MoEExplorer(capacity_factor="1")
     with pytest.raises(ValueError, match="capacity_factor is NaN"):
         MoEExplorer(capacity_factor=float("nan"))
+
+
+@pytest.mark.parametrize(("factor", "said"), [(1.0, "= 1 slot,"), (2.0, "= 2 slots,")])
+def test_the_capacity_heading_counts_slots_in_good_english(factor, said):
+    # the sheet's 2 tokens, 2 experts, top-1: floor(factor · 1 · 2 / 2) slots an expert
+    explorer = MoEExplorer()
+    with explorer.hold():
+        explorer.controls["capacity"].value = True
+        explorer.controls["capacity_factor"].value = factor
+    page = "".join(p.value for p in explorer.panels.values())
+    assert re.search(r"Capacity: each expert serves floor\([^)]*\) " + re.escape(said), page)
+    explorer.close()

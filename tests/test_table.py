@@ -102,3 +102,15 @@ def test_explorer_steps_send_half_the_bytes_and_the_still_view_keeps_every_style
         assert "dlviz-g" not in still and cell_style in still
         assert ".dlviz-explorer .dlviz-g td{" + cell_style + "}" in THEME_CSS
         explorer.close()
+
+
+def test_an_outlined_cell_has_a_black_ring_and_a_white_one_inside():
+    """The nearest text's score, a chosen expert: seen on the darkest tint (white ring) and
+    on the lightest (black ring), in the light and the dark theme alike."""
+    from dlviz import sheet
+
+    grid = sheet.grid([[1.0, 9.0]], outline=[[False, True]], name="g")
+    styles = cells_of(grid.html).styles
+    assert "outline:3px solid #000;outline-offset:-3px" in styles[0, 1]
+    assert "box-shadow:inset 0 0 0 5px #fff" in styles[0, 1]
+    assert "outline" not in styles[0, 0] and "box-shadow" not in styles[0, 0]

@@ -158,7 +158,10 @@ class Vocabulary:
         return tuple(known for _, known in ranked[:n])
 
     def _unknown_message(self, word, sentence: str | None = None) -> str:
-        where = f" in {shown(sentence)}" if sentence is not None else ""
+        # "unknown word 'b' in 'b'" says nothing twice: the place only if there is more
+        where = (
+            f" in {shown(sentence)}" if sentence is not None and sentence.strip() != word else ""
+        )
         if not isinstance(word, str):
             return f"unknown word {shown(word)}{where}: words are text (str)"
         # A case slip ("i" for "I") is almost surely the answer: do not dilute it. Else
@@ -178,8 +181,8 @@ class Vocabulary:
         """The words to choose from, for a word like none of them: all, if a line holds them."""
         words = sorted(self._words, key=lambda w: (w.casefold(), w))
         if len(words) <= KNOWN_LISTED:
-            return f"the words it knows: {', '.join(words)}"
-        return f"it knows {len(words):,} words, such as {', '.join(words[:10])}"
+            return f"the known words are: {', '.join(words)}"
+        return f"there are {len(words):,} known words, such as {', '.join(words[:10])}"
 
     def unknown_message(self, words, sentence: str) -> str:
         """Why `sentence` cannot be encoded: its first unknown word, then the others, counted."""

@@ -58,7 +58,8 @@ def capacity_view(
         c = result.capacity_factor
         title = (
             f"Capacity: each expert serves floor({c:g} · {k} · {n_tokens} / {n_experts}) = "
-            f"{result.capacity} slots, first choices first in token order"
+            f"{result.capacity} slot{'' if result.capacity == 1 else 's'}, first choices first "
+            "in token order"
             + (", then second choices" if k > 1 else "")
             + "; a slot past that is dropped"
             + (" (outlined)" if projector else "")
