@@ -235,3 +235,38 @@ def test_a_dollar_sign_is_drawn_as_typed_not_as_maths():
         assert not matplotlib.cbook.is_math_text(text.get_text())
         assert "$how$" in text._preprocess_math(text.get_text())[0]  # what is drawn
     explorer.close()
+
+
+# --- the input at fault is ringed where the learner typed -----------------------------
+
+
+def test_the_input_a_refusal_came_from_is_ringed_until_it_is_fixed():
+    """At 150 % the message can be a screen below the query box: the box itself is ringed
+    (class dlviz-at-fault, the message's orange), and only the box the problem came from."""
+    from dlviz.widgets.base import AT_FAULT, THEME_CSS
+
+    assert f".dlviz-explorer .{AT_FAULT} :is(input,textarea){{box-shadow:0 0 0 3px" in THEME_CSS
+    explorer = VectorDBExplorer()
+    c = explorer.controls
+
+    def ringed():
+        return [name for name, w in c.items() if AT_FAULT in getattr(w, "_dom_classes", ())]
+
+    c["query"].value = "who are 3"
+    assert ringed() == ["query"]
+    c["P[1,1]"].value = 0.5  # the same problem, still the query's: the ring stays there
+    assert ringed() == ["query"] and explorer.error.startswith("unknown word '3'")
+    c["database"].value = "who are yuo"  # a new problem, from the texts
+    assert ringed() == ["database"] and "'yuo'" in explorer.error
+    c["query"].value, c["database"].value = "who am I", "who are you"
+    assert ringed() == [] and explorer.error == ""
+    explorer.close()
+
+
+def test_a_refused_entry_rings_its_matrix():
+    explorer = AttentionExplorer()
+    explorer.controls["X"].boxes[0][0].value = float("nan")
+    assert explorer.error and "dlviz-at-fault" in explorer.controls["X"]._dom_classes
+    explorer.controls["X"].boxes[0][0].value = 1.0
+    assert not explorer.error and "dlviz-at-fault" not in explorer.controls["X"]._dom_classes
+    explorer.close()

@@ -61,8 +61,12 @@ from dlviz.widgets.static import StaticView
 # in the theme's blue: in JupyterLab Dark its shade alone differs by 1.4:1, and on a
 # projector dot could not be told from cosine. (Not bold: "by hand ✓" no longer fit.)
 #
+# The input a refusal came from (class dlviz-at-fault) is ringed in the message's orange
+# (a box shadow: the widgets' style sheet takes the inputs' outline away).
+#
 # The steps' tables take the style every cell shares from here (TABLE_CSS, see
 # dlviz._table.compact), not from each cell.
+AT_FAULT = "dlviz-at-fault"
 THEME_CSS = (
     "<style>.dlviz-explorer .jupyter-widget-Collapse-header{color:var(--jp-ui-font-color1)}"
     ".dlviz-explorer .dlviz-sliders .widget-readout{min-width:3.4em}"
@@ -70,6 +74,7 @@ THEME_CSS = (
     ".dlviz-explorer .dlviz-lazy{content-visibility:auto;contain-intrinsic-size:auto 240px}"
     ".dlviz-explorer .widget-toggle-buttons .jupyter-button.mod-active"
     "{box-shadow:inset 0 -3px 0 var(--jp-brand-color1)}"
+    f".dlviz-explorer .{AT_FAULT} :is(input,textarea){{box-shadow:0 0 0 3px {ORANGE}}}"
     f"{TABLE_CSS}</style>"
 )
 
@@ -104,6 +109,7 @@ class Explorer(StaticView, Closing, widgets.VBox):
         self._checks_of = self._checks = None  # `checks()` of one result, for every follower
         self._pending = False
         self._closed = False
+        self._moved_last = self._at_fault = None  # the control moved last; the one ringed
         self._followers: list = []
         replaces_last_run(self)  # a cell run again closes the explorer its last run made
         for control in controls.values():
@@ -126,6 +132,7 @@ class Explorer(StaticView, Closing, widgets.VBox):
     # -- the machinery ---------------------------------------------------------------
 
     def _on_change(self, change) -> None:
+        self._moved_last = change.owner
         if not self._held:
             self.refresh()
 
@@ -214,8 +221,25 @@ class Explorer(StaticView, Closing, widgets.VBox):
             )
         return text
 
+    def _ring(self, control) -> None:
+        """Ring the input a refusal came from (`AT_FAULT`), or none."""
+        if control is self._at_fault:
+            return
+        if self._at_fault is not None:
+            self._at_fault.remove_class(AT_FAULT)
+        if control is not None:
+            control.add_class(AT_FAULT)
+        self._at_fault = control
+
     def show_error(self, text: str) -> None:
-        """Explain bad input above the views (an empty text hides the message)."""
+        """Explain bad input above the views (an empty text hides the message), and ring
+        the input it came from: at 150 % the message can be a screen below the box typed
+        in. A new problem rings the control changed last; the same problem, left while
+        another control moves, keeps its ring where it was."""
+        if not text:
+            self._ring(None)
+        elif text != self.error and self._moved_last in self.controls.values():
+            self._ring(self._moved_last)
         self.error = text
         if not text:
             self.message.layout.display = "none"
@@ -231,6 +255,7 @@ class Explorer(StaticView, Closing, widgets.VBox):
         self.message.layout.display = None
 
     def _refused(self, control, value) -> None:
+        self._moved_last = control
         name = next(n for n, c in self.controls.items() if c is control)
         if isinstance(control, _Strict) and kind_fault(value, whole=control.whole):
             text = refusal_text(name, control, value)  # not a number, or not a whole one
