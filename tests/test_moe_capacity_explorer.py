@@ -239,3 +239,15 @@ def test_the_capacity_heading_counts_slots_in_good_english(factor, said):
     page = "".join(p.value for p in explorer.panels.values())
     assert re.search(r"Capacity: each expert serves floor\([^)]*\) " + re.escape(said), page)
     explorer.close()
+
+
+def test_the_capacity_grids_captions_are_short_and_the_heading_says_the_rest():
+    """A long caption stretched its grid: 0.500 sat in a cell 155 px wide. The captions are
+    a few words; the heading explains f, P and the outlined slots, in both views."""
+    from dlviz.widgets.moe_capacity import CAPTIONS, capacity_view
+
+    assert max(map(len, CAPTIONS.values())) <= 16
+    for factor in (None, 1.0):
+        title, _ = capacity_view(route(factor=factor, X=BATCH), 12)
+        assert title.endswith(". f: share of first choices, P: mean gate probability")
+        assert ("(outlined)" in title) == (factor is not None)

@@ -212,8 +212,5 @@ def step_views(
 
 
 def focus_views(result: MoEResult) -> dict[int, tuple[str, object]]:
-    """Each step for the projector view: the walk-through's, the last with short captions
-    (its four grids stand abreast on a projector at 150 %)."""
-    focus = step_views(result)
-    focus[7] = capacity_view(result, SHOWN_TOKENS, projector=True)
-    return focus
+    """Each step for the projector view: the walk-through's (in large type)."""
+    return step_views(result)
