@@ -72,9 +72,16 @@ def test_every_box_is_named_by_its_row_and_column():
     assert len({n for row in names for n in row}) == 16  # every box its own name
     bare = HandCheck(STEP)  # one row without labels: by column
     assert [box.tooltip for box in bare.boxes[0]] == ["column 1", "column 2"]
+    # one cell with a row label: by the label, not the formula over it ("2·Σ f·P")
+    one = HandCheck(Step("loss", "the loss", np.array([[1.1]]), rows=["loss"], cols=["2·Σ f·P"]))
+    assert one.boxes[0][0].tooltip == "loss"
+    one.type([["abc"]])
+    one.check_button.click()
+    assert "<li>loss: 'abc' is not a number" in one.verdict_area.value
     explorer.close()
     weights.close()
     bare.close()
+    one.close()
 
 
 def test_widget_follows_the_explorer_and_rechecks():

@@ -31,8 +31,11 @@ from dlviz.checking.grade import Hint, Step, matches
 
 
 def cell_name(step: Step, i: int, j: int) -> str:
-    """A cell as the sheet labels it: "(k1, q2)", or "q2" in a one-row grid."""
-    n_rows = step.shape[0]
+    """A cell as the sheet labels it: "(k1, q2)", "q2" in a one-row grid, or in a grid of
+    one cell its row label if it has one ("loss", not the formula above it)."""
+    n_rows, n_cols = step.shape
+    if n_rows == n_cols == 1 and step.rows:
+        return step.rows[0]
     col = step.cols[j] if step.cols else f"column {j + 1}"
     if n_rows == 1:
         return col
