@@ -30,7 +30,7 @@ from dlviz.widgets.moe_controls import (
     starting_exercise,
 )
 from dlviz.widgets.moe_controls import X_RANGE as X_RANGE  # the sliders' range, named here
-from dlviz.widgets.moe_steps import SHOWN_TOKENS, focus_views, step_views
+from dlviz.widgets.moe_steps import SHOWN_TOKENS, step_views
 from dlviz.widgets.moe_steps import _fmt as _fmt  # its number formats, tested
 
 CHECKED_TOKENS = 6  # the try-it grid of dropped slots asks for at most this many tokens
@@ -225,7 +225,7 @@ class MoEExplorer(Explorer):
             self._shown_keys.clear()  # the pictures were not kept up to date meanwhile
         if view == "projector":
             step = self.controls["step"].value
-            title, body = focus_views(result)[step]
+            title, body = step_views(result)[step]
             self.focus.value = focus_panel(step, title, body)
             return
         for k, (title, body) in step_views(result).items():

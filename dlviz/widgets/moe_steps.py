@@ -2,8 +2,8 @@
 
 `step_views` lays out exercise 3 from an `MoEResult`, all tokens at once the matrix
 way: the tokens, the gate's logits and softmax, the routing, the chosen experts' work,
-ReLU and the output, and (`capacity_view`) the load and each expert's capacity;
-`focus_views` the same steps for the projector view.
+ReLU and the output, and (`capacity_view`) the load and each expert's capacity. The
+projector view shows the same steps, in large type.
 """
 
 from __future__ import annotations
@@ -209,8 +209,3 @@ def step_views(
         6: (output_title, output_view),
         7: capacity_view(result, SHOWN_TOKENS),
     }
-
-
-def focus_views(result: MoEResult) -> dict[int, tuple[str, object]]:
-    """Each step for the projector view: the walk-through's (in large type)."""
-    return step_views(result)
