@@ -88,3 +88,22 @@ def test_a_class_database_box_scrolls_instead_of_pushing_the_results_down():
     assert big.controls["database"].rows == DATABASE_ROWS == 12
     small.close()
     big.close()
+
+
+def test_every_step_of_every_explorer_is_drawn_near_the_screen_only():
+    """A move rewrites the tables of several steps, most of them scrolled away at class
+    size: each step's tables are laid out and painted only near the screen (dlviz-lazy,
+    CSS content-visibility; attention at 12 tokens: painted grid p95 82-143 → 62-64 ms,
+    benchmarks/browser_latency.py --class-size)."""
+    from dlviz import MoEExplorer
+    from dlviz.widgets.base import THEME_CSS
+
+    assert ".dlviz-explorer .dlviz-lazy{content-visibility:auto;" in THEME_CSS
+    for explorer in (AttentionExplorer(), VectorDBExplorer(), MoEExplorer()):
+        steps = list(explorer.panels.values())
+        if isinstance(explorer, AttentionExplorer):  # several heads: their weights, concat
+            steps += [explorer.heads_view.weights, explorer.heads_view.concat]
+        assert steps and all(
+            {"dlviz-step", "dlviz-lazy"} <= set(step._dom_classes) for step in steps
+        ), type(explorer).__name__
+        explorer.close()

@@ -53,9 +53,11 @@ from dlviz.widgets.static import StaticView
 # A step's tables (class dlviz-step) are contained: a move that rewrites them lays out
 # and paints that step again, not the whole notebook around it (at class size the page
 # spent 40-80 ms a key press on that). A table wider than the step scrolls inside it.
-# Steps stacked one under another (dlviz-lazy) are laid out and painted only near the
-# screen (content-visibility), each keeping the size it was last drawn at: a database of
-# 60 texts has 300 KB of tables, most of them scrolled away while a slider moves.
+# Steps (dlviz-lazy) are laid out and painted only near the screen (content-visibility),
+# each keeping the size it was last drawn at: a database of 60 texts has 300 KB of
+# tables, most of them scrolled away while a slider moves; attention at 12 tokens
+# rewrites five tables a move. A step never drawn yet holds a 240 px square; the
+# attention steps that flow side by side settle into their rows as they come near.
 #
 # The chosen button of a toggle (dot/cosine, fractions/decimals, the view) is underlined
 # in the theme's blue: in JupyterLab Dark its shade alone differs by 1.4:1, and on a

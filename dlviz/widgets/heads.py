@@ -50,8 +50,10 @@ class HeadsView(widgets.VBox):
     """
 
     def __init__(self):
-        self.weights = widgets.HTML()
-        self.concat = widgets.HTML()
+        # Steps of their own: contained, scrolled inside when wider than the explorer, and
+        # drawn near the screen only (see THEME_CSS).
+        self.weights = widgets.HTML().add_class("dlviz-step").add_class("dlviz-lazy")
+        self.concat = widgets.HTML().add_class("dlviz-step").add_class("dlviz-lazy")
         super().__init__(
             [self.weights, self.concat], layout=widgets.Layout(display="none", margin="6px 0")
         )
