@@ -21,7 +21,8 @@ with its DevTools port on 127.0.0.1 only.
 
 With `--class-size` it times the explorers at a class's sizes instead (the sizes of
 `bench_explorers.py`'s "class size" rows: attention with 12 tokens, a database of 60
-texts, 8 experts and 66 tokens), each in a one-cell notebook written for the run.
+texts, 8 experts and 66 tokens, and the last in the projector view too), each in a
+one-cell notebook written for the run.
 
 The figures go to benchmarks/results/browser_latency.json, with screenshots beside
 it (only this script writes there), and are printed as a table. The goal is a p95
@@ -192,6 +193,16 @@ CLASS_SIZE = {
         "moe",
         Probe(slider="X1[1]", keys=("ArrowRight", "ArrowLeft"), grid="gate_probs",
               image="img.widget-image"),
+    ),
+    # The same in the projector view, as a teacher projects it: one step, no pictures.
+    "class_moe_projector_8_experts_66_tokens.ipynb": (
+        "from dlviz import MoEExplorer\nmoe = MoEExplorer()\nwith moe.hold():\n"
+        "    moe.controls['n_experts'].value = 8\n"
+        "    moe.controls['random_tokens'].value = 64\n"
+        "    moe.controls['view'].value = 'projector'\n"
+        "    moe.controls['step'].value = 3  # the gate's probabilities\n"
+        "moe",
+        Probe(slider="X1[1]", keys=("ArrowRight", "ArrowLeft"), grid="gate_probs"),
     ),
 }  # fmt: skip
 

@@ -107,3 +107,50 @@ def test_every_step_of_every_explorer_is_drawn_near_the_screen_only():
             {"dlviz-step", "dlviz-lazy"} <= set(step._dom_classes) for step in steps
         ), type(explorer).__name__
         explorer.close()
+
+
+def test_step_5_calls_idle_only_the_experts_with_no_token_at_all():
+    """Past 12 tokens step 5 shows the first 12: an expert whose tokens all come later is
+    busy (the load bars count it), not idle (it was called idle, beside bars that showed
+    its tokens)."""
+    import re
+
+    from dlviz import MoEExplorer
+
+    explorer = MoEExplorer()
+    seen_unseen = False
+    for tokens in (10, 30, 64):
+        with explorer.hold():
+            explorer.controls["n_experts"].value = 8
+            explorer.controls["random_tokens"].value = tokens
+        result = explorer.result
+        title = re.search(r"The chosen experts[^<]*", explorer.panels[5].value).group(0)
+        idle = re.search(r"idle, no tokens: ([e\d, ]+)", title)
+        named = set(idle.group(1).split(", ")) if idle else set()
+        assert named == {f"e{e + 1}" for e in np.flatnonzero(result.tokens_per_expert == 0)}
+        later = re.search(r"([e\d, ]+) works? only on tokens past the first 12", title)
+        if later:
+            seen_unseen = True
+            for name in later.group(1).strip().split(", "):
+                e = int(name[1:]) - 1
+                assert result.tokens_per_expert[e] > 0
+                assert not (result.chosen[:, :12] == e).any()
+    assert seen_unseen  # 30 and 64 tokens: e7's tokens all come after the 12th
+    explorer.close()
+
+
+def test_the_projector_view_says_a_step_shows_the_first_12_tokens_only():
+    from dlviz import MoEExplorer
+
+    explorer = MoEExplorer()
+    with explorer.hold():
+        explorer.controls["random_tokens"].value = 64
+        explorer.controls["view"].value = "projector"
+    for step in range(1, 8):
+        explorer.controls["step"].value = step
+        said = "(the first 12 of 66 tokens)" in explorer.focus.value
+        assert said == (step < 7), step  # step 7: the load counts every token
+    explorer.controls["random_tokens"].value = 0
+    explorer.controls["step"].value = 3
+    assert "the first" not in explorer.focus.value  # the sheet's 2 tokens: all shown
+    explorer.close()

@@ -226,6 +226,9 @@ class MoEExplorer(Explorer):
         if view == "projector":
             step = self.controls["step"].value
             title, body = step_views(result)[step]
+            n = result.X.shape[1]
+            if 1 < step < 7 and n > SHOWN_TOKENS:  # alone on the screen: say it is a part
+                title += f" (the first {SHOWN_TOKENS} of {n} tokens)"
             self.focus.value = focus_panel(step, title, body)
             return
         for k, (title, body) in step_views(result).items():

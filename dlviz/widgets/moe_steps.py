@@ -129,12 +129,17 @@ def step_views(
         )
 
     # Each expert works on the tokens sent to it and kept, all at once: W·[those columns] + b.
-    work, idle = [], []
+    # An expert with no token at all is idle; one whose tokens all lie past the tokens
+    # shown is not (the load bars count it), and the title says so.
+    work, idle, unseen = [], [], []
     for e, ((W, b), (slot, token)) in enumerate(zip(moe.experts, result.batches(), strict=True)):
+        if token.size == 0:
+            idle.append(experts[e])
+            continue
         shown = token < t  # the (rank, token) pairs e serves, among the tokens shown
         slot, token = slot[shown], token[shown]
         if token.size == 0:
-            idle.append(experts[e])
+            unseen.append(experts[e])
             continue
         cols = [tokens[j] for j in token]
         X_e = X[:, token]  # (in_dim, m): the tokens sent to expert e
@@ -158,8 +163,12 @@ def step_views(
     work_title = "The chosen experts: each computes W·x + b for the tokens sent to it"
     if dropped.any():
         work_title += " and kept"
-    if idle:
-        work_title += f" (idle, no tokens: {', '.join(idle)})"
+    notes = [f"idle, no tokens: {', '.join(idle)}"] if idle else []
+    if unseen:
+        verb = "works" if len(unseen) == 1 else "work"
+        notes.append(f"{', '.join(unseen)} {verb} only on tokens past the first {t}")
+    if notes:
+        work_title += f" ({'; '.join(notes)})"
 
     def to(r: int) -> list[str]:  # column labels: token → its r-th expert, ✗ if dropped
         return [
