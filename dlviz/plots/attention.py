@@ -6,8 +6,9 @@ from dlviz.plots.base import Heatmap
 from dlviz.sheet import labels
 
 
-def attention_title(result) -> str:
-    how = "by hand" if result.mode == "hand" else "exact"
+def attention_title(result, heads: int = 1) -> str:
+    """The heatmap's title: how A was computed, and which head it is when there are several."""
+    how = ("head 1, " if heads > 1 else "") + ("by hand" if result.mode == "hand" else "exact")
     extra = ", causal" if result.causal else ""
     if result.mode == "exact" and result.temperature != 1:
         extra += f", temperature {result.temperature:g}"
@@ -31,7 +32,7 @@ class AttentionHeatmap(Heatmap):
             figsize=figsize,
         )
 
-    def show(self, result) -> None:
-        """Update to another result with the same number of tokens."""
+    def show(self, result, heads: int = 1) -> None:
+        """Update to another result with the same number of tokens (head 1 of `heads`)."""
         self.fmt = ".1f" if result.mode == "hand" else ".2f"
-        self.update(result.weights, mask=result.mask, title=attention_title(result))
+        self.update(result.weights, mask=result.mask, title=attention_title(result, heads))

@@ -173,7 +173,8 @@ class IVFCellsPlot(LiveFigure):
         )
         missed = best not in found
         self._set_caption(
-            f"nprobe = {len(probed)} of {index.n_lists} lists: searched "
+            f"nprobe = {len(probed)} of {index.n_lists} "
+            f"list{'' if index.n_lists == 1 else 's'}: searched "
             f"{int(np.asarray(result.scanned)[0])} of {len(index)} texts; "
             + ("the starred text was MISSED" if missed else "the starred text was found"),
             f"{index.n_lists} lists in {len(LIST_COLOURS)} colours: two cells of one colour "

@@ -226,20 +226,21 @@ class AttentionExplorer(Explorer):
     def show(self, result: AttentionResult) -> None:
         step = self.controls["step"].value
         view = self.controls["view"].value
+        positions = bool(self.controls["positions"].value)  # X + positions in step 1
         if self.children != tuple(self._views[view]):
             self.children = self._views[view]
         self.step_name.value = f"<i>{step}: {STEP_NAMES[step]}</i>"
         if view == "projector":
-            title, body = focus_views(result)[step]
+            title, body = focus_views(result, positions=positions)[step]
             self.focus.value = focus_panel(step, title, body)
             self.heads_focus.value = projector_heads(self.multi, step)
             return
-        for k, (title, body) in step_views(result).items():
+        for k, (title, body) in step_views(result, positions=positions).items():
             # Later steps are hidden but keep their place (and are kept up to date).
             placeholder(self.step_boxes[k], k <= step)
             self.panels[k].value = step_panel(title, body)
         if step >= 8:
-            self.heatmap.show(result)
+            self.heatmap.show(result, self.multi.n_heads)
             self.image.value = self.heatmap.png()
         self.heads_view.show(self.multi, step)
 

@@ -24,14 +24,19 @@ STEP_NAMES = {
 }
 
 
-def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
-    """Each step of the exercise as (title, by-hand layout), for steps 1 to 9."""
+def step_views(r: AttentionResult, *, positions: bool = False) -> dict[int, tuple[str, object]]:
+    """Each step of the exercise as (title, by-hand layout), for steps 1 to 9.
+
+    positions: `r.X` is X with the positions added (the explorer's *add positions*), and
+    step 1 says so: its numbers are not those of the input grid X.
+    """
     n, d_model = r.n_tokens, r.X.shape[0]
     hand = r.mode == "hand"
     keys, queries = labels("k", n), labels("q", n)
     feats = labels("f", d_model)
     fmt = "auto" if hand else ".2f"
-    X = grid(r.X, rows=feats, cols=labels("x", n), title="X", name="X", quantity="X")
+    X = grid(r.X, rows=feats, cols=labels("x", n), title="X + positions" if positions else "X",
+             name="X", quantity="X")  # fmt: skip
 
     # The notebook lays each product out by hand; the explorer keeps to the results,
     # so that all nine steps fit on a screen or two.
@@ -80,7 +85,11 @@ def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
     Z = grid(r.output, cols=labels("z", n), title="Z = V·A", fmt=fmt, name="output",
              quantity="values")  # fmt: skip
     return {
-        1: ("Step 1 · the features: one column per token", X),
+        1: (
+            f"Step 1 · the features{' plus positions (sin/cos)' if positions else ''}: one "
+            "column per token",
+            X,
+        ),
         2: ("Step 2 · queries, keys and values", qkv),
         3: ("Step 3 · get ready to multiply: transpose K, keep Q", row(KT, Q)),
         4: ("Step 4 · scores S = Kᵀ·Q: a row per key, a column per query", S),
@@ -92,9 +101,9 @@ def step_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
     }
 
 
-def focus_views(r: AttentionResult) -> dict[int, tuple[str, object]]:
+def focus_views(r: AttentionResult, *, positions: bool = False) -> dict[int, tuple[str, object]]:
     """Each step with the inputs it is computed from, for the projector view."""
-    views = step_views(r)
+    views = step_views(r, positions=positions)
     KT, Q = views[3][1].items
     S, scaled, exp, sums, A = (views[k][1] for k in (4, 5, 6, 7, 8))
     V, Z = views[9][1].items

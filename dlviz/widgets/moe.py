@@ -201,7 +201,7 @@ class MoEExplorer(Explorer):
         text = super().refusal(name, slider, value)
         if value == value and name == "top_k":
             text += ": every token goes to at least one expert"
-        elif value == value and name == "n_experts":
+        elif value == value and name == "n_experts" and value < slider.min:
             text += ": the sheet's two experts are always there"
         elif value == value and name == "capacity_factor" and value < 0:
             text += ": a negative capacity makes no sense (0 drops every token)"

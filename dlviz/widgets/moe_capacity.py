@@ -50,6 +50,7 @@ def capacity_view(result: MoEResult, shown_tokens: int) -> tuple[str, object]:
             f"{result.capacity} slot{'' if result.capacity == 1 else 's'}, first choices first "
             "in token order"
             + (", then second choices" if k > 1 else "")
+            + (", then third" if k == 3 else ", and so on" if k > 3 else "")
             + "; a slot past that is dropped"
             + " (outlined)"
             + " and adds nothing"
@@ -58,7 +59,8 @@ def capacity_view(result: MoEResult, shown_tokens: int) -> tuple[str, object]:
         parts.append(
             grid(places, rows=RANKS[:k], cols=labels("X", t), tinted=False,
                  outline=result.dropped[:, :t],
-                 title=CAPTIONS["queue"], name="queue")
+                 title=CAPTIONS["queue"] + (f" (first {t} of {n_tokens})" if t < n_tokens else ""),
+                 name="queue")
         )  # fmt: skip
         parts.append(
             grid(np.stack([result.tokens_per_expert, result.kept_per_expert]),

@@ -131,10 +131,10 @@ def step_views(
     # Each expert works on the tokens sent to it and kept, all at once: W·[those columns] + b.
     # An expert with no token at all is idle; one whose tokens all lie past the tokens
     # shown is not (the load bars count it), and the title says so.
-    work, idle, unseen = [], [], []
+    work, idle, unseen, all_dropped = [], [], [], []
     for e, ((W, b), (slot, token)) in enumerate(zip(moe.experts, result.batches(), strict=True)):
-        if token.size == 0:
-            idle.append(experts[e])
+        if token.size == 0:  # nothing to work on: none routed here, or every slot dropped
+            (all_dropped if (result.chosen == e).any() else idle).append(experts[e])
             continue
         shown = token < t  # the (rank, token) pairs e serves, among the tokens shown
         slot, token = slot[shown], token[shown]
@@ -164,6 +164,8 @@ def step_views(
     if dropped.any():
         work_title += " and kept"
     notes = [f"idle, no tokens: {', '.join(idle)}"] if idle else []
+    if all_dropped:
+        notes.append(f"every token dropped: {', '.join(all_dropped)}")
     if unseen:
         verb = "works" if len(unseen) == 1 else "work"
         notes.append(f"{', '.join(unseen)} {verb} only on tokens past the first {t}")

@@ -121,7 +121,8 @@ def step_views(
     ]  # fmt: skip
 
     note = (
-        f"… and {n - blocks} more texts, encoded the same way (their pooled vectors are in step 3)"
+        f"… and {n - blocks} more text{'' if n - blocks == 1 else 's'}, encoded the same way "
+        "(their pooled vectors are in step 3)"
         if blocks
         else f"… and the {n} texts of the database, encoded the same way"
     )  # the projector's note (blocks=0) in one line

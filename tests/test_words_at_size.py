@@ -1,0 +1,88 @@
+"""What the explorers say stays true past the sheet's sizes (from a newcomer's audit of
+every title and caption at class sizes: each of these was false or wrong English)."""
+
+import re
+
+import numpy as np
+
+from benchmarks.bench_explorers import class_texts
+from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_step_5_tells_idle_experts_from_those_whose_tokens_were_all_dropped():
+    """Capacity 0 drops every slot: an expert that got tokens is not "idle, no tokens"
+    (the load bars beside it count them)."""
+    explorer = MoEExplorer()
+    with explorer.hold():
+        explorer.controls["n_experts"].value = 8
+        explorer.controls["random_tokens"].value = 64
+        explorer.controls["capacity"].value = True
+        explorer.controls["capacity_factor"].value = 0.0
+    result = explorer.result
+    assert result.capacity == 0 and result.dropped.all()
+    title = re.search(r"The chosen experts[^<]*", explorer.panels[5].value).group(0)
+    routed = result.tokens_per_expert > 0
+    idle = ", ".join(f"e{e + 1}" for e in np.flatnonzero(~routed))
+    dropped = ", ".join(f"e{e + 1}" for e in np.flatnonzero(routed))
+    assert f"idle, no tokens: {idle}; every token dropped: {dropped}" in title
+    explorer.close()
+
+
+def test_capacity_title_and_queue_say_the_whole_order_and_the_tokens_shown():
+    explorer = MoEExplorer()
+    with explorer.hold():
+        explorer.controls["n_experts"].value = 8
+        explorer.controls["random_tokens"].value = 40
+        explorer.controls["top_k"].value = 3
+        explorer.controls["capacity"].value = True
+    step7 = _text(explorer.panels[7].value)
+    assert "first choices first in token order, then second choices, then third;" in step7
+    assert "place in queue (first 12 of 42)" in step7
+    explorer.controls["random_tokens"].value = 0  # the sheet's two tokens: all shown
+    assert "place in queue (first" not in _text(explorer.panels[7].value)
+    explorer.close()
+
+
+def test_a_refusal_gives_only_the_reason_that_fits():
+    explorer = MoEExplorer()
+    explorer.controls["n_experts"].value = 9
+    assert "outside its range, 2 to 8" in explorer.error
+    assert "the sheet's two experts" not in explorer.error  # true only below 2
+    explorer.controls["n_experts"].value = 1
+    assert "the sheet's two experts are always there" in explorer.error
+    explorer.close()
+
+
+def test_one_more_text_and_one_list_are_singular():
+    explorer = VectorDBExplorer(database=class_texts(7))
+    assert "… and 1 more text, encoded" in explorer.panels[2].value
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["n_lists"].value = 1
+    assert explorer.ivf_view.plot.caption.get_text().startswith("nprobe = 1 of 1 list:")
+    explorer.close()
+
+
+def test_step_1_with_positions_is_x_plus_positions():
+    explorer = AttentionExplorer()
+    explorer.controls["positions"].value = True
+    step1 = _text(explorer.panels[1].value)
+    assert "Step 1 · the features plus positions (sin/cos): one column per token" in step1
+    assert "X + positions" in step1
+    explorer.controls["view"].value = "projector"
+    explorer.controls["step"].value = 1
+    assert "X + positions" in _text(explorer.focus.value)
+    explorer.controls["positions"].value = False
+    assert "X + positions" not in _text(explorer.focus.value)
+    explorer.close()
+
+
+def test_the_heatmap_says_it_is_head_1_when_there_are_several():
+    explorer = AttentionExplorer(mode="exact")
+    assert explorer.heatmap.title.get_text() == "attention weights A (exact)"
+    explorer.controls["heads"].value = 2
+    assert explorer.heatmap.title.get_text() == "attention weights A (head 1, exact)"
+    explorer.close()
