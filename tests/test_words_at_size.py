@@ -86,3 +86,24 @@ def test_the_heatmap_says_it_is_head_1_when_there_are_several():
     explorer.controls["heads"].value = 2
     assert explorer.heatmap.title.get_text() == "attention weights A (head 1, exact)"
     explorer.close()
+
+
+def test_ivf_finding_an_equally_good_text_is_not_a_miss():
+    """At 200 texts many share the best score: IVF that finds one of them (exact search
+    ranks the tie to another) says so, in its caption and on its picture."""
+    explorer = VectorDBExplorer(database=class_texts(200))
+    explorer.ivf_box.selected_index = 0
+    explorer.controls["metric"].value = "dot"
+    c = explorer.controls
+    c["n_lists"].value, c["nprobe"].value = 6, 2
+    result, view = explorer.result, explorer.ivf_view
+    caption = view.caption.value
+    found = view.plot.caption.get_text()
+    assert "(as good: exact search finds <b>me a</b>, the same score)" in caption, caption
+    assert "found one as good as the starred text" in found and "MISSED" not in found
+    top = np.sort(result.scores)[-2:]
+    assert top[0] == top[1]  # a tie at the top: why either text is the best
+    c["nprobe"].value = 6  # every list: the same text as exact search
+    assert "(the same as exact search)" in _text(view.caption.value)
+    assert view.plot.caption.get_text().endswith("the starred text was found")
+    explorer.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
+import numpy as np
 
 from dlviz.plots import IVFCellsPlot
 from dlviz.vectordb import IVFIndex, VectorDatabase
@@ -64,11 +65,13 @@ class IVFView(widgets.VBox):
         ids = [i for i in found.ids[0].tolist() if i >= 0]
         exact = result.hits[0].text
         got = texts[ids[0]] if ids else "nothing"
-        verdict = (
-            "the same as exact search"
-            if got == exact
-            else f"exact search: <b>{html.escape(exact)}</b>"
-        )
+        best = result.hits[0].score
+        if got == exact:
+            verdict = "the same as exact search"
+        elif ids and np.isclose(found.scores[0][0], best):  # a tie, ranked the other way
+            verdict = f"as good: exact search finds <b>{html.escape(exact)}</b>, the same score"
+        else:
+            verdict = f"exact search: <b>{html.escape(exact)}</b>"
         self.caption.value = (
             f"IVF with {n_lists} list{'s' * (n_lists > 1)}, nprobe = {nprobe}: reads "
             f"{int(found.scanned[0])} of {len(database)} texts and finds "
