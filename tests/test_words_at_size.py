@@ -107,3 +107,17 @@ def test_ivf_finding_an_equally_good_text_is_not_a_miss():
     assert "(the same as exact search)" in _text(view.caption.value)
     assert view.plot.caption.get_text().endswith("the starred text was found")
     explorer.close()
+
+
+def test_the_nearest_line_says_when_other_texts_score_the_same():
+    explorer = VectorDBExplorer(database=class_texts(200))
+    explorer.controls["metric"].value = "dot"
+    scores = explorer.result.scores
+    ties = int((scores == scores.max()).sum()) - 1
+    assert ties == 2  # three texts score 12: the first added is named
+    line = _text(explorer.nearest.value)
+    assert line.endswith(f"(score {scores.max():g}; 2 more texts score the same)"), line
+    small = VectorDBExplorer()  # the sheet: one best text, said as before
+    assert "score the same" not in small.nearest.value
+    explorer.close()
+    small.close()

@@ -173,7 +173,9 @@ class IVFCellsPlot(LiveFigure):
         )
         # An equal score found elsewhere is not a miss: exact search only ranks the tie
         # to the lower id (a cosine can differ in its last bit between the two).
-        as_good = found.size > 0 and bool(np.isclose(scores[found].max(), scores[best]))
+        as_good = found.size > 0 and bool(
+            np.isclose(scores[found].max(), scores[best], rtol=1e-9, atol=1e-12)
+        )
         self._set_caption(
             f"nprobe = {len(probed)} of {index.n_lists} "
             f"list{'' if index.n_lists == 1 else 's'}: searched "

@@ -68,7 +68,7 @@ class IVFView(widgets.VBox):
         best = result.hits[0].score
         if got == exact:
             verdict = "the same as exact search"
-        elif ids and np.isclose(found.scores[0][0], best):  # a tie, ranked the other way
+        elif ids and np.isclose(found.scores[0][0], best, rtol=1e-9, atol=1e-12):  # a tie
             verdict = f"as good: exact search finds <b>{html.escape(exact)}</b>, the same score"
         else:
             verdict = f"exact search: <b>{html.escape(exact)}</b>"

@@ -237,9 +237,12 @@ class VectorDBExplorer(Explorer):
         best = result.hits[0]
         cosine = result.metric == "cosine" and fmt == "frac"
         sfmt = distinct_decimals(result.scores) if cosine else fmt
+        # The same score to the last bits of a float; of those, the first added is named.
+        ties = int(np.isclose(result.scores, best.score, rtol=1e-9, atol=0).sum()) - 1
+        tie = f"; {ties} more text{'s' * (ties > 1)} score the same" if ties else ""
         self.nearest.value = (
             f"&nbsp; nearest to <b>{html.escape(result.query.sentence)}</b>: "
-            f"<b>{html.escape(best.text)}</b> (score {format_number(best.score, sfmt)})"
+            f"<b>{html.escape(best.text)}</b> (score {format_number(best.score, sfmt)}{tie})"
         )
         self.projection.show(database, result)
         projection = self.projection.png_aside()  # encoded while the bars are drawn
