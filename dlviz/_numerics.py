@@ -162,3 +162,10 @@ def direction_problem(vector) -> str | None:
             f"{SMALLEST_NORMAL:.3g}, where floats lose their digits)"
         )
     return None
+
+
+def same_score(a, b) -> np.ndarray | bool:
+    """Scores equal to the last bits of a float: a tie (a cosine computed two ways can
+    differ in its last bit). Elementwise for arrays."""
+    same = np.isclose(a, b, rtol=1e-9, atol=1e-12)
+    return same if np.ndim(same) else bool(same)

@@ -7,7 +7,7 @@ import matplotlib.path
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from dlviz._numerics import unit_rows
+from dlviz._numerics import same_score, unit_rows
 from dlviz.palette import relative_luminance
 from dlviz.plots._marks import LabelMarks
 from dlviz.plots._voronoi import neighbour_colours, voronoi_cells
@@ -173,9 +173,7 @@ class IVFCellsPlot(LiveFigure):
         )
         # An equal score found elsewhere is not a miss: exact search only ranks the tie
         # to the lower id (a cosine can differ in its last bit between the two).
-        as_good = found.size > 0 and bool(
-            np.isclose(scores[found].max(), scores[best], rtol=1e-9, atol=1e-12)
-        )
+        as_good = found.size > 0 and same_score(scores[found].max(), scores[best])
         self._set_caption(
             f"nprobe = {len(probed)} of {index.n_lists} "
             f"list{'' if index.n_lists == 1 else 's'}: searched "

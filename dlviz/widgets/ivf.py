@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
-import numpy as np
 
+from dlviz._numerics import same_score
 from dlviz.plots import IVFCellsPlot
 from dlviz.vectordb import IVFIndex, VectorDatabase
 from dlviz.widgets.base import StrictIntSlider
@@ -68,7 +68,7 @@ class IVFView(widgets.VBox):
         best = result.hits[0].score
         if got == exact:
             verdict = "the same as exact search"
-        elif ids and np.isclose(found.scores[0][0], best, rtol=1e-9, atol=1e-12):  # a tie
+        elif ids and same_score(found.scores[0][0], best):  # a tie, ranked the other way
             verdict = f"as good: exact search finds <b>{html.escape(exact)}</b>, the same score"
         else:
             verdict = f"exact search: <b>{html.escape(exact)}</b>"

@@ -9,6 +9,7 @@ import numpy as np
 
 from dlviz import examples
 from dlviz._format import distinct_decimals
+from dlviz._numerics import same_score
 from dlviz.checking import vectordb_checks
 from dlviz.plots import IndexVectorPlot, ScoreBars, WordMap
 from dlviz.sheet import format_number
@@ -237,8 +238,7 @@ class VectorDBExplorer(Explorer):
         best = result.hits[0]
         cosine = result.metric == "cosine" and fmt == "frac"
         sfmt = distinct_decimals(result.scores) if cosine else fmt
-        # The same score to the last bits of a float; of those, the first added is named.
-        ties = int(np.isclose(result.scores, best.score, rtol=1e-9, atol=0).sum()) - 1
+        ties = int(same_score(result.scores, best.score).sum()) - 1  # the first added is named
         tie = f"; {ties} more text{'s' * (ties > 1)} score the same" if ties else ""
         self.nearest.value = (
             f"&nbsp; nearest to <b>{html.escape(result.query.sentence)}</b>: "
