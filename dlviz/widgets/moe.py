@@ -30,7 +30,7 @@ from dlviz.widgets.moe_controls import (
     starting_exercise,
 )
 from dlviz.widgets.moe_controls import X_RANGE as X_RANGE  # the sliders' range, named here
-from dlviz.widgets.moe_steps import SHOWN_TOKENS, step_views
+from dlviz.widgets.moe_steps import SHOWN_TOKENS, shown_part, step_views
 from dlviz.widgets.moe_steps import _fmt as _fmt  # its number formats, tested
 
 CHECKED_TOKENS = 6  # the try-it grid of dropped slots asks for at most this many tokens
@@ -226,9 +226,8 @@ class MoEExplorer(Explorer):
         if view == "projector":
             step = self.controls["step"].value
             title, body = step_views(result)[step]
-            n = result.X.shape[1]
-            if 1 < step < 7 and n > SHOWN_TOKENS:  # alone on the screen: say it is a part
-                title += f" (the first {SHOWN_TOKENS} of {n} tokens)"
+            if 1 < step < 7:  # alone on the screen: say when it shows a part (as step 1 does)
+                title += shown_part(result.X.shape[1])
             self.focus.value = focus_panel(step, title, body)
             return
         for k, (title, body) in step_views(result).items():

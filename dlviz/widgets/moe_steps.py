@@ -42,6 +42,12 @@ def _whole(values: np.ndarray, atol: float) -> bool:
     return bool(np.abs(values - np.round(values)).max() <= atol)
 
 
+def shown_part(n_tokens: int) -> str:
+    """What a step's title adds when its grids show only the first `SHOWN_TOKENS` tokens."""
+    t = min(n_tokens, SHOWN_TOKENS)
+    return f" (the first {t} of {n_tokens} tokens)" if t < n_tokens else ""
+
+
 def step_views(
     result: MoEResult, moe: MixtureOfExperts | None = None
 ) -> dict[int, tuple[str, object]]:
@@ -66,7 +72,7 @@ def step_views(
     experts = labels("e", moe.n_experts)
     feats = labels("f", moe.in_dim)
     outs = labels("o", moe.out_dim)
-    part = f" (the first {t} of {n_tokens} tokens)" if t < n_tokens else ""
+    part = shown_part(n_tokens)
     X = result.X[:, :t]  # (in_dim, t)
     chosen = result.chosen[:, :t]  # (k, t)
     dropped = result.dropped[:, :t]  # (k, t): slots whose expert was full
