@@ -12,6 +12,12 @@ Once in JupyterLab Light (steps forward), once in JupyterLab Dark (steps back).
 Screenshots: benchmarks/results/screenshot_projector_<case>_<step>_<theme>.png (look at
 them); the output says how much height each step needs of the height there is.
 
+At class size (12 tokens, 60 texts, 8 experts × 66 tokens) a step is larger than that
+screen: its heading (wrapped within the notebook) and the top of its first grid are on
+screen under the controls, and a grid wider than the notebook scrolls sideways inside the
+step, the only thing in the explorer that scrolls; a slider keeps the keyboard while the
+teacher scrolls to the part of the step the class looks at (docs/teaching.md).
+
 At the same size, in the usual view (every step), no control of any explorer is cut off
 by the notebook's edge or by a parent that hides what overflows: a learner at 150 % can
 reach every slider (screenshots: screenshot_controls_150_*.png), and the vector
@@ -27,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.bench_explorers import class_texts
 from tests import browser_support as support
 from tests.browser_page import EXPLORER, VIEWPORT, js, run_all, slider_handle, wait_for_kernel
 
@@ -77,10 +84,30 @@ CASES = [
 # The same explorers in their usual view ("all steps"), where a learner moves the controls.
 EVERY_STEP = ["AttentionExplorer()", "VectorDBExplorer()", "MoEExplorer()"]
 
+# At class size (the sizes of benchmarks/, 12 tokens, 60 texts, 8 experts × 66 tokens) a
+# step is larger than a projector's screen at 150 %: 12 rows of 18 px numbers under the
+# controls need more than its 480 px. The notebook scrolls down, a grid wider than the
+# notebook scrolls sideways inside the step; nothing is cut off or runs past the edge.
+CLASS_X = "np.random.default_rng(0).integers(0, 3, size=(6, 12))"  # 12 tokens
+CLASS_CASES = [
+    Case("class_attention", f"import numpy as np\nexplorer = AttentionExplorer(X={CLASS_X}, "
+         f"mode='exact', step=1)\n{PROJECTOR}", "show up to step", 9,
+         ("temperature", "show up to step")),
+    Case("class_vectordb", f"explorer = VectorDBExplorer(database={class_texts(60)!r})\n"
+         f"explorer.controls['step'].value = 1\n{PROJECTOR}", "step", 7,
+         ("query", "metric", "k (hits)", "step")),
+    Case("class_moe", "explorer = MoEExplorer()\nwith explorer.hold():\n"
+         "    explorer.controls['n_experts'].value = 8\n"
+         "    explorer.controls['random_tokens'].value = 64  # and the sheet's 2\n"
+         f"explorer.controls['step'].value = 1\n{PROJECTOR}", "step", 7,
+         ("top_k", "X2[3]", "step")),
+]  # fmt: skip
+
 SOURCES = [
     "from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer",
     *(case.code for case in CASES),
     *EVERY_STEP,
+    *(case.code for case in CLASS_CASES),
 ]
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 
@@ -337,3 +364,123 @@ def test_the_vectordb_view_toggle_keeps_its_place_as_the_query_changes(zoomed):
     query.press("Enter")
     assert len(widths) > 1, widths  # the answers did differ in width
     assert len(places) == 1, f"the view toggle moves with the query: {places}"
+
+
+# How a class-sized step sits in the projector view: the controls, the step's heading and
+# the top of its first grid on screen; the heading within the notebook's width; the step
+# the one thing inside the explorer that scrolls (sideways), itself within the width.
+CLASS_FIT_JS = """
+(explorer, labels) => {
+  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')
+    .getBoundingClientRect();
+  const on = (r) => r.top >= area.top - 1 && r.bottom <= area.bottom + 1
+    && r.left >= area.left - 1 && r.right <= area.right + 1;
+  const focus = explorer.querySelector('.dlviz-focus');
+  const box = focus.querySelector('.widget-html-content');
+  const heading = focus.querySelector('[data-step] > div');
+  const grid = focus.querySelector('table[data-name]');
+  const g = grid.getBoundingClientRect();
+  const cells = [...focus.querySelectorAll('table[data-name] td')];
+  const scrolling = [...explorer.querySelectorAll('*')].filter((e) => {
+    const style = getComputedStyle(e);
+    return /(auto|scroll)/.test(style.overflowY + style.overflowX)
+      && (e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1);
+  });
+  const controls = labels.filter((text) => {
+    const label = [...explorer.querySelectorAll('label, .widget-label')]
+      .find((l) => l.textContent.trim() === text);
+    return !label || !on(label.getBoundingClientRect());
+  });
+  return {
+    heading: on(heading.getBoundingClientRect()) && heading.scrollWidth <= heading.clientWidth,
+    grid: g.top >= area.top && g.top + 40 <= area.bottom && g.left >= area.left - 1,
+    box: box.getBoundingClientRect().right <= area.right + 1,
+    wide: box.scrollWidth > box.clientWidth + 1,
+    others: scrolling.filter((e) => e !== box).map((e) => e.className.slice(0, 40)),
+    smallest: Math.min(...cells.map((c) => parseFloat(getComputedStyle(c).fontSize))),
+    controls,
+  };
+}
+"""
+
+
+def test_class_sized_steps_in_the_projector_view_start_on_screen_and_scroll(zoomed):
+    """12 tokens, 60 texts, 8 × 66: with the explorer at the top of the notebook, every step
+    shows its heading (wrapped within the notebook) and the top of its first grid under the
+    controls, in 18 px numbers; a grid wider than the notebook scrolls sideways inside the
+    step, which is the only thing that scrolls in the explorer. Screenshots:
+    screenshot_projector_class_<explorer>_<step>.png."""
+    page = zoomed
+    use_theme(page, "light")
+    explorers = page.locator(EXPLORER)
+    problems, wide = [], []
+    for i, case in enumerate(CLASS_CASES):
+        explorer = explorers.nth(len(CASES) + len(EVERY_STEP) + i)
+        explorer.locator(".dlviz-focus table[data-name]").first.wait_for()
+        for step in range(1, case.steps + 1):
+            go_to(page, explorer, case, step)
+            explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(RESULTS / f"screenshot_projector_{case.stem}_{step}.png"))
+            m = explorer.evaluate(CLASS_FIT_JS, list(case.labels))
+            where = f"{case.stem}, step {step}"
+            if not (m["heading"] and m["grid"] and m["box"]):
+                problems.append(f"{where}: heading on screen and unclipped {m['heading']}, "
+                                f"first grid starts on screen {m['grid']}, the step within "
+                                f"the notebook's width {m['box']}")  # fmt: skip
+            if m["controls"]:
+                problems.append(f"{where}: controls off screen: {m['controls']}")
+            if m["others"]:
+                problems.append(f"{where}: scrolls inside the explorer: {m['others']}")
+            if m["smallest"] < 18:
+                problems.append(f"{where}: numbers of {m['smallest']} px, under 18")
+            if m["wide"]:
+                wide.append(where)
+    assert not problems, "\n".join(problems)
+    # The case the rule is for: class-sized grids do overflow (MoE's gate probabilities).
+    assert "class_moe, step 3" in wide, wide
+
+
+def test_a_class_sized_step_follows_the_keyboard_while_scrolled_to(zoomed):
+    """docs/teaching.md: click a slider, scroll down (or sideways) to the part of the step
+    you want, and move the slider with the arrow keys: the step changes where you look,
+    the notebook and the step stay scrolled where they were."""
+    page = zoomed
+    case = CLASS_CASES[2]  # MoE, 8 experts × 66 tokens, at step 3: the gate's probabilities
+    explorer = page.locator(EXPLORER).nth(len(CASES) + len(EVERY_STEP) + 2)
+    go_to(page, explorer, case, 3)
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    handle = slider_handle(explorer, "X1[1]")
+    handle.focus()
+    table = explorer.locator('.dlviz-focus table[data-name="gate_probs"]')
+    table.evaluate("t => t.scrollIntoView({block: 'start'})")  # the controls scroll away
+    box = explorer.locator(".dlviz-focus .widget-html-content")
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    page.wait_for_timeout(200)
+    where = """([explorer, handle, box]) => {
+      let s = explorer.parentElement;
+      const scrolls = (e) => e.scrollHeight > e.clientHeight
+        && /(auto|scroll)/.test(getComputedStyle(e).overflowY);
+      while (s && !scrolls(s)) s = s.parentElement;
+      const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')
+        .getBoundingClientRect();
+      return {down: Math.round(s.scrollTop), across: Math.round(box.scrollLeft),
+              off: handle.getBoundingClientRect().bottom < area.top,
+              focused: document.activeElement === handle};
+    }"""
+    args = [explorer.element_handle(), handle.element_handle(), box.element_handle()]
+    before = page.evaluate(where, args)
+    assert before["off"] and before["focused"] and before["across"] > 0, before
+    text = table.text_content()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([t, old]) => t.isConnected ? t.textContent !== old : true",
+        arg=[table.element_handle(), text],
+    )
+    page.wait_for_timeout(300)
+    after = page.evaluate(where, args)
+    new = explorer.locator('.dlviz-focus table[data-name="gate_probs"]').text_content()
+    assert new != text, "the gate's probabilities did not change"
+    assert after["focused"], "the slider lost the keyboard focus"
+    assert abs(after["down"] - before["down"]) <= 2, (before, after)
+    assert abs(after["across"] - before["across"]) <= 2, (before, after)

@@ -50,6 +50,10 @@ from dlviz.widgets.static import StaticView
 # A grid of sliders (class dlviz-sliders) gives its readouts ("−1.00") the room they
 # need, not ipywidgets' 72 px, so that the tracks stay long enough to drag at 150 %.
 #
+# The projector view's step (dlviz-focus) is as wide as the notebook, not as its widest
+# grid: its heading wraps there, and a grid wider than a projector's screen (12 tokens at
+# 150 %) scrolls sideways in it, instead of running past the notebook's edge.
+#
 # A step's tables (class dlviz-step) are contained: a move that rewrites them lays out
 # and paints that step again, not the whole notebook around it (at class size the page
 # spent 40-80 ms a key press on that). A table wider than the step scrolls inside it.
@@ -74,6 +78,7 @@ THEME_CSS = (
     ".dlviz-explorer .dlviz-sliders .widget-readout{min-width:3.4em}"
     ".dlviz-explorer .dlviz-step{contain:layout style;overflow-x:auto}"
     ".dlviz-explorer .dlviz-lazy{content-visibility:auto;contain-intrinsic-size:auto 240px}"
+    ".dlviz-explorer .dlviz-focus>.widget-html-content{min-width:0;overflow-x:auto}"
     ".dlviz-explorer .widget-toggle-buttons .jupyter-button.mod-active"
     "{box-shadow:inset 0 -3px 0 var(--jp-brand-color1)}"
     f".dlviz-explorer .{AT_FAULT} :is(input,textarea){{box-shadow:0 0 0 3px {ORANGE}}}"
