@@ -103,11 +103,19 @@ CLASS_CASES = [
          ("top_k", "X2[3]", "step")),
 ]  # fmt: skip
 
+# And two of them in the usual view at class size: 12 tokens, 8 experts × 66 tokens.
+CLASS_EVERY_STEP = [
+    f"import numpy as np\nAttentionExplorer(X={CLASS_X}, mode='exact')",
+    "moe = MoEExplorer()\nwith moe.hold():\n    moe.controls['n_experts'].value = 8\n"
+    "    moe.controls['random_tokens'].value = 64\nmoe",
+]
+
 SOURCES = [
     "from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer",
     *(case.code for case in CASES),
     *EVERY_STEP,
     *(case.code for case in CLASS_CASES),
+    *CLASS_EVERY_STEP,
 ]
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 
@@ -484,3 +492,56 @@ def test_a_class_sized_step_follows_the_keyboard_while_scrolled_to(zoomed):
     assert after["focused"], "the slider lost the keyboard focus"
     assert abs(after["down"] - before["down"]) <= 2, (before, after)
     assert abs(after["across"] - before["across"]) <= 2, (before, after)
+
+
+# Where step 8's grid of weights sits against the heatmap, and whether the step scrolls.
+STEP_8_JS = """
+(explorer) => {
+  const step = explorer.querySelector('table[data-name="weights"]').closest('.dlviz-step');
+  step.scrollIntoView({block: 'start'});
+  const s = step.getBoundingClientRect();
+  const img = step.parentElement.querySelector('img').getBoundingClientRect();
+  return {whole: step.scrollWidth <= step.clientWidth + 1, beside: Math.abs(img.top - s.top) < 10,
+          below: img.top >= s.bottom - 1, width: Math.round(s.width), img: Math.round(img.width)};
+}
+"""
+
+
+def test_at_150_percent_the_weights_stay_whole_beside_or_above_the_heatmap(zoomed):
+    # At 150 % step 8's grid sat beside the heatmap however wide it was: at 12 tokens it was
+    # squeezed into 225 px of its 590 and scrolled, beside a shrunken heatmap.
+    page = zoomed
+    explorers = page.locator(EXPLORER)
+    sheet = explorers.nth(len(CASES) + EVERY_STEP.index("AttentionExplorer()"))
+    twelve = explorers.nth(len(CASES) + len(EVERY_STEP) + len(CLASS_CASES))
+    found = {}
+    for name, explorer in (("sheet", sheet), ("12_tokens", twelve)):
+        explorer.locator('table[data-name="weights"]').wait_for()
+        found[name] = explorer.evaluate(STEP_8_JS)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(RESULTS / f"screenshot_step_8_150_{name}.png"))
+    assert found["sheet"]["whole"] and found["sheet"]["beside"], found
+    assert found["12_tokens"]["whole"] and found["12_tokens"]["below"], found
+
+
+def test_at_150_percent_a_class_sized_step_heading_wraps_within_the_notebook(zoomed):
+    # MoE's step 2 heading at 8 × 12 ran on one line as wide as its grids, past the edge.
+    page = zoomed
+    explorer = page.locator(EXPLORER).nth(len(CASES) + len(EVERY_STEP) + len(CLASS_CASES) + 1)
+    explorer.locator(".dlviz-step table[data-name]").first.wait_for()
+    out = explorer.evaluate("""async (e) => {
+      const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')
+        .getBoundingClientRect();
+      const found = [];
+      for (const step of e.querySelectorAll('.dlviz-step')) {
+        step.scrollIntoView({block: 'start'});
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)));
+        const heading = step.querySelector('.widget-html-content > div');
+        found.push({heading: heading.textContent.slice(0, 40),
+                    right: heading.getBoundingClientRect().right <= area.right + 1,
+                    wide: step.scrollWidth > step.clientWidth + 1});
+      }
+      return found;
+    }""")
+    assert all(h["right"] for h in out), out
+    assert any(h["wide"] for h in out), out  # a grid wider than the notebook: it scrolls

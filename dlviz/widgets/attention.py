@@ -139,9 +139,18 @@ class AttentionExplorer(Explorer):
             for k, p in self.panels.items()
             if k != 8
         }
+        # Step 8 and the heatmap abreast, each at least as wide as its numbers (the grid)
+        # or 360 px (the heatmap), both growing into what is left; the heatmap below
+        # when that does not fit (12 tokens at 150 %), instead of the weights squeezed
+        # into a sliver that scrolls.
+        self.panels[8].layout.flex = "1 1 min-content"
+        self.image.layout.flex = "1 1 360px"
+        self.image.layout.max_width = self.image.layout.width
         self.step_boxes[8] = widgets.HBox(
             [self.panels[8], self.image],
-            layout=widgets.Layout(align_items="flex-start", margin="0 28px 6px 0"),
+            layout=widgets.Layout(
+                flex_flow="row wrap", align_items="flex-start", margin="0 28px 6px 0"
+            ),
         )
         self.step_boxes = dict(sorted(self.step_boxes.items()))  # steps in order
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")

@@ -56,7 +56,8 @@ from dlviz.widgets.static import StaticView
 #
 # A step's tables (class dlviz-step) are contained: a move that rewrites them lays out
 # and paints that step again, not the whole notebook around it (at class size the page
-# spent 40-80 ms a key press on that). A table wider than the step scrolls inside it.
+# spent 40-80 ms a key press on that). A table wider than the step scrolls inside it;
+# the step's heading wraps at the step's width, not the table's.
 # Steps (dlviz-lazy) are laid out and painted only near the screen (content-visibility),
 # each keeping the size it was last drawn at: a database of 60 texts has 300 KB of
 # tables, most of them scrolled away while a slider moves; attention at 12 tokens
@@ -79,6 +80,7 @@ THEME_CSS = (
     ".dlviz-explorer .dlviz-step{contain:layout style;overflow-x:auto}"
     ".dlviz-explorer .dlviz-lazy{content-visibility:auto;contain-intrinsic-size:auto 240px}"
     ".dlviz-explorer .dlviz-focus>.widget-html-content{min-width:0;overflow-x:auto}"
+    ".dlviz-explorer .dlviz-step>.widget-html-content{min-width:0}"
     ".dlviz-explorer .widget-toggle-buttons .jupyter-button.mod-active"
     "{box-shadow:inset 0 -3px 0 var(--jp-brand-color1)}"
     f".dlviz-explorer .{AT_FAULT} :is(input,textarea){{box-shadow:0 0 0 3px {ORANGE}}}"
