@@ -545,3 +545,52 @@ def test_at_150_percent_a_class_sized_step_heading_wraps_within_the_notebook(zoo
     }""")
     assert all(h["right"] for h in out), out
     assert any(h["wide"] for h in out), out  # a grid wider than the notebook: it scrolls
+
+
+# Each slider of the explorers, with its track's width in CSS pixels.
+TRACKS_JS = """
+(explorer) => [...explorer.querySelectorAll('.widget-slider')]
+  .filter((s) => s.getClientRects().length)
+  .map((s) => {
+    const label = s.querySelector('label, .widget-label');
+    const track = s.querySelector('.noUi-target') || s.querySelector('.slider-container');
+    const width = Math.round(track.getBoundingClientRect().width);
+    return [label ? label.textContent.trim() : '?', width];
+  })
+"""
+
+
+def test_every_slider_track_is_long_enough_to_drag(zoomed):
+    # The vector database's IVF sliders had tracks of 35 and 50 px beside long labels, the
+    # MoE's "random tokens" 18 px: fiddly with a mouse, more so at 150 %. Every track is
+    # 70 px or more, at 1280 × 900 and at 150 %; only the sliders of P and b, laid out as
+    # the matrices are (a column per hidden unit), narrow at 150 % to stay within the
+    # notebook, to no less than 45 px.
+    page = zoomed
+    explorers = page.locator(EXPLORER)
+    short = {}
+    for size, viewport in (("100 %", VIEWPORT), ("150 %", ZOOMED)):
+        page.set_viewport_size(viewport)
+        page.wait_for_timeout(500)
+        for i, code in enumerate(EVERY_STEP):
+            explorer = explorers.nth(len(CASES) + i)
+            header = explorer.locator(
+                ".jupyter-widget-Collapse-header", has_text="approximate search"
+            )
+            opened = header.count() > 0
+            if opened:
+                header.click()  # open the IVF section: its sliders too
+                explorer.locator(".widget-slider", has_text="nprobe").wait_for()
+            explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(300)
+            tracks = explorer.evaluate(TRACKS_JS)
+            assert len(tracks) >= 3, tracks
+            for label, px in tracks:
+                least = 45 if size == "150 %" and label[:2] in ("P[", "b[") else 70
+                if px < least:
+                    short[f"{size}, {code}: {label}"] = px
+            if opened:
+                header.click()  # folded again, as the other tests expect
+    page.set_viewport_size(ZOOMED)
+    page.wait_for_timeout(500)
+    assert not short, f"slider tracks too short to drag: {short}"

@@ -142,7 +142,8 @@ def vectordb_steps(
     h = tuple(labels("h", pooled.shape[0]))
     p = ("x", "y") if index.shape[0] == 2 else tuple(labels("i", index.shape[0]))
     fmt = "frac"
-    # H never negative (blue, as in the explorer), one scale for all: a 1 is one shade
+    # H and the pooled vectors never negative (blue, as in the explorer); H on one scale
+    # for all texts: a 1 is one shade
     top = max(float(np.abs(e.encoded).max()) for e in encodings) or None
     per_text = tuple(
         Given(f"H of {name}", e.encoded, h, e.tokens, fmt, palette="positive", scale=top)
@@ -153,10 +154,11 @@ def vectordb_steps(
     return {
         "pooled": Step("pooled", "mean-pooled vectors (one column per sentence)", pooled,
                        h, cols, fmt=fmt, slips=pooled_slips, source=source, origin=origin,
-                       inputs=per_text),
+                       inputs=per_text, palette="positive"),
         "index": Step("index", "index vectors P · pooled", index, p, cols, fmt=fmt,
                       slips=index_slips, source=source, origin=origin,
-                      inputs=(Given("P", P, p, h, fmt), Given("pooled", pooled, h, names, fmt))),
+                      inputs=(Given("P", P, p, h, fmt),
+                              Given("pooled", pooled, h, names, fmt, palette="positive"))),
         "scores": Step("scores", f"scores: the {how} with the query q", scores, ("score",),
                        tuple(texts), fmt=sfmt, slips=tuple(score_slips), source=source,
                        origin=origin,

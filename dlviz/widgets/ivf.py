@@ -19,11 +19,11 @@ def ivf_controls(n_texts: int, n_lists: int = 2, nprobe: int = 1) -> dict:
     return {
         "n_lists": StrictIntSlider(
             value=n_lists, min=1, max=max(1, n_texts), description="lists (k-means cells)",
-            style=wide, layout=widgets.Layout(width="20em"),
+            style=wide, layout=widgets.Layout(width="30em"),
         ),
         "nprobe": StrictIntSlider(
             value=max(1, min(nprobe, n_lists)), min=1, max=n_lists, description="nprobe",
-            style=wide, layout=widgets.Layout(width="16em"),
+            style=wide, layout=widgets.Layout(width="22em"),
         ),
     }  # fmt: skip
 
@@ -43,7 +43,11 @@ class IVFView(widgets.VBox):
         self.image = widgets.Image(format="png")
         super().__init__(
             [
-                widgets.HBox([controls["n_lists"], controls["nprobe"]]),
+                # Tracks of 13 em: at 20 em beside its label, "lists" had 35 px to drag.
+                widgets.HBox(
+                    [controls["n_lists"], controls["nprobe"]],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
                 self.caption,
                 self.image,
             ]

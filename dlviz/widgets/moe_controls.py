@@ -41,18 +41,18 @@ def moe_controls(sheet_X, top_k, n_experts, random_tokens, capacity_factor) -> d
         **token_sliders,
         "top_k": StrictIntSlider(
             value=top_k, min=1, max=n_experts, description="top_k", style=wide,
-            layout=widgets.Layout(width="212px"),
+            layout=widgets.Layout(width="232px"),  # a track of 100 px beside its label
             tooltip="how many experts each token goes to",
         ),
         "n_experts": StrictIntSlider(
             value=n_experts, min=2, max=MAX_EXPERTS, description="experts", style=wide,
-            layout=widgets.Layout(width="212px"),
+            layout=widgets.Layout(width="245px"),
             tooltip="2 = the sheet's experts; more are random (fixed seed)",
         ),
         "random_tokens": StrictIntSlider(
             value=random_tokens, min=0, max=MAX_RANDOM_TOKENS,
             description="random tokens", style=wide,
-            layout=widgets.Layout(width="212px"),
+            layout=widgets.Layout(width="300px"),  # at 212 px its label left 18 px to drag
             tooltip="0 = just X1 and X2; more are random (fixed seed)",
         ),
         "capacity": widgets.Checkbox(

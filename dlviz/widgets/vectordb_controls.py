@@ -63,7 +63,7 @@ def vectordb_controls(
         ),
         "k": StrictIntSlider(
             value=min(k, len(texts)), min=1, max=len(texts), description="k (hits)",
-            style=wide, layout=widgets.Layout(width="16em"),
+            style=wide, layout=widgets.Layout(width="16.5em"),
         ),
         "metric": widgets.ToggleButtons(
             options=[("dot", "dot"), ("cosine", "cosine")], value=metric,
