@@ -87,6 +87,19 @@ def test_moe_grids_say_the_capacity_and_the_tokens_that_set_it():
     explorer.close()
 
 
+def test_moe_grids_name_the_token_that_was_moved_not_both():
+    # Moving X2[3] alone said "X1, X2 edited": a learner looked for what changed in X1.
+    explorer = MoEExplorer()
+    grids = following(explorer)
+    explorer.controls["X2[3]"].value += 1
+    assert said(grids["logits"]).strip() == "from the explorer: X2 edited"
+    explorer.controls["X1[1]"].value += 1
+    assert said(grids["logits"]).strip() == "from the explorer: X1, X2 edited"
+    explorer.controls["X2[3]"].value -= 1
+    assert said(grids["output"]).strip() == "from the explorer: X1 edited"
+    explorer.close()
+
+
 def test_attention_grids_never_call_the_explorers_numbers_the_sheets():
     explorer = AttentionExplorer()
     assert SHEET in said(HandCheck.follow(explorer, "multi_output"))

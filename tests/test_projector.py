@@ -205,3 +205,17 @@ def test_several_heads_side_by_side_under_the_step_in_the_projector_view():
     explorer.controls["heads"].value = 1
     assert explorer.heads_focus.value == ""
     explorer.close()
+
+
+def test_an_outlined_cell_keeps_room_for_its_rings_in_large_type():
+    # The projector's cells have no padding above and below their numbers: the rings of
+    # the best score (3 px black, 5 px in all) sat on its digits ("[62/9]").
+    explorer = VectorDBExplorer()
+    explorer.controls["step"].value = 7
+    explorer.controls["view"].value = "projector"
+    styles = cells_of(table(explorer.focus.value, "scores")).styles
+    last_padding = {at: re.findall(r"padding:([^;]+)", s)[-1] for at, s in styles.items()}
+    outlined = {at for at, s in styles.items() if "outline:3px solid" in s}
+    assert outlined and all(last_padding[at] == "5px 8px" for at in outlined), last_padding
+    assert all(last_padding[at] == "0 5px" for at in styles if at not in outlined)
+    explorer.close()

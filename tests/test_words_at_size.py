@@ -121,3 +121,12 @@ def test_the_nearest_line_says_when_other_texts_score_the_same():
     assert "score the same" not in small.nearest.value
     explorer.close()
     small.close()
+
+
+def test_one_more_text_that_scores_the_same_is_said_in_the_singular():
+    # "1 more text score the same": the verb did not follow the count.
+    explorer = VectorDBExplorer(database=["how are you", "who are you", "who am I", "I am who"])
+    scores = explorer.result.scores
+    assert int((scores == scores.max()).sum()) == 2  # the same words: the same mean
+    assert _text(explorer.nearest.value).endswith("; 1 more text scores the same)")
+    explorer.close()

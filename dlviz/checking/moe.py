@@ -40,8 +40,12 @@ def sheet_differences(
     model = result.model
     parts = []
     X = result.X[:, :n_tokens]
-    if X.shape != sheet["X"].shape or not np.allclose(X, sheet["X"]):
-        parts.append("X1, X2 edited")
+    if X.shape != sheet["X"].shape:
+        parts.append(", ".join(f"X{j + 1}" for j in range(X.shape[1])) + " edited")
+    elif edited := [
+        f"X{j + 1}" for j in range(X.shape[1]) if not np.allclose(X[:, j], sheet["X"][:, j])
+    ]:
+        parts.append(f"{', '.join(edited)} edited")  # the tokens moved, not both
     more = result.X.shape[1] - n_tokens
     if more > 0 and (batch or result.capacity is not None):
         parts.append(f"{more} more token{'s' if more > 1 else ''}")

@@ -72,6 +72,9 @@ _LARGE_TYPE = (
     ("padding:2px 6px", "padding:0 4px"),  # the labels' cells
     ('font-family:inherit">', 'font-family:inherit;font-size:16px">'),  # captions
     ("margin: 0 18px 8px 0", "margin: 0 8px 6px 0"),  # between the grids of a row
+    # An outlined cell (the best score, the chosen expert) keeps room for its rings: with
+    # the numbers' cells at no padding, the rings sat on the digits.
+    ("box-shadow:inset 0 0 0 5px #fff;", "box-shadow:inset 0 0 0 5px #fff;padding:5px 8px;"),
 )
 
 
