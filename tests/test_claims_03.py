@@ -93,7 +93,7 @@ claims.number(
     r"hard-codes the pairs \(X1 to expert (2), X2 to expert (1)\)",
     lambda: tuple(R.chosen[0] + 1),
 )
-claims.not_computed(r"A published script of this exercise|X1 to expert|X2 to expert",
+claims.not_computed(r"The code published with the original exercise|X1 to expert|X2 to expert",
                     "the published script, as it was")  # fmt: skip
 claims.number(
     r"logits \$\[(3) \+ (1),\\ (1) \+ (2)\] = \[(4), (3)\]\$, probabilities (0\.731) and "
@@ -115,26 +115,46 @@ claims.number(
 )
 claims.not_computed(r"\(0-based, best first\)", "how `chosen` counts")
 claims.number(r"a badge with its rank \((1) = best\)", lambda: 1)
-claims.not_computed(r"Switch Transformer uses k = 1, as the sheet does; GShard and Mixtral use "
+claims.not_computed(r"Switch Transformer uses k = 1, as the sheet does|GShard and Mixtral use "
                     r"k = 2", "from the papers")  # fmt: skip
+
+
+def _switch_weight():
+    """Switch scales the chosen expert's answer by its full-softmax probability; the sheet
+    (like the renormalised mix at k = 1) by 1."""
+    best = R.chosen[0, 0]
+    assert best == 1  # X1 goes to expert 2
+    return R.gate_probs[best, 0], R.gate_weights[0, 0]
+
+
+claims.number(
+    r"multiplies the chosen expert's answer by its gate probability \((0\.731) for \$X_1\$\), "
+    r"which is how the gate learns; the sheet uses weight (1)\.",
+    _switch_weight,
+)
 claims.number(r"so the k weights add up to (1)", lambda: TOP2.gate_weights.sum(axis=0).max())
 claims.number(
-    r"With k = (1) there is a single weight, \$e\^\{\\ell\}/e\^\{\\ell\} = (1)\$",
+    r"With k = (1) this mix has a single weight, \$e\^\{\\ell\}/e\^\{\\ell\} = (1)\$",
     lambda: (1, R.gate_weights.max()),
 )
 
 
 def _top2_x1():
     g1, g2 = TOP2.gate_weights[:, 0]
-    first, second = (
-        np.maximum(W @ X1 + b, 0) for W, b in (EX["experts"][i] for i in TOP2.chosen[:, 0])
-    )
-    return (2, g1, *first, g2, *second, *TOP2.output[:, 0])
+    e1, e2 = TOP2.chosen[:, 0]
+    first, second = (np.maximum(W @ X1 + b, 0) for W, b in (EX["experts"][i] for i in (e1, e2)))
+    np.testing.assert_array_equal(first, R.output[:, 0])  # "the sheet's": its output for X1
+    assert e2 == 0  # the other expert is expert 1: ReLU(W_1 x_1 + b_1)
+    np.testing.assert_array_equal(second, np.maximum(W1 @ X1 + b1, 0))
+    return (2, e1 + 1, *first, e2 + 1, *second, g1, *first, g2, *second, *TOP2.output[:, 0])
 
 
 claims.number(
     r"With k = (2) and only two experts, both experts work on every token and the weights are "
-    r"the gate's probabilities themselves\. For \$X_1\$: \$(0\.731)\\cdot\[(\d), (\d), (\d), "
+    r"the gate's probabilities themselves\. For \$X_1\$ expert (\d)'s answer is the sheet's "
+    r"\$\[(\d), (\d), (\d), (\d)\]\$, and expert (\d)'s, which the sheet never computes, is "
+    r"\$\\operatorname\{ReLU\}\(W_1\\,x_1 \+ b_1\) = \[(\d), (\d), (\d), (\d)\]\$: "
+    r"\$(0\.731)\\cdot\[(\d), (\d), (\d), "
     r"(\d)\] \+ (0\.269)\\cdot\[(\d), (\d), (\d), (\d)\] = \[(4\.27), (3), (1\.54), (3\.92)\]\$",
     _top2_x1,
 )

@@ -116,9 +116,12 @@ def test_the_loss_by_hand(cells):
     P_picture = [(3 * D("0.27") + D("0.73")) / 4, (3 * D("0.73") + D("0.27")) / 4]
     assert 2 * (D(1, 4) * P_picture[0] + D(3, 4) * P_picture[1]) == D("1.115")
     assert (
-        "The loss grid takes each of\nthese, and 1.116; to two decimals 1.12, and 1.11 as well, "
-        "since 1.115 lies halfway\nbetween them."
+        "The loss grid takes each of\nthese, and 1.116. To two decimals it takes 1.12, where "
+        "1.11553 rounds, and also 1.11,\nbecause the 1.115 reached from 0.27 and 0.73 lies "
+        "exactly halfway between the two."
     ) in worked
+    assert round(r.aux_loss, 2) == 1.12  # the exact value rounds to 1.12 only
+    assert D("1.115") - D("1.11") == D("1.12") - D("1.115")  # a tie: 1.11 is taken too
     grid = capacity_checks(r)["aux_loss"]
     for typed in ("1.1155", "1.11553", "1.1154", "1.115", "1.116", "1.12", "1.11"):
         assert check(grid, [[typed]]).all_right, typed

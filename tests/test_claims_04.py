@@ -21,6 +21,7 @@ from dlviz import (
     positional_encoding,
     self_attention,
 )
+from dlviz.sheet import labels
 from tests.claims import NOTEBOOKS, Claims, ProseTests, cells_by_id, try_this_items
 
 claims = Claims("04")
@@ -273,12 +274,15 @@ def _order_is_invisible():
         np.testing.assert_allclose(_sheet(SHEET["X"][:, SWAP], mode).output, base.output[:, SWAP])
         twice = _sheet(COPY, mode).output
         np.testing.assert_allclose(twice[:, 3], twice[:, 0])
+        # "as long as the other tokens are the same": x4 changed, z1 changes too
+        assert not np.allclose(twice[:, 0], base.output[:, 0])
     return ()
 
 
 claims.number(
     r"\*\*swapping two tokens swaps the matching columns of the output and changes nothing "
-    r"else\*\*, and \*\*a token gets the same output wherever it stands\*\*",
+    r"else\*\*, and \*\*a token gets the same output wherever it stands, as long as the "
+    r"other tokens are the same\*\* \(in any order\)",
     _order_is_invisible,
 )
 
@@ -304,6 +308,22 @@ def _counted_from_0():
 claims.number(
     r"its position \$p\$, counted from (\d) \(the first token is at \$p = (\d)\$\)",
     _counted_from_0,
+)
+
+
+def _rows_counted_from_0():
+    P = positional_encoding(4, 6)
+    np.testing.assert_allclose(P[0], np.sin(np.arange(4)))  # row 0: 2i = 0, the sine
+    np.testing.assert_allclose(P[1], np.cos(np.arange(4)))  # row 1: 2i + 1 = 1, the cosine
+    assert 'features = labels("f", 6)' in "".join(CODE.values())
+    assert labels("f", 6)[0] == "f1" and "grid(P4, rows=features" in CODE["9990a153"]
+    return 0, 0
+
+
+claims.number(
+    r"rows of \$P\$, which are counted from (0) as well \(row (0) is the one the grids label "
+    r"f1\)",
+    _rows_counted_from_0,
 )
 
 

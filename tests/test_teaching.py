@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.bench_explorers import class_texts
 from dlviz import (
     AttentionExplorer,
     MoEExplorer,
@@ -24,6 +25,7 @@ from dlviz import (
 )
 from dlviz.checking import attention_checks
 from dlviz.multi_head_checks import head_checks, multi_head_checks
+from dlviz.plots.vectordb import LABELLED_TEXTS, MAX_BARS
 from tests.claims import _cells, markdown_cells, try_this_items
 
 PAGE = (Path(__file__).resolve().parent.parent / "docs" / "teaching.md").read_text("utf-8")
@@ -160,3 +162,20 @@ def test_the_projector_shows_the_heads_under_the_step(explorers):
     explorer.controls["step"].value = 9
     assert 'data-name="concat"' in explorer.heads_focus.value
     assert "font-size:18px" in explorer.heads_focus.value
+
+
+def test_the_class_sized_database_names_as_many_texts_as_the_page_says(explorers):
+    assert (
+        f"Past {LABELLED_TEXTS} texts the index picture names the query and {LABELLED_TEXTS} "
+        f"texts: the hits (the best {LABELLED_TEXTS}, if there are more), then the first of "
+        f"the others (the rest are points without a name); past {MAX_BARS} texts the bars "
+        f"show the best {MAX_BARS}"
+    ) in WORDS
+    texts = class_texts(60)
+    for k, named_hits in ((2, 2), (LABELLED_TEXTS + 2, LABELLED_TEXTS)):
+        explorer = explorers(VectorDBExplorer, database=texts, k=k)
+        plot, hits = explorer.projection, [hit.index for hit in explorer.result.hits]
+        named = [j for j, label in enumerate(plot.labels) if label.get_visible()]
+        others = [j for j in range(len(texts)) if j not in hits]
+        assert sorted(named) == sorted(hits[:named_hits] + others[: LABELLED_TEXTS - named_hits])
+        assert plot.query_label.get_visible()
