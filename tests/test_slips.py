@@ -434,3 +434,30 @@ def test_vectordb_a_word_slipped_everywhere_off_the_sheet_names_no_sheet_number(
     hint = only_hint(check(steps["scores"], typed(slip.values, "frac")))
     assert "published sheet" not in hint.text and hint.where == "every cell"
     assert not np.allclose(slip.values, steps["scores"].expected)
+
+
+def test_a_third_kept_is_named_alone_where_no_half_was_rounded_down():
+    # Column q3 has no −½ (its scaled scores are 1, 0, −1, 1); typing 7⅓ there, a 3⁻¹
+    # kept as ⅓, got "−½ was rounded down to −1 … and 3⁻¹ was kept as ⅓": half false.
+    r = self_attention(**examples.attention_exercise(), mode="hand")
+    sums = attention_checks(r)["sums"]
+    assert not (np.floor(r.scores[:, 2] / r.divisor) != r.scaled[:, 2]).any()  # no −½
+    for typed in ("7 1/3", "7.3"):
+        verdict = check(sums, [["16", "10", typed, "12"]])
+        assert [h.text for h in verdict.hints] == [
+            "3⁻¹ was kept as ⅓; the sheet rounds it to a whole number, 0."
+        ], typed
+
+
+def test_a_slip_rounded_as_the_grid_asks_is_named_even_typed_as_a_whole_number():
+    # Row sums instead of column sums, rounded to one decimal as the grid asks, with "0"
+    # for 1/22 (as "0" is right where the answer is 0.0): no hint, though 0.0 got one.
+    r = self_attention(**examples.attention_exercise(), mode="hand")
+    weights = attention_checks(r)["weights"]
+    rows = r.exp / r.exp.sum(axis=1, keepdims=True)
+    for zero in ("0", "0.0"):
+        typed = [[format_number(np.floor(v * 10 + 0.5) / 10, ".1f") for v in row] for row in rows]
+        typed = [[zero if t in ("0.0", "-0.0") else t for t in row] for row in typed]
+        assert zero in typed[1]
+        hints = [h.text for h in check(weights, typed).hints]
+        assert any(h.startswith("You divided by the row sums") for h in hints), (zero, hints)

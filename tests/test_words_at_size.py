@@ -7,6 +7,7 @@ import numpy as np
 
 from benchmarks.bench_explorers import class_texts
 from dlviz import AttentionExplorer, MoEExplorer, VectorDBExplorer
+from tests.helpers import cells_of, grid_html
 
 
 def _text(html: str) -> str:
@@ -85,6 +86,32 @@ def test_the_heatmap_says_it_is_head_1_when_there_are_several():
     assert explorer.heatmap.title.get_text() == "attention weights A (exact)"
     explorer.controls["heads"].value = 2
     assert explorer.heatmap.title.get_text() == "attention weights A (head 1, exact)"
+    explorer.close()
+
+
+def test_the_heatmap_says_when_positions_were_added():
+    # It named causal and the temperature, but not positions: weights of another input.
+    explorer = AttentionExplorer(mode="exact")
+    explorer.controls["positions"].value = True
+    assert explorer.heatmap.title.get_text() == "attention weights A (exact, positions added)"
+    explorer.controls["causal"].value = True
+    title = explorer.heatmap.title.get_text()
+    assert title == "attention weights A (exact, positions added, causal)"
+    explorer.close()
+
+
+def test_with_positions_each_grid_keeps_one_number_format():
+    # X + positions showed x1's column as 2, 1, 0 (whole: sin 0, cos 0) beside 1.00, 0.84:
+    # columns of different widths, and Kᵀ's first row likewise.
+    explorer = AttentionExplorer(mode="exact")
+    explorer.controls["positions"].value = True
+    for name in ("X", "Q", "K", "V", "KT", "scores"):
+        cells = cells_of(grid_html(explorer, name)).cells.values()
+        decimals = {len(t.split(".")[1]) if "." in t else 0 for t in cells}
+        assert decimals == {2}, (name, sorted(cells))
+    explorer.controls["positions"].value = False  # the sheet's whole numbers, as they are
+    cells = cells_of(grid_html(explorer, "X")).cells.values()
+    assert all("." not in t for t in cells), sorted(cells)
     explorer.close()
 
 

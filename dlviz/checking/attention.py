@@ -84,14 +84,22 @@ def _hand_sum_slips(r: AttentionResult) -> tuple[Slip, ...]:
     floored = np.floor(r.scores / r.divisor)
     slips = []
     if (floored <= HAND_MAX_EXPONENT).all():
+        # Each slip only in the columns it can happen in (NaN elsewhere: no number), so
+        # that its words are true of the column: a −½ to round down, a 3⁻¹ to keep as ⅓.
+        halves = np.where(r.mask, floored != r.scaled, False).any(axis=0)
+        negative = np.where(r.mask, r.scaled, 0.0)
+        thirds = (negative == -1).any(axis=0) & (negative >= -1).all(axis=0)
         powers = np.where(r.mask, 3.0**floored, 0.0)
+        kept = np.where(r.mask, 3.0**r.scaled, 0.0)  # truncated as the sheet does, ⅓ kept
         slips += [
-            Slip(np.where(r.mask, np.round(powers), 0.0).sum(axis=0),
+            Slip(np.where(halves, np.where(r.mask, np.round(powers), 0.0).sum(axis=0), np.nan),
                  "Scaling rounded −½ down to −1; the sheet truncates toward zero, so −½ → 0 "
                  "and 3⁰ = 1."),
-            Slip(powers.sum(axis=0),
+            Slip(np.where(halves, powers.sum(axis=0), np.nan),
                  "A sum like 15⅓ means −½ was rounded down to −1 instead of toward zero, "
                  "and 3⁻¹ was kept as ⅓ instead of rounding it to 0."),
+            Slip(np.where(thirds & ~halves, kept.sum(axis=0), np.nan),
+                 "3⁻¹ was kept as ⅓; the sheet rounds it to a whole number, 0."),
         ]  # fmt: skip
     slips.append(
         Slip(np.where(r.mask, np.round(np.exp(r.scaled)), 0.0).sum(axis=0),

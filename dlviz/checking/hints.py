@@ -23,6 +23,7 @@ cell lies in it, so the words never claim more than the slip explains.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -100,12 +101,24 @@ def _changes(step: Step, layer: np.ndarray) -> set:
     }  # fmt: skip
 
 
-def _fits(parsed: dict, cell, values) -> bool:
-    """Whether the number typed in `cell` is one a slip gives there (any of `values`)."""
+def _fits(parsed: dict, cell, values, step: Step) -> bool:
+    """Whether the number typed in `cell` is one a slip gives there (any of `values`),
+    also as the step writes its answers where it rounds: "0" for 1/22 at one decimal,
+    as "0" is right where the answer is 0.0."""
     if cell not in parsed:
         return False  # empty or unreadable
     answer, places = parsed[cell]
-    return any(np.isfinite(v) and matches(answer, places, v) for v in values)
+    return any(np.isfinite(v) and matches(answer, places, v, _as_rounded(step, v)) for v in values)
+
+
+def _as_rounded(step: Step, value: float) -> float | None:
+    """A slip's number rounded as the step rounds its answer (half up), or None if the
+    step does not round (no `exact`) or writes no fixed number of decimals."""
+    digits = re.fullmatch(r"\.(\d+)f", step.fmt)
+    if step.exact is None or digits is None:
+        return None
+    scale = 10 ** int(digits.group(1))
+    return float(np.sign(value) * np.floor(abs(value) * scale + 0.5) / scale)
 
 
 def _explains(step: Step, slip, values, wrong: set, parsed: dict) -> tuple[set, set]:
@@ -113,14 +126,14 @@ def _explains(step: Step, slip, values, wrong: set, parsed: dict) -> tuple[set, 
     if slip.scope == "grid":  # whole or not at all, one way of making it at a time
         for layer in values:
             changed = _changes(step, layer)
-            if wrong <= changed and all(_fits(parsed, c, [layer[c]]) for c in changed):
+            if wrong <= changed and all(_fits(parsed, c, [layer[c]], step) for c in changed):
                 return set(wrong), changed
         return set(), set()
     ways: dict = {}  # cell -> the numbers the slip gives there, one per way of making it
     for layer in values:
         for c in _changes(step, layer):
             ways.setdefault(c, []).append(layer[c])
-    return {c for c in wrong & ways.keys() if _fits(parsed, c, ways[c])}, set(ways)
+    return {c for c in wrong & ways.keys() if _fits(parsed, c, ways[c], step)}, set(ways)
 
 
 def choose(step: Step, status: np.ndarray, parsed: dict) -> tuple[Hint, ...]:

@@ -6,10 +6,12 @@ from dlviz.plots.base import Heatmap
 from dlviz.sheet import labels
 
 
-def attention_title(result, heads: int = 1) -> str:
-    """The heatmap's title: how A was computed, and which head it is when there are several."""
+def attention_title(result, heads: int = 1, positions: bool = False) -> str:
+    """The heatmap's title: how A was computed, and which head it is when there are several
+    (positions: the tokens had positions added)."""
     how = ("head 1, " if heads > 1 else "") + ("by hand" if result.mode == "hand" else "exact")
-    extra = ", causal" if result.causal else ""
+    extra = ", positions added" if positions else ""
+    extra += ", causal" if result.causal else ""
     if result.mode == "exact" and result.temperature != 1:
         extra += f", temperature {result.temperature:g}"
     return f"attention weights A ({how}{extra})"
@@ -32,7 +34,9 @@ class AttentionHeatmap(Heatmap):
             figsize=figsize,
         )
 
-    def show(self, result, heads: int = 1) -> None:
-        """Update to another result with the same number of tokens (head 1 of `heads`)."""
+    def show(self, result, heads: int = 1, positions: bool = False) -> None:
+        """Update to another result with the same number of tokens (head 1 of `heads`;
+        positions: the tokens had positions added, which the title says)."""
         self.fmt = ".1f" if result.mode == "hand" else ".2f"
-        self.update(result.weights, mask=result.mask, title=attention_title(result, heads))
+        title = attention_title(result, heads, positions)
+        self.update(result.weights, mask=result.mask, title=title)

@@ -37,8 +37,8 @@ def step_panel(title: str, body, *, large: bool = False) -> str:
             f"{html.escape(title)}</div>{large_type(side_by_side(body).html)}"
         )
     return (
-        f'<div style="margin: 10px 0 2px 0; font-weight: bold">{html.escape(title)}</div>'
-        f"{compact(body.html)}"
+        f'<div style="margin: 10px 0 2px 0; font-weight: bold; line-height: 1.3">'
+        f"{html.escape(title)}</div>{compact(body.html)}"
     )
 
 

@@ -249,7 +249,7 @@ class AttentionExplorer(Explorer):
             placeholder(self.step_boxes[k], k <= step)
             self.panels[k].value = step_panel(title, body)
         if step >= 8:
-            self.heatmap.show(result, self.multi.n_heads)
+            self.heatmap.show(result, self.multi.n_heads, positions)
             self.image.value = self.heatmap.png()
         self.heads_view.show(self.multi, step)
 

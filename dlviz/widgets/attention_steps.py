@@ -7,6 +7,8 @@ it is computed from, side by side, for the projector view.
 
 from __future__ import annotations
 
+import numpy as np
+
 from dlviz.attention import AttentionResult
 from dlviz.sheet import grid, labels, row
 from dlviz.widgets._views import Stack
@@ -24,6 +26,12 @@ STEP_NAMES = {
 }
 
 
+def _whole(values) -> bool:
+    """Every entry a whole number (to rounding error): a grid to print without decimals."""
+    values = np.asarray(values, dtype=float)
+    return bool(np.isfinite(values).all() and np.abs(values - np.round(values)).max() < 1e-9)
+
+
 def step_views(r: AttentionResult, *, positions: bool = False) -> dict[int, tuple[str, object]]:
     """Each step of the exercise as (title, by-hand layout), for steps 1 to 9.
 
@@ -35,19 +43,24 @@ def step_views(r: AttentionResult, *, positions: bool = False) -> dict[int, tupl
     keys, queries = labels("k", n), labels("q", n)
     feats = labels("f", d_model)
     fmt = "auto" if hand else ".2f"
+    # One format a grid: whole numbers as they are, else two decimals in every cell (with
+    # positions added, x1's column is whole and the others not: ragged columns otherwise).
+    same = {name: "auto" if _whole(m) else ".2f" for name, m in
+            (("X", r.X), ("Q", r.Q), ("K", r.K), ("V", r.V), ("S", r.scores))}  # fmt: skip
     X = grid(r.X, rows=feats, cols=labels("x", n), title="X + positions" if positions else "X",
-             name="X", quantity="X")  # fmt: skip
+             fmt=same["X"], name="X", quantity="X")  # fmt: skip
 
     # The notebook lays each product out by hand; the explorer keeps to the results,
     # so that all nine steps fit on a screen or two.
     qkv = row(
-        grid(r.Q, cols=queries, title="Q = WQ·X", name="Q", quantity="QKV"),
-        grid(r.K, cols=keys, title="K = WK·X", name="K", quantity="QKV"),
-        grid(r.V, cols=labels("v", n), title="V = WV·X", name="V", quantity="QKV"),
-    )
-    KT = grid(r.K.T, rows=keys, title="Kᵀ", name="KT", quantity="QK")
-    Q = grid(r.Q, cols=queries, title="Q", name="Q", quantity="QK")
-    S = grid(r.scores, rows=keys, cols=queries, title="S", name="scores")
+        grid(r.Q, cols=queries, title="Q = WQ·X", fmt=same["Q"], name="Q", quantity="QKV"),
+        grid(r.K, cols=keys, title="K = WK·X", fmt=same["K"], name="K", quantity="QKV"),
+        grid(r.V, cols=labels("v", n), title="V = WV·X", fmt=same["V"], name="V",
+             quantity="QKV"),
+    )  # fmt: skip
+    KT = grid(r.K.T, rows=keys, title="Kᵀ", fmt=same["K"], name="KT", quantity="QK")
+    Q = grid(r.Q, cols=queries, title="Q", fmt=same["Q"], name="Q", quantity="QK")
+    S = grid(r.scores, rows=keys, cols=queries, title="S", fmt=same["S"], name="scores")
     if hand:
         scale_title = (
             f"Step 5 · scale: S ÷ {r.divisor:g}, truncated toward zero "
