@@ -377,7 +377,7 @@ def test_overflow_is_refused_not_nan():
 
 
 def test_the_steps_number_format_is_what_allclose_says():
-    from dlviz.widgets.moe_steps import _whole
+    from dlviz._format import whole
 
     rng = np.random.default_rng(0)
     cases = [
@@ -388,4 +388,4 @@ def test_the_steps_number_format_is_what_allclose_says():
     for values in cases:
         for atol in (1e-9, 1e-8):
             expected = np.allclose(values, np.round(values), rtol=0, atol=atol)
-            assert _whole(values, atol) == expected, (values, atol)
+            assert whole(values, atol) == expected, (values, atol)

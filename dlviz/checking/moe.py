@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlviz import examples
-from dlviz._format import labels
+from dlviz._format import grid_format, labels
 from dlviz.checking.grade import Given, Slip, Step
 from dlviz.checking.sources import origin_of
 from dlviz.moe import MoEResult
@@ -64,11 +64,6 @@ def sheet_differences(
     return tuple(parts)
 
 
-def _fmt(values) -> str:
-    values = np.asarray(values, dtype=float)
-    return "auto" if np.allclose(values, np.round(values), rtol=0, atol=1e-9) else ".2f"
-
-
 def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str, Step]:
     """Gate logits, the choice (a 0/1 grid, k ones per token) and the outputs, with slips.
 
@@ -90,10 +85,10 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
 
     logits_step = Step(
         "logits", "gate logits gate_W·x + gate_b (row = expert, column = token)", logits,
-        experts, tokens, fmt=_fmt(logits), source=source, origin=origin,
-        inputs=(Given("gate_W", model.gate_W, experts, feats, _fmt(model.gate_W)),
-                Given("X", X, feats, tokens, _fmt(X)),
-                Given("gate_b", model.gate_b[:, None], experts, ("b",), _fmt(model.gate_b))),
+        experts, tokens, fmt=grid_format(logits), source=source, origin=origin,
+        inputs=(Given("gate_W", model.gate_W, experts, feats, grid_format(model.gate_W)),
+                Given("X", X, feats, tokens, grid_format(X)),
+                Given("gate_b", model.gate_b[:, None], experts, ("b",), grid_format(model.gate_b))),
         slips=(Slip(logits[::-1], "The experts are swapped: row e of the logits belongs to "
                     "expert e, computed with row e of gate_W.", scope="grid"),
                Slip(result.gate_WX[:, :t], "The bias gate_b was left out: add it to "
@@ -123,7 +118,7 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
     choice_step = Step(
         "choice", f"the choice: 1 for {what}, 0 elsewhere", picked, experts, tokens,
         source=source, origin=origin, slips=tuple(choice_slips),
-        inputs=(Given("logits", logits, experts, tokens, _fmt(logits)),),
+        inputs=(Given("logits", logits, experts, tokens, grid_format(logits)),),
     )  # fmt: skip
 
     # Every expert's W·x + b on the asked tokens, for the slips.
@@ -164,12 +159,12 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
                               f"expert by its gate probability; with top-{k} routing only "
                               "the chosen experts compute.", scope="grid"))  # fmt: skip
     shown = sorted({int(e) for e in chosen.ravel()})
-    given = [Given("X", X, feats, tokens, _fmt(X))]
+    given = [Given("X", X, feats, tokens, grid_format(X))]
     for e in shown:
         W, b = model.experts[e]
-        given.append(Given(f"W of expert {e + 1}", W, outs, feats, _fmt(W)))
+        given.append(Given(f"W of expert {e + 1}", W, outs, feats, grid_format(W)))
         if b.any():
-            given.append(Given(f"b of expert {e + 1}", b[:, None], outs, ("b",), _fmt(b)))
+            given.append(Given(f"b of expert {e + 1}", b[:, None], outs, ("b",), grid_format(b)))
     if k > 1:
         given.append(Given("weights g", g, tuple(labels("g", k)), tokens, ".3f"))
         title = f"the output Σ g·ReLU(W·x + b) over each token's top {k}"
@@ -182,7 +177,7 @@ def moe_checks(result: MoEResult, n_tokens: int = 2, exercise=None) -> dict[str,
         output,
         outs,
         tokens,
-        fmt=_fmt(output),
+        fmt=grid_format(output),
         source=source,
         origin=origin,
         slips=tuple(out_slips),

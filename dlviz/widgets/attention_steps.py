@@ -7,8 +7,7 @@ it is computed from, side by side, for the projector view.
 
 from __future__ import annotations
 
-import numpy as np
-
+from dlviz._format import grid_format
 from dlviz.attention import AttentionResult
 from dlviz.sheet import grid, labels, row
 from dlviz.widgets._views import Stack
@@ -26,12 +25,6 @@ STEP_NAMES = {
 }
 
 
-def _whole(values) -> bool:
-    """Every entry a whole number (to rounding error): a grid to print without decimals."""
-    values = np.asarray(values, dtype=float)
-    return bool(np.isfinite(values).all() and np.abs(values - np.round(values)).max() < 1e-9)
-
-
 def step_views(r: AttentionResult, *, positions: bool = False) -> dict[int, tuple[str, object]]:
     """Each step of the exercise as (title, by-hand layout), for steps 1 to 9.
 
@@ -45,7 +38,7 @@ def step_views(r: AttentionResult, *, positions: bool = False) -> dict[int, tupl
     fmt = "auto" if hand else ".2f"
     # One format a grid: whole numbers as they are, else two decimals in every cell (with
     # positions added, x1's column is whole and the others not: ragged columns otherwise).
-    same = {name: "auto" if _whole(m) else ".2f" for name, m in
+    same = {name: grid_format(m) for name, m in
             (("X", r.X), ("Q", r.Q), ("K", r.K), ("V", r.V), ("S", r.scores))}  # fmt: skip
     X = grid(r.X, rows=feats, cols=labels("x", n), title="X + positions" if positions else "X",
              fmt=same["X"], name="X", quantity="X")  # fmt: skip

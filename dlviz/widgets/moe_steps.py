@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlviz._format import whole
 from dlviz.moe import MixtureOfExperts, MoEResult
 from dlviz.plots import GATE_MAX_TOKENS
 from dlviz.sheet import grid, labels, product, row
@@ -27,19 +28,11 @@ def _fmt(values) -> str:
     else (a softmax, a mix) gets two.
     """
     values = np.asarray(values, dtype=float)
-    if _whole(values, 1e-9):
+    if whole(values):
         return "auto"
-    if _whole(values * 10, 1e-8):
+    if whole(values * 10, 1e-8):
         return ".1f"
     return ".2f"
-
-
-def _whole(values: np.ndarray, atol: float) -> bool:
-    """`np.allclose(values, np.round(values), rtol=0, atol=atol)`, at a tenth of its cost
-    for finite values (a move formats some forty grids)."""
-    if values.size == 0 or not np.isfinite(values).all():
-        return bool(np.allclose(values, np.round(values), rtol=0, atol=atol))
-    return bool(np.abs(values - np.round(values)).max() <= atol)
 
 
 def shown_part(n_tokens: int) -> str:

@@ -239,8 +239,9 @@ class VectorDBExplorer(Explorer):
         cosine = result.metric == "cosine" and fmt == "frac"
         sfmt = distinct_decimals(result.scores) if cosine else fmt
         ties = int(same_score(result.scores, best.score).sum()) - 1  # the first added is named
-        tie = f"; {ties} more text{'s' * (ties > 1)} score{'' if ties > 1 else 's'} the same"
-        tie = tie if ties else ""
+        tie = {0: "", 1: "; 1 more text scores the same"}.get(
+            ties, f"; {ties} more texts score the same"
+        )
         self.nearest.value = (
             f"&nbsp; nearest to <b>{html.escape(result.query.sentence)}</b>: "
             f"<b>{html.escape(best.text)}</b> (score {format_number(best.score, sfmt)}{tie})"
