@@ -608,4 +608,4 @@ def test_a_toggle_buttons_tick_stands_apart_from_its_words(zoomed):
       return button.querySelector('i').getBoundingClientRect().left
         - range.getBoundingClientRect().right;
     }""")
-    assert gap >= 4, gap
+    assert gap >= 2, gap

@@ -84,7 +84,7 @@ THEME_CSS = (
     ".dlviz-explorer .dlviz-lazy{content-visibility:auto;contain-intrinsic-size:auto 240px}"
     ".dlviz-explorer .dlviz-focus>.widget-html-content{min-width:0;overflow-x:auto}"
     ".dlviz-explorer .dlviz-step>.widget-html-content{min-width:0}"
-    ".dlviz-explorer .widget-toggle-button>i.fa{margin-left:.35em}"
+    ".dlviz-explorer .widget-toggle-button>i.fa{margin-left:.2em}"
     ".dlviz-explorer .widget-toggle-buttons .jupyter-button.mod-active"
     "{box-shadow:inset 0 -3px 0 var(--jp-brand-color1)}"
     f".dlviz-explorer .{AT_FAULT} :is(input,textarea){{box-shadow:0 0 0 3px {ORANGE}}}"
