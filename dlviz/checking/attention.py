@@ -87,8 +87,8 @@ def _hand_sum_slips(r: AttentionResult) -> tuple[Slip, ...]:
         # Each slip only in the columns it can happen in (NaN elsewhere: no number), so
         # that its words are true of the column: a −½ to round down, a 3⁻¹ to keep as ⅓.
         halves = np.where(r.mask, floored != r.scaled, False).any(axis=0)
-        negative = np.where(r.mask, r.scaled, 0.0)
-        thirds = (negative == -1).any(axis=0) & (negative >= -1).all(axis=0)
+        exponents = np.where(r.mask, r.scaled, 0.0)  # the sheet's, truncated toward zero
+        thirds = (exponents == -1).any(axis=0) & (exponents >= -1).all(axis=0)
         powers = np.where(r.mask, 3.0**floored, 0.0)
         kept = np.where(r.mask, 3.0**r.scaled, 0.0)  # truncated as the sheet does, ⅓ kept
         slips += [
