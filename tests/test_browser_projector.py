@@ -595,17 +595,3 @@ def test_every_slider_track_is_long_enough_to_drag(zoomed):
     page.wait_for_timeout(500)
     assert not short, f"slider tracks too short to drag: {short}"
 
-
-def test_a_toggle_buttons_tick_stands_apart_from_its_words(zoomed):
-    # "by hand✔": ipywidgets puts a toggle button's icon right after its text.
-    page = zoomed
-    explorer = page.locator(EXPLORER).nth(len(CASES) + EVERY_STEP.index("AttentionExplorer()"))
-    gap = explorer.evaluate("""(e) => {
-      const button = [...e.querySelectorAll('.widget-toggle-button')]
-        .find((b) => b.querySelector('i.fa-check'));
-      const range = document.createRange();
-      range.selectNodeContents(button.firstChild);  // the words, a text node
-      return button.querySelector('i').getBoundingClientRect().left
-        - range.getBoundingClientRect().right;
-    }""")
-    assert gap >= 2, gap

@@ -64,9 +64,6 @@ from dlviz.widgets.static import StaticView
 # rewrites five tables a move. A step never drawn yet holds a 240 px square; the
 # attention steps that flow side by side settle into their rows as they come near.
 #
-# A toggle button's icon (the tick of "by hand ✔") stands a space after its words, not
-# against them (ipywidgets puts it after the text with no gap).
-#
 # The chosen button of a toggle (dot/cosine, fractions/decimals, the view) is underlined
 # in the theme's blue: in JupyterLab Dark its shade alone differs by 1.4:1, and on a
 # projector dot could not be told from cosine. (Not bold: "by hand ✓" no longer fit.)
@@ -84,7 +81,6 @@ THEME_CSS = (
     ".dlviz-explorer .dlviz-lazy{content-visibility:auto;contain-intrinsic-size:auto 240px}"
     ".dlviz-explorer .dlviz-focus>.widget-html-content{min-width:0;overflow-x:auto}"
     ".dlviz-explorer .dlviz-step>.widget-html-content{min-width:0}"
-    ".dlviz-explorer .widget-toggle-button>i.fa{margin-left:.2em}"
     ".dlviz-explorer .widget-toggle-buttons .jupyter-button.mod-active"
     "{box-shadow:inset 0 -3px 0 var(--jp-brand-color1)}"
     f".dlviz-explorer .{AT_FAULT} :is(input,textarea){{box-shadow:0 0 0 3px {ORANGE}}}"
