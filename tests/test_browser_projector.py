@@ -594,4 +594,3 @@ def test_every_slider_track_is_long_enough_to_drag(zoomed):
     page.set_viewport_size(ZOOMED)
     page.wait_for_timeout(500)
     assert not short, f"slider tracks too short to drag: {short}"
-
