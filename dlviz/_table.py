@@ -28,6 +28,10 @@ CAPTION = (
     "caption-side:top;text-align:left;white-space:nowrap;padding-bottom:2px;font-family:inherit"
 )
 
+# A step's heading in an explorer, over its tables: bold, its lines of even length (no
+# stub of a last line under a full one).
+HEADING = "margin:10px 0 2px;font-weight:bold;line-height:1.3;text-wrap:balance"
+
 # cell(i, j) -> (text, style, attributes): the text (escaped here), CSS added after
 # CELL, and extra attributes of the <td>, already escaped (e.g. ' data-status="right"').
 CellFn = Callable[[int, int], tuple[str, str, str]]
@@ -77,6 +81,7 @@ _SHORT = (
     (f'<th style="{HEAD};text-align:center">', '<th class="dlviz-gc">'),
     (f'<th style="{HEAD};text-align:right">', '<th class="dlviz-gr">'),
     (f'<th style="{HEAD}">', '<th class="dlviz-gh">'),
+    (f'<div style="{HEADING}">', '<div class="dlviz-h">'),
 )
 _CELL_STYLE = re.compile(r'(<td data-row="\d+" data-col="\d+"[^>]*?) style="')
 _COMPACT_CELL = f' style="{CELL};'
@@ -92,6 +97,7 @@ TABLE_CSS = (
     ".dlviz-explorer .dlviz-g th.dlviz-gc{text-align:center}"
     ".dlviz-explorer .dlviz-g th.dlviz-gr{text-align:right}"
     f".dlviz-explorer .dlviz-g td{{{CELL}}}"
+    f".dlviz-explorer .dlviz-h{{{HEADING}}}"
 )
 
 

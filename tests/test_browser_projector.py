@@ -282,6 +282,39 @@ def heads_problems(page, explorer, step: int, theme: str) -> list[str]:
     return problems
 
 
+# Each wrapped heading of an explorer (bold text of more than 20 characters) as the widths
+# of its lines, in CSS pixels.
+HEADING_LINES_JS = """
+(explorer) => [...explorer.querySelectorAll('div')]
+  .filter((d) => d.childElementCount === 0 && d.textContent.trim().length > 20
+    && Number(getComputedStyle(d).fontWeight) >= 600 && d.getClientRects().length)
+  .map((d) => {
+    const range = document.createRange();
+    range.selectNodeContents(d);
+    const lines = new Map();
+    for (const r of range.getClientRects()) {
+      if (!r.width) continue;
+      const top = Math.round(r.top);
+      const [left, right] = lines.get(top) || [r.left, r.right];
+      lines.set(top, [Math.min(left, r.left), Math.max(right, r.right)]);
+    }
+    return [d.textContent.trim(), [...lines.values()].map(([l, r]) => Math.round(r - l))];
+  })
+"""
+
+
+def orphan_problems(explorer, where: str) -> list[str]:
+    """Headings that wrap with a stub of a last line ("1's)" alone under a wide line)."""
+    headings = explorer.evaluate(HEADING_LINES_JS)
+    assert headings, f"{where}: no heading found"
+    return [
+        f"{where}: the heading {text[:50]!r}… ends in a line of {lines[-1]} px under lines "
+        f"of {max(lines)} px"
+        for text, lines in headings
+        if len(lines) > 1 and lines[-1] < max(lines) / 3
+    ]
+
+
 @pytest.mark.parametrize("theme", list(THEMES))
 def test_every_step_of_the_projector_view_at_1280x720_and_150_percent(zoomed, theme):
     """Each explorer, each step: controls and step on screen together, numbers of 18 px or
@@ -309,6 +342,7 @@ def test_every_step_of_the_projector_view_at_1280x720_and_150_percent(zoomed, th
                 f"{m['toggle']} ({shot.name})"
             )
             problems += fit_problems(case, step, m)
+            problems += orphan_problems(explorer, f"{case.stem}, step {step}")
             if case.stem == "attention_heads" and step >= 8:
                 problems += heads_problems(page, explorer, step, theme)
             places.setdefault(tuple(m["toggle"] or ()), []).append(step)
@@ -545,6 +579,39 @@ def test_at_150_percent_a_class_sized_step_heading_wraps_within_the_notebook(zoo
     }""")
     assert all(h["right"] for h in out), out
     assert any(h["wide"] for h in out), out  # a grid wider than the notebook: it scrolls
+
+
+def test_a_wrapped_heading_never_ends_in_a_stub(zoomed):
+    """At 150 % in a narrow notebook (a side panel open, a smaller projector) the heads'
+    heading broke as a full line and "1's)" alone under it. Every explorer on the page,
+    each step shown, at notebook widths from 360 to 720 px: no heading's last line is
+    under a third of its longest."""
+    page = zoomed
+    explorers = page.locator(EXPLORER)
+    problems = []
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+        explorer.locator("table[data-name]").first.wait_for()
+        heads = [1]
+        if i < len(CASES) and CASES[i].stem == "attention_heads":
+            go_to(page, explorer, CASES[i], 9)  # the heads' weights and concat under the step
+            heads = [4, 3, 2]  # each number of heads makes the heading wrap at its own width
+        for h in heads:
+            if h < heads[0]:  # one fewer head, by keyboard
+                slider_handle(explorer, "heads").focus()
+                page.keyboard.press("ArrowLeft")
+                page.wait_for_function(
+                    "([e, h]) => [...e.querySelectorAll('.dlviz-heads-focus div')]"
+                    ".some((d) => d.textContent.startsWith(h + ' heads side by side'))",
+                    arg=[explorer.element_handle(), h],
+                )
+            for width in (360, 480, 600, 720):
+                explorer.evaluate("(e, w) => { e.style.maxWidth = w + 'px'; }", width)
+                page.wait_for_timeout(60)
+                problems += orphan_problems(explorer, f"explorer {i}, {h} heads, at {width} px")
+        explorer.evaluate("e => { e.style.maxWidth = ''; }")
+    assert not problems, "\n".join(problems)
 
 
 # Each slider of the explorers, with its track's width in CSS pixels.

@@ -245,7 +245,8 @@ def test_the_input_a_refusal_came_from_is_ringed_until_it_is_fixed():
     (class dlviz-at-fault, the message's orange), and only the box the problem came from."""
     from dlviz.widgets.base import AT_FAULT, THEME_CSS
 
-    assert f".dlviz-explorer .{AT_FAULT} :is(input,textarea){{box-shadow:0 0 0 3px" in THEME_CSS
+    ring = f".dlviz-explorer .{AT_FAULT}:not(.widget-gridbox) :is(input,textarea)"
+    assert f"{ring}{{box-shadow:0 0 0 3px" in THEME_CSS
     explorer = VectorDBExplorer()
     c = explorer.controls
 
@@ -263,10 +264,25 @@ def test_the_input_a_refusal_came_from_is_ringed_until_it_is_fixed():
     explorer.close()
 
 
-def test_a_refused_entry_rings_its_matrix():
+def test_a_refused_entry_rings_its_box_alone():
+    """Every box of the matrix ringed made an orange lattice: the box typed in is ringed."""
     explorer = AttentionExplorer()
-    explorer.controls["X"].boxes[0][0].value = float("nan")
-    assert explorer.error and "dlviz-at-fault" in explorer.controls["X"]._dom_classes
-    explorer.controls["X"].boxes[0][0].value = 1.0
-    assert not explorer.error and "dlviz-at-fault" not in explorer.controls["X"]._dom_classes
+    X = explorer.controls["X"]
+
+    def ringed():
+        return [
+            (i, j) for i, row in enumerate(X.boxes) for j, box in enumerate(row)
+            if "dlviz-at-fault" in box._dom_classes
+        ]  # fmt: skip
+
+    X.boxes[1][2].value = float("nan")
+    assert explorer.error.startswith("X, row f2, column x3")
+    assert ringed() == [(1, 2)] and "dlviz-at-fault" not in X._dom_classes
+    X.boxes[1][2].value = 1.0
+    assert not explorer.error and ringed() == []
+    # Set from code, no box typed in: the matrix is ringed as a whole.
+    X.value = ((float("inf"),) + X.value[0][1:],) + X.value[1:]
+    assert explorer.error and "dlviz-at-fault" in X._dom_classes and ringed() == []
+    explorer.reset()
+    assert not explorer.error and "dlviz-at-fault" not in X._dom_classes
     explorer.close()

@@ -70,7 +70,7 @@ def test_load_bars_show_capacity_as_a_line_and_the_dropped_part_hatched():
     assert load.capacity_label.texts == ["capacity:", "2 each"]
     assert (
         load.caption.splitlines()[2]
-        == f"balance loss {r.aux_loss:.2f} (1 if even) · dropped 1 of 4"
+        == f"balance loss {r.aux_loss:.2f} (1 if first choices even) · dropped 1 of 4"
     )
     assert r.aux_loss == pytest.approx(1.12, abs=0.005)
     load.show(route(X=BATCH))
@@ -249,5 +249,7 @@ def test_the_capacity_grids_captions_are_short_and_the_heading_says_the_rest():
     assert max(map(len, CAPTIONS.values())) <= 16
     for factor in (None, 1.0):
         title, _ = capacity_view(route(factor=factor, X=BATCH), 12)
-        assert title.endswith(". f: share of first choices, P: mean gate probability")
+        assert title.endswith(
+            ". f: share of first choices, P: mean gate probability; the loss is 1 when f is even"
+        )
         assert ("(outlined)" in title) == (factor is not None)

@@ -185,9 +185,32 @@ def test_load_bars_show_each_experts_count_against_the_balanced_load():
     assert load.caption.splitlines() == [
         "tokens per expert: 66 tokens",
         "busiest: 1.94 × balanced · idle: e3, e6",
-        f"balance loss {result.aux_loss:.2f} (1 if even)",
+        f"balance loss {result.aux_loss:.2f} (1 if first choices even)",
     ]
     assert result.aux_loss == pytest.approx(1.39, abs=0.005)
+
+
+def test_the_loss_caption_names_what_must_be_even_for_a_loss_of_1():
+    """ "1 if even" read as the bars' even load was false: at top_k 4 of 4 every expert gets
+    every token, the bars are level, and the loss is not 1 (first choices are uneven).
+    The caption names first choices; whenever they are even the loss is 1."""
+    result = route(n_experts=4, n_tokens=8, top_k=4)
+    counts = result.tokens_per_expert
+    assert (counts == counts[0]).all()  # level bars
+    assert result.aux_loss != pytest.approx(1.0, abs=0.005)
+    assert "(1 if first choices even)" in LoadBars(result).caption
+    rng = np.random.default_rng(3)
+    evens = 0
+    for _ in range(300):
+        n_experts = int(rng.integers(2, 5))
+        ex = examples.random_moe(n_experts, 2 * n_experts, seed=int(rng.integers(1 << 30)))
+        moe = MixtureOfExperts(ex["gate_W"], ex["gate_b"], ex["experts"])
+        res = moe(ex["X"])
+        first = np.bincount(res.chosen[0], minlength=n_experts)
+        if (first == first[0]).all():
+            evens += 1
+            assert res.aux_loss == pytest.approx(1.0, abs=1e-12)
+    assert evens >= 5  # the claim was put to the test
 
 
 def test_load_bars_count_a_slot_per_chosen_expert_and_update_in_place():

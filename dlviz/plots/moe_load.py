@@ -248,7 +248,7 @@ def load_caption(result) -> str:
     idle = [f"e{i + 1}" for i in np.flatnonzero(counts == 0)]
     if idle:
         second += " · idle: " + ", ".join(idle)
-    third = f"balance loss {result.aux_loss:.2f} (1 if even)"
+    third = f"balance loss {result.aux_loss:.2f} (1 if first choices even)"
     if result.capacity is not None:
         dropped = int(result.dropped.sum())
         third += f" · dropped {dropped} of {slots}"

@@ -13,7 +13,7 @@ from dataclasses import replace
 import ipywidgets as widgets
 
 from dlviz import sheet
-from dlviz._table import compact
+from dlviz._table import HEADING, compact
 
 
 def figure_image(live_figure, width: int | None = None) -> widgets.Image:
@@ -27,19 +27,17 @@ def figure_image(live_figure, width: int | None = None) -> widgets.Image:
 def step_panel(title: str, body, *, large: bool = False) -> str:
     """One step of an explorer's walk-through: a bold heading over its grids (HTML).
 
+    The heading wraps into lines of even length (no stub of a last line under a full one).
     large: projector type (`large_type`): numbers 18 px, labels 16 px, heading 17 px.
     Otherwise the tables' shared style is left to the explorer's style sheet
     (`dlviz._table.compact`): less to send and to parse on every move.
     """
     if large:
         return (
-            f'<div style="margin: 2px 0 0 0; font-weight: bold; font-size: 17px">'
+            '<div style="margin:2px 0 0;font-weight:bold;font-size:17px;text-wrap:balance">'
             f"{html.escape(title)}</div>{large_type(side_by_side(body).html)}"
         )
-    return (
-        f'<div style="margin: 10px 0 2px 0; font-weight: bold; line-height: 1.3">'
-        f"{html.escape(title)}</div>{compact(body.html)}"
-    )
+    return compact(f'<div style="{HEADING}">{html.escape(title)}</div>{body.html}')
 
 
 class Stack:

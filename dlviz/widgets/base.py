@@ -69,7 +69,8 @@ from dlviz.widgets.static import StaticView
 # projector dot could not be told from cosine. (Not bold: "by hand ✓" no longer fit.)
 #
 # The input a refusal came from (class dlviz-at-fault) is ringed in the message's orange
-# (a box shadow: the widgets' style sheet takes the inputs' outline away).
+# (a box shadow: the widgets' style sheet takes the inputs' outline away); a matrix of
+# boxes refused as a whole is ringed around, not box by box.
 #
 # The steps' tables take the style every cell shares from here (TABLE_CSS, see
 # dlviz._table.compact), not from each cell.
@@ -83,7 +84,9 @@ THEME_CSS = (
     ".dlviz-explorer .dlviz-step>.widget-html-content{min-width:0}"
     ".dlviz-explorer .widget-toggle-buttons .jupyter-button.mod-active"
     "{box-shadow:inset 0 -3px 0 var(--jp-brand-color1)}"
-    f".dlviz-explorer .{AT_FAULT} :is(input,textarea){{box-shadow:0 0 0 3px {ORANGE}}}"
+    f".dlviz-explorer .{AT_FAULT}:not(.widget-gridbox) :is(input,textarea)"
+    f"{{box-shadow:0 0 0 3px {ORANGE}}}"
+    f".dlviz-explorer .widget-gridbox.{AT_FAULT}{{box-shadow:0 0 0 3px {ORANGE}}}"
     f"{TABLE_CSS}</style>"
 )
 
@@ -231,7 +234,10 @@ class Explorer(StaticView, Closing, widgets.VBox):
         return text
 
     def _ring(self, control) -> None:
-        """Ring the input a refusal came from (`AT_FAULT`), or none."""
+        """Ring the input a refusal came from (`AT_FAULT`), or none. In a matrix, the box
+        typed in, if a box was: every box of it ringed was a heavy orange lattice."""
+        if isinstance(control, MatrixInput) and control.typed_in is not None:
+            control = control.typed_in
         if control is self._at_fault:
             return
         if self._at_fault is not None:

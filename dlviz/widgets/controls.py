@@ -161,6 +161,7 @@ class MatrixInput(Reporting, widgets.GridBox):
         self.row_labels, self.col_labels = list(rows), list(cols)
         self._names = [[f"{title}[{r}, {c}]" for c in cols] for r in rows]
         self.problem = ""
+        self.typed_in = None  # the box whose change is going round (`_from_boxes`)
         self._syncing = False
         # One layout and one style shared by every box: a model each would be
         # hundreds of widget models, all saved in the notebook.
@@ -216,7 +217,12 @@ class MatrixInput(Reporting, widgets.GridBox):
 
     def _from_boxes(self, change) -> None:
         if not self._syncing:
-            self.value = self._read()
+            # While the change goes round, the box typed in: a refusal rings it alone.
+            self.typed_in = change["owner"]
+            try:
+                self.value = self._read()
+            finally:
+                self.typed_in = None
 
     @traitlets.validate("value")
     def _check(self, proposal):

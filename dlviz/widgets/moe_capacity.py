@@ -18,7 +18,7 @@ RANKS = ["1st", "2nd", "3rd"] + [f"{r}th" for r in range(4, 9)]
 # What each grid's caption says: short, so that a caption does not stretch its grid's
 # cells (a long one made 0.500 sit in a cell 155 px wide); what else they need to say goes
 # to the step's heading. The projector's grids, which stand abreast at 150 %, need it too.
-CAPTIONS = {"queue": "place in queue", "balance": "f and P", "aux_loss": "loss (1 if even)"}
+CAPTIONS = {"queue": "place in queue", "balance": "f and P", "aux_loss": "loss"}
 
 
 def capacity_view(result: MoEResult, shown_tokens: int) -> tuple[str, object]:
@@ -69,7 +69,7 @@ def capacity_view(result: MoEResult, shown_tokens: int) -> tuple[str, object]:
                                    np.zeros(n_experts, bool)]),
                  name="load")
         )  # fmt: skip
-    title += ". f: share of first choices, P: mean gate probability"
+    title += ". f: share of first choices, P: mean gate probability; the loss is 1 when f is even"
     f, P = result.load_fraction, result.mean_gate_probs
     parts.append(
         grid(np.stack([f, P, f * P]), rows=["f", "P", "f·P"], cols=experts,
