@@ -28,9 +28,10 @@ R8_TOP2 = MOE8.with_top_k(2)(BIG["X"])
 
 
 def balance_loss(r) -> float:
-    """Switch Transformer's N Σ f_i P_i, written here again from its definition."""
-    n = r.gate_probs.shape[0]
-    f = np.bincount(r.chosen.ravel(), minlength=n) / r.chosen.size
+    """Switch Transformer's N Σ f_i P_i, written here again from its definition: f_i the
+    share of the tokens whose first choice is i."""
+    n, n_tokens = r.gate_probs.shape
+    f = np.bincount(r.chosen[0], minlength=n) / n_tokens
     return n * float(f @ r.gate_probs.mean(axis=1))
 
 
@@ -44,7 +45,10 @@ claims.not_computed(
     r"Switch Transformer \(Google, 2021\) and Mixtral 8x7B \(Mistral AI, 2023\)",
     "who published them, and when",
 )
-claims.not_computed(r"\(step 2 says why\)", "a step's number")
+claims.not_computed(
+    r"\(step 2 shows that the largest logit also gets the largest probability\)",
+    "a step's number",
+)
 
 
 def _a_dozen():
@@ -232,6 +236,77 @@ claims.number(
     r"of (0\.5)\)",
     lambda: (1, 3, *_slider_range()),
 )
+
+
+def _counted_from_1():
+    explorer = MoEExplorer()
+    try:
+        explorer.controls["X1[1]"].value = 4.5
+        assert explorer.result.X[0, 0] == 4.5 and (explorer.result.X == 4.5).sum() == 1
+        explorer.controls["X2[3]"].value = -4.5
+        assert explorer.result.X[2, 1] == -4.5  # X2[3]: the third number of the second token
+    finally:
+        explorer.close()
+    return 1, 1, 0, 0, 0
+
+
+claims.number(
+    r"counted from (1) as on the sheet: X1\[(1)\] is X1's first number, which Python, counting "
+    r"from (0), writes `X\[(0), (0)\]`",
+    _counted_from_1,
+)
+
+
+def _notebook_balance_loss():
+    """The notebook's own `balance_loss` (its load section's cell), defined alone."""
+    import ast
+
+    tree = ast.parse(cells_by_id("03")["0d0a5f10"])
+    (definition,) = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    namespace = {"np": np}
+    exec(compile(ast.Module([definition], type_ignores=[]), "0d0a5f10", "exec"), namespace)
+    return namespace["balance_loss"]
+
+
+def test_the_notebooks_balance_loss_is_the_librarys():
+    """f counts first choices, as `aux_loss` does: the same for top-1, and for top-2, where
+    the share of all slots would give another number."""
+    words = " ".join(cells_by_id("03")["5c51c90a"].split())
+    assert "where $f_e$ is the share of the tokens whose first choice is expert $e$" in words
+    notebook = _notebook_balance_loss()
+    for result in (R, TOP2, R8, R8_TOP2, MOE8.with_top_k(3)(BIG["X"])):
+        assert notebook(result) == pytest.approx(result.aux_loss)
+        assert balance_loss(result) == pytest.approx(result.aux_loss)
+    every_slot = R8_TOP2.tokens_per_expert / R8_TOP2.tokens_per_expert.sum()
+    assert 8 * every_slot @ R8_TOP2.mean_gate_probs != pytest.approx(R8_TOP2.aux_loss, abs=0.1)
+
+
+def test_an_idle_experts_gate_row_still_learns():
+    """'its row of the gate still gets one, through the softmax': with the chosen expert's
+    answer scaled by its gate probability (Switch), the idle expert's logit moves the output."""
+    assert "its row of the gate still gets one, through the softmax" in " ".join(
+        cells_by_id("03")["5c51c90a"].split()
+    )
+    words = " ".join(cells_by_id("03")["5c51c90a"].split())
+    assert "The usual explanation of what follows" in words
+    assert "in the usual explanation" in " ".join(cells_by_id("03")["cap-why-says"].split())
+    idle = int(np.flatnonzero(R8.tokens_per_expert == 0)[0])
+    x = BIG["X"][:, [0]]
+
+    def switch_output(gate_b):  # the chosen expert's answer times its gate probability
+        r = MixtureOfExperts(BIG["gate_W"], gate_b, BIG["experts"])(x)
+        return r.gate_probs[r.chosen[0, 0], 0] * r.expert_outputs[0, :, 0]
+
+    r = MixtureOfExperts(BIG["gate_W"], BIG["gate_b"], BIG["experts"])(x)
+    chosen, p = r.chosen[0, 0], r.gate_probs[:, 0]
+    step = 1e-6
+    nudged = BIG["gate_b"] + step * (np.arange(8) == idle)
+    slope = (switch_output(nudged) - switch_output(BIG["gate_b"])) / step
+    # d p_chosen / d logit_idle = −p_chosen · p_idle: small, but not zero
+    expected = -p[chosen] * p[idle] * r.expert_outputs[0, :, 0]
+    np.testing.assert_allclose(slope, expected, rtol=1e-3)
+    assert np.abs(expected).max() > 0
+    assert R8.chosen[0, 0] != idle
 
 
 def _slider_range():

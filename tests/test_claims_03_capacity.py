@@ -141,18 +141,20 @@ def test_the_loss_by_hand(cells):
     dip = MixtureOfExperts([[1.0], [-1.0]], [0.0, 0.0], [([[1.0]], [0.0])] * 2)
     r_dip = dip([[0.1, 0.1, -2.0]])
     assert list(r_dip.load_fraction) == pytest.approx([2 / 3, 1 / 3]) and r_dip.aux_loss < 1
-    # the prose's own example: three tokens with p1 = 0.51, one with p1 = 0 (a logit far down)
+    # the prose's own example: three tokens with p1 = 0.51, one with p1 ≈ 0 (a logit far down:
+    # a softmax is never exactly 0)
     assert "it can even dip below 1 (an example\nfollows the answer below)" in text
     words = " ".join(cells["cap-loss-worked"].split())
     assert (
         "Turn the load around and the loss can dip below 1: three tokens on expert 1, each only "
-        "just ($p_1 = 0.51$), and one sure of expert 2 ($p_1 = 0$) give $f = [3/4,\\ 1/4]$, "
+        "just ($p_1 = 0.51$), and one sure of expert 2 ($p_1 \\approx 0$) give $f = [3/4,\\ 1/4]$, "
         "$P = [0.3825,\\ 0.6175]$ and a loss of $2 \\cdot (0.287 + 0.154) = 0.88$, though "
         "expert 1 takes three tokens of four"
     ) in words
     x = math.log(51 / 49) / 2  # softmax([x, -x]) gives expert 1 exactly 0.51
     r_051 = dip([[x, x, x, -40.0]])
     assert list(r_051.gate_probs[0]) == pytest.approx([0.51, 0.51, 0.51, 0.0], abs=1e-12)
+    assert 0 < r_051.gate_probs[0, 3]
     f, P = r_051.load_fraction, r_051.gate_probs.mean(axis=1)
     assert list(f) == [Fraction(3, 4), Fraction(1, 4)] and list(P) == pytest.approx(
         [0.3825, 0.6175]
@@ -222,6 +224,24 @@ def test_real_sizes(cells):
     after = cells["cap-real-after"]
     assert "About 46.7 billion parameters held, about 12.9 billion used per token" in after
     assert "up to\n  14,336" in text and "4,096 numbers per token" in text
+    # Switch's factors, as the paper reports them: good results at low ones, not the only ones
+    words = " ".join(text.split())
+    assert "reports good results at low capacity factors, such as 1.0 and 1.25" in words
+    # the glosses: SiLU(z) = z·sigmoid(z) = z / (1 + e^(−z)); ⊙ entry by entry
+    assert "\\operatorname{SiLU}(z) = z \\cdot \\operatorname{sigmoid}(z) = z / (1 + e^{-z})$" in (
+        words
+    )
+    z = np.linspace(-4, 4, 9)
+    np.testing.assert_allclose(z * (1 / (1 + np.exp(-z))), z / (1 + np.exp(-z)))
+    assert "$\\odot$ multiplies two vectors entry by entry" in words
+    # the layer norms: Mixtral's RMSNorm weights, two a layer (before attention and before the
+    # experts) and one at the end, d_model numbers each: "a few hundred thousand numbers"
+    after = " ".join(after.split())
+    assert "rescale each token's numbers before every attention and expert layer: a few " \
+        "hundred thousand numbers in all" in after  # fmt: skip
+    norms = (2 * namespace["n_layers"] + 1) * namespace["d_model"]
+    assert 100_000 < norms < 1_000_000
+    assert "notebook 4 takes their heads apart" in after
 
 
 def carry_out_try_this_5(item: str, explorer, follower) -> None:

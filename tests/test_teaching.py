@@ -164,6 +164,87 @@ def test_the_projector_shows_the_heads_under_the_step(explorers):
     assert "font-size:18px" in explorer.heads_focus.value
 
 
+def _plans() -> list[list[tuple[int, int]]]:
+    """The times of every lesson plan's rows, a list per table, in the page's order."""
+    tables = re.findall(r"(?:^\| \d+–\d+ \|.*\n)+", PAGE, re.M)
+    return [
+        [tuple(map(int, t)) for t in re.findall(r"^\| (\d+)–(\d+) \|", x, re.M)] for x in tables
+    ]
+
+
+def test_every_plans_times_follow_on_and_add_up():
+    headed = re.findall(r"^## Notebook \d — .*\((?:extension, )?(\d+) minutes\)$", PAGE, re.M)
+    longer = re.findall(r"^For (\d+) minutes, the first (\d+) minutes as above, then:$", PAGE, re.M)
+    assert longer == [("90", "50"), ("90", "35")]  # notebooks 2 and 3
+    plans = _plans()
+    for times in plans:
+        assert all(a < b for a, b in times), times
+        pairs = zip(times, times[1:], strict=False)
+        assert all(end == start for (_, end), (start, _) in pairs), times  # each row follows on
+    # each notebook's plan runs from 0 to its heading's minutes; notebooks 2 and 3 have a
+    # longer plan next, from the minute it names (where the short plan's exit questions
+    # start) to its total
+    whole = [times for times in plans if times[0][0] == 0]
+    assert [times[-1][1] for times in whole] == [int(m) for m in headed]
+    for notebook, (total, first) in zip((2, 3), longer, strict=True):
+        after = plans[plans.index(whole[notebook - 1]) + 1]
+        assert (after[0][0], after[-1][1]) == (int(first), int(total))
+        assert whole[notebook - 1][-1][0] == int(first)  # the exit questions, moved to the end
+
+
+def test_the_longer_plans_schedule_the_parts_beyond_the_sheet():
+    from dlviz import MixtureOfExperts
+    from dlviz.capacity_checks import capacity_checks
+    from dlviz.checking import ivf_checks
+    from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary, lloyd_step
+
+    assert "Try-it grids **assignment** (which list each text joins) and **centroids**" in WORDS
+    ex, iv = examples.vectordb_exercise(), examples.ivf_exercise()
+    db = VectorDatabase(SentenceEncoder(Vocabulary(ex["embeddings"]), ex["W"], ex["b"], ex["P"]))
+    db.add(iv["texts"])
+    step = lloyd_step(np.asarray(db.index_vectors).T, iv["init"])
+    assert {"assignment", "centroids"} <= set(ivf_checks(step, iv["texts"]))
+    headings = ("Approximate search by hand: an inverted file (IVF)", "Approximate search at scale")
+    for heading in headings:
+        assert any(f"## {heading}" in c for c in markdown_cells("02"))
+    assert "Try-it grid **dropped**" in WORDS
+    assert "Try-it grids **balance** (f and P) and **aux_loss**" in WORDS
+    moe = examples.moe_exercise()
+    batch = np.array([[2, 3, 1, 0], [1, 1, 2, 2], [3, 2, 2, 1]])  # the notebook's four tokens
+    r = MixtureOfExperts(moe["gate_W"], moe["gate_b"], moe["experts"], capacity_factor=1)(batch)
+    assert set(capacity_checks(r)) == {"dropped", "balance", "aux_loss"}
+    assert 'with 8 experts and 64 random tokens: "Try this" 4' in WORDS
+    assert list(try_this_items("03"))[3] == "Watch the load"
+    assert any("### Why the loss matters: a toy experiment" in c for c in markdown_cells("03"))
+
+
+def test_notebook_2_plan_and_exit_question_2():
+    from dlviz.vectordb import SentenceEncoder, VectorDatabase, Vocabulary
+
+    ex = examples.vectordb_exercise()
+    vocabulary = Vocabulary(ex["embeddings"])
+    assert "made of the table's 21 words only (the explorer refuses any other word" in WORDS
+    assert len(vocabulary) == 21
+    assert "find the stored text whose vector scores highest against the query" in WORDS
+    assert (
+        "Only when index vectors differ in length, and not always then: the dot product favours "
+        "long vectors, cosine compares directions only. Here *who am I*, the longest, wins by "
+        "dot; *who are you*, the best aimed, by cosine."
+    ) in WORDS
+    db = VectorDatabase(SentenceEncoder(vocabulary, ex["W"], ex["b"], ex["P"]))
+    db.add(ex["database"])
+    D, q = np.asarray(db.index_vectors), db.encoder.encode(ex["query"]).index_vector
+    texts = ex["database"]
+    assert texts[int(np.argmax(np.linalg.norm(D, axis=0)))] == "who am I"
+    assert db.search(ex["query"]).hits[0].text == "who am I"
+    cosine = D.T @ q / np.linalg.norm(D, axis=0) / np.linalg.norm(q)
+    assert texts[int(np.argmax(cosine))] == "who are you"  # the best aimed: smallest angle
+    assert db.search(ex["query"], metric="cosine").hits[0].text == "who are you"
+    # equal lengths: the two agree (the same ranking, scaled by |q| · length)
+    unit = D / np.linalg.norm(D, axis=0)
+    np.testing.assert_array_equal(np.argsort(-(unit.T @ q)), np.argsort(-cosine))
+
+
 def test_the_class_sized_database_names_as_many_texts_as_the_page_says(explorers):
     assert (
         f"Past {LABELLED_TEXTS} texts the index picture names the query and {LABELLED_TEXTS} "
