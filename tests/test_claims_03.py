@@ -203,7 +203,9 @@ claims.number(
     _imbalance,
 )
 claims.number(
-    r"An even load gives exactly (1); one expert taking every token with certainty gives "
+    r"First choices spread evenly give exactly (1) \(with top-k, an even load of slots is not "
+    r"enough: at top-(8) of (8) every expert serves every token, and the loss is still "
+    r"(\d\.\d\d) here\); one expert taking every token with certainty gives "
     r"\$n_\{\\text\{experts\}\}\$",
     lambda: _balance_range(),
 )
@@ -216,7 +218,10 @@ def _balance_range():
     takeover = MixtureOfExperts(BIG["gate_W"], gate_b, BIG["experts"])(BIG["X"])
     assert balance_loss(takeover) == pytest.approx(8, rel=1e-6)
     assert balance_loss(R) < balance_loss(R8) < 8
-    return balance_loss(R)
+    # At top-8 of 8 every expert serves every token (slots even); first choices are not
+    even_slots = MOE8.with_top_k(8)(BIG["X"])
+    assert (even_slots.tokens_per_expert == 66).all()
+    return balance_loss(R), 8, 8, round(even_slots.aux_loss, 2)
 
 
 def _top2_idle():
