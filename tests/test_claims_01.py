@@ -197,14 +197,31 @@ def _nearly_cancel():
     assert list(s[:2] / HAND.divisor) == [1.5, 2]  # half a power apart before truncating
     by_hand, exactly = math.log(3) / HAND.divisor, 1 / math.sqrt(HAND.d_k)
     a_1, e_1 = HAND.weights[1, 0], EXACT.weights[1, 0]  # key 2's share of query 1
-    return HAND.divisor, by_hand, 3, exactly, 1, *s[:2], *HAND.scaled[:2, 0], 3, 2, a_1, 1, e_1
+    halves = [Fraction(int(x), int(HAND.divisor)) for x in s[:2]]  # ÷2, not yet truncated
+    return (
+        HAND.divisor,
+        by_hand,
+        3,
+        exactly,
+        1,
+        *s[:2],
+        *HAND.scaled[:2, 0],
+        3,
+        *halves,
+        HAND.divisor,
+        2,
+        a_1,
+        1,
+        e_1,
+    )
 
 
 claims.number(
     r"\$3\^\{s/(2)\} = e\^\{(0\.55)s\}\$, exactly \$e\^\{s/\\sqrt (3)\} = e\^\{(0\.58)s\}\$\. "
     r"What moves the by-hand weights most is the truncation\. It can pull scores apart: query "
-    r"(1)'s scores (3) and (4) become (1) and (2), a whole power of (3) apart instead of half of "
-    r"one, so key (2) gets (0\.6) of query (1)'s attention by hand against (0\.46) exactly",
+    r"(1)'s scores (3) and (4) become (1) and (2), a whole power of (3) apart, where (3/2) and "
+    r"(4/2) \(÷(2) without truncating\) are half a power apart; so key (2) gets (0\.6) of query "
+    r"(1)'s attention by hand against (0\.46) exactly",
     _nearly_cancel,
 )
 

@@ -104,14 +104,15 @@ claims.number(
 def _wo():
     I3 = np.eye(3)
     assert np.array_equal(TWO["WO"], np.hstack([I3, I3]))
+    assert all(h.V.shape[0] == HAND.d_v for h in HAND.heads)  # d_v: the length of a value
     return (HAND.d_v, *HAND.concat.shape, *TWO["WO"].shape, *I3.shape, 1, 0)
 
 
 claims.number(
     r"Each head returns (\d) numbers per token\. The layer \*\*stacks\*\* them, head 1 on top: "
-    r"\$\\text\{concat\}\$ is (\d)×(\d) \(heads·\$d_v\$ × tokens\)\. Then an output matrix "
-    r"\$W_O\$ \(here (\d)×(\d)\).*?two copies of \$I\$, the (\d)×(\d) identity \((\d) on the "
-    r"diagonal, (\d) elsewhere\)",
+    r"\$\\text\{concat\}\$ is (\d)×(\d) \(heads·\$d_v\$ × tokens, \$d_v\$ being the length "
+    r"of a value vector\)\. Then an output matrix \$W_O\$ \(here (\d)×(\d)\).*?two copies of "
+    r"\$I\$, the (\d)×(\d) identity \((\d) on the diagonal, (\d) elsewhere\)",
     _wo,
 )
 
@@ -156,7 +157,7 @@ def test_pytorch_gives_our_output_transposed_in_its_first_columns():
 
 
 claims.number(
-    r"`multi_head_attention\(X, WQ, WK, WV, WO, heads=(\d)\)`.*?computes the same as the exact "
+    r"`multi_head_attention\(X, WQ, WK, WV, WO, heads=(\d)\)`.*?gives the same output as the exact "
     r"path when \$W_O\$ is square, (\d)×(\d) here .*?ours is (\d)×(\d), to keep the output "
     r"short by hand\. Put ours in the top three rows of a (\d)×(\d) \$W_O\$ \(zeros below\): "
     r"PyTorch's output has a row per token, and its first three columns are our output, "
@@ -228,6 +229,47 @@ def _learning_slows():
 
 
 claims.number(r"the gradients that training follows become tiny", _learning_slows)
+
+
+def _largest_weights(text: str) -> tuple[list[float], list[float]]:
+    """(without √d_k, with it) for each d_k, from lines "… largest weight A without √d_k, B …"."""
+    pairs = re.findall(r"largest weight (\d\.\d+) without √d_k, (\d\.\d+) with it", text)
+    return [float(a) for a, _ in pairs], [float(b) for _, b in pairs]
+
+
+def _toward_one_hot():
+    path = next(NOTEBOOKS.glob("04*.ipynb"))
+    (cell,) = [
+        c
+        for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if c.get("id") == "705893c6"
+    ]
+    shown = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+    raw, scaled = _largest_weights(shown)  # what the notebook printed
+    assert len(raw) == 3 == len(scaled)
+    # the same experiment on a fresh sample, with more queries and larger d_k
+    rng, printed = np.random.default_rng(1), []
+    for d_k in (4, 64, 256, 1024, 4096):
+        S = rng.standard_normal((d_k, 8)).T @ rng.standard_normal((d_k, 2000))
+        tops = []
+        for scores in (S, S / np.sqrt(d_k)):
+            A = np.exp(scores - scores.max(axis=0))
+            tops.append((A / A.sum(axis=0)).max(axis=0).mean())
+        printed.append(f"largest weight {tops[0]:.3f} without √d_k, {tops[1]:.3f} with it")
+    fresh_raw, fresh_scaled = _largest_weights("\n".join(printed))
+    for without, with_ in ((raw, scaled), (fresh_raw, fresh_scaled)):
+        assert without == sorted(without) and len(set(without)) == len(without)  # climbs
+        assert max(with_) - min(with_) <= 0.05  # about the same at every d_k
+    assert fresh_raw[-1] > 0.98  # toward 1: close to one-hot
+    return 1
+
+
+claims.number(
+    r"Without the division, the largest weight climbs toward (1) as \$d_k\$ grows: the columns "
+    r"come close to one-hot\. With it, the largest weight stays about the same at every \$d_k\$ "
+    r"measured",
+    _toward_one_hot,
+)
 
 
 def _temperature():
