@@ -99,6 +99,20 @@ claims.not_computed(r"\\frac\{1\}\{n\}\\sum_\{j=1\}", "the formula")
 claims.number(r"The projection matrix `P` \((\d) × (\d)\)", lambda: EX["P"].shape)
 
 
+def _same_point():
+    a, b = np.array([1, 0, 1, 1]), np.array([0, 1, 1, 1])
+    assert not np.array_equal(a, b)
+    assert np.array_equal(EX["P"] @ a, EX["P"] @ b)
+    return (*a, *b, *(EX["P"] @ a))
+
+
+claims.number(
+    r"land on the same point: `\[(\d), (\d), (\d), (\d)\]` and `\[(\d), (\d), (\d), (\d)\]` both "
+    r"give `\[(\d), (\d)\]`",
+    _same_point,
+)
+
+
 def _p_adds():
     assert EX["P"].tolist() == [[1, 1, 0, 0], [0, 0, 1, 1]]
     return ()
